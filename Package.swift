@@ -1,0 +1,28 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "Encore",
+  products: [
+    .library(name: "Encore", targets: ["Encore"]),
+    .executable(name: "encore", targets: ["EncoreCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // MARK: - Implementation details
+    /// The hot loops (sparse gather/scatter, dot products, optimiser sweeps) in C, compiled
+    /// per instruction set (AVX-512, AVX2, baseline) and chosen at run time: no build flags needed.
+    .target(name: "CEncoreKernels", cSettings: [.unsafeFlags(["-O3"])]),
+
+    // MARK: - Public API
+    .target(name: "Encore", dependencies: ["CEncoreKernels"]),
+    .executableTarget(
+      name: "EncoreCLI",
+      dependencies: ["Encore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+    // MARK: - Tests
+    .testTarget(name: "EncoreTests", dependencies: ["Encore"]),
+  ]
+)

@@ -1,0 +1,63 @@
+// The hot loops of every Encore model. Each kernel exists in an AVX-512, an AVX2 and a
+// baseline build inside one library; the best one this CPU supports is chosen once at
+// run time, so the package needs no architecture flags and runs on any x86-64 or arm64.
+#ifndef CENCOREKERNELS_H
+#define CENCOREKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Name of the instruction set the kernels use on this CPU ("avx512", "avx2" or "baseline").
+const char *ek_isa(void);
+
+/// Sparse rows times a dense matrix, one output row per listed sparse row:
+///   out[t, 0..<n] = (init ? init[0..<n] : 0) + sum_{p in ptr[r]..<ptr[r+1]} val[p] * m[idx[p], 0..<n]
+/// where r = rows ? rows[t] : t, for t in t0..<t1. `valScale` multiplies every value.
+void ek_gather_axpy(long t0, long t1, const int32_t *rows, const long *ptr, const int32_t *idx,
+                    const float *val, const float *m, long ldm, const float *init,
+                    float *out, long ldo, long n);
+
+/// Like ek_gather_axpy but reads the value of entry p from val[pos[p]] (pos may be NULL).
+void ek_gather_axpy_indirect(long t0, long t1, const long *ptr, const int32_t *idx,
+                             const int32_t *pos, const float *val, const float *m, long ldm,
+                             float *out, long ldo, long n);
+
+/// Sampled dense-dense product (the output layer at observed positions only):
+/// for t in t0..<t1, r = rows ? rows[t] : t, and the j-th entry p = ptr[r] + j of row r,
+///   out[outStart[t] + j] = dot(h[t, 0..<n], m[idx[p], 0..<n]) + (bias ? bias[idx[p]] : 0).
+void ek_gather_dot(long t0, long t1, const int32_t *rows, const long *ptr, const int32_t *idx,
+                   const float *h, long ldh, const float *m, long ldm, const float *bias,
+                   float *out, const long *outStart, long n);
+
+/// Dot product of two float vectors of length n (accumulated in float, 16 lanes).
+float ek_dot(const float *x, const float *y, long n);
+
+/// y += a * x over n floats.
+void ek_axpy(long n, float a, const float *x, float *y);
+
+/// Adam on selected rows of a row-major matrix (ldw floats per row, n used):
+/// for each listed row r (rows[t], t in t0..<t1), with gradient g[t * ldg ...] + decay * w:
+///   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  w -= lr * m / (sqrt(v) + eps)
+/// `lr` already carries the bias correction. rows == NULL means row t. The weight decay of
+/// row r is decay * rowDecay[r] (rowDecay may be NULL: decay for every row).
+void ek_adam_rows(long t0, long t1, const int32_t *rows, float *w, float *mo, float *ve, long ldw,
+                  const float *g, long ldg, long n, float lr, float b1, float b2, float eps,
+                  float decay, const float *rowDecay);
+
+/// SGD with momentum on selected rows: u = mu u + (g + decay w); w -= lr u.
+void ek_momentum_rows(long t0, long t1, const int32_t *rows, float *w, float *u, long ldw,
+                      const float *g, long ldg, long n, float lr, float mu, float decay,
+                      const float *rowDecay);
+
+/// iRprop- on a dense block of count floats: per element step sizes grow by etaPlus while the
+/// gradient keeps its sign and shrink by etaMinus when it flips (the gradient is then zeroed).
+void ek_rprop(long count, float *w, const float *g, float *prevG, float *step,
+              float etaPlus, float etaMinus, float stepMin, float stepMax);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

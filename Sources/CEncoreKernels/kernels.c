@@ -1,0 +1,261 @@
+// Encore's hot loops. Every kernel body is written once as an always-inline function over
+// 16-float vectors and instantiated three times with different target attributes; the
+// dispatcher picks one with __builtin_cpu_supports. Memory-bound kernels gain from AVX-512
+// mainly through fewer instructions per 2 KB weight row (see docs/ARCHITECTURE.md).
+#include "CEncoreKernels.h"
+#include <math.h>
+#include <string.h>
+
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE void axpy_body(long n, float a, const float *restrict x, float *restrict y) {
+  long j = 0;
+  for (; j + 16 <= n; j += 16) {
+    v16 xv = *(const v16 *)(x + j);
+    v16 yv = *(v16 *)(y + j);
+    *(v16 *)(y + j) = yv + a * xv;
+  }
+  for (; j < n; j++) y[j] += a * x[j];
+}
+
+INLINE float dot_body(const float *restrict x, const float *restrict y, long n) {
+  v16 acc0 = {0}, acc1 = {0};
+  long j = 0;
+  for (; j + 32 <= n; j += 32) {
+    acc0 += *(const v16 *)(x + j) * *(const v16 *)(y + j);
+    acc1 += *(const v16 *)(x + j + 16) * *(const v16 *)(y + j + 16);
+  }
+  for (; j + 16 <= n; j += 16) acc0 += *(const v16 *)(x + j) * *(const v16 *)(y + j);
+  acc0 += acc1;
+  float s = 0;
+  for (int l = 0; l < 16; l++) s += acc0[l];
+  for (; j < n; j++) s += x[j] * y[j];
+  return s;
+}
+
+INLINE void gather_axpy_body(long t0, long t1, const int32_t *rows, const long *ptr,
+                             const int32_t *idx, const float *val, const float *m, long ldm,
+                             const float *init, float *out, long ldo, long n) {
+  for (long t = t0; t < t1; t++) {
+    long r = rows ? rows[t] : t;
+    float *o = out + t * ldo;
+    if (init) memcpy(o, init, (size_t)n * sizeof(float));
+    else memset(o, 0, (size_t)n * sizeof(float));
+    for (long p = ptr[r]; p < ptr[r + 1]; p++) axpy_body(n, val[p], m + (long)idx[p] * ldm, o);
+  }
+}
+
+INLINE void gather_axpy_indirect_body(long t0, long t1, const long *ptr, const int32_t *idx,
+                                      const int32_t *pos, const float *val, const float *m,
+                                      long ldm, float *out, long ldo, long n) {
+  for (long t = t0; t < t1; t++) {
+    float *o = out + t * ldo;
+    memset(o, 0, (size_t)n * sizeof(float));
+    for (long p = ptr[t]; p < ptr[t + 1]; p++) {
+      float a = pos ? val[pos[p]] : val[p];
+      axpy_body(n, a, m + (long)idx[p] * ldm, o);
+    }
+  }
+}
+
+INLINE void gather_dot_body(long t0, long t1, const int32_t *rows, const long *ptr,
+                            const int32_t *idx, const float *h, long ldh, const float *m,
+                            long ldm, const float *bias, float *out, const long *outStart,
+                            long n) {
+  for (long t = t0; t < t1; t++) {
+    long r = rows ? rows[t] : t;
+    const float *hr = h + t * ldh;
+    float *o = out + outStart[t];
+    long base = ptr[r];
+    for (long p = base; p < ptr[r + 1]; p++) {
+      long c = idx[p];
+      o[p - base] = dot_body(hr, m + c * ldm, n) + (bias ? bias[c] : 0.0f);
+    }
+  }
+}
+
+INLINE void adam_rows_body(long t0, long t1, const int32_t *rows, float *w, float *mo, float *ve,
+                           long ldw, const float *g, long ldg, long n, float lr, float b1,
+                           float b2, float eps, float decayAll, const float *rowDecay) {
+  for (long t = t0; t < t1; t++) {
+    long r = rows ? rows[t] : t;
+    float decay = rowDecay ? decayAll * rowDecay[r] : decayAll;
+    float *wr = w + r * ldw, *mr = mo + r * ldw, *vr = ve + r * ldw;
+    const float *gr = g + t * ldg;
+    for (long j = 0; j < n; j++) {
+      float gj = gr[j] + decay * wr[j];
+      float mj = b1 * mr[j] + (1.0f - b1) * gj;
+      float vj = b2 * vr[j] + (1.0f - b2) * gj * gj;
+      mr[j] = mj;
+      vr[j] = vj;
+      wr[j] -= lr * mj / (sqrtf(vj) + eps);
+    }
+  }
+}
+
+INLINE void momentum_rows_body(long t0, long t1, const int32_t *rows, float *w, float *u,
+                               long ldw, const float *g, long ldg, long n, float lr, float mu,
+                               float decayAll, const float *rowDecay) {
+  for (long t = t0; t < t1; t++) {
+    long r = rows ? rows[t] : t;
+    float decay = rowDecay ? decayAll * rowDecay[r] : decayAll;
+    float *wr = w + r * ldw, *ur = u + r * ldw;
+    const float *gr = g + t * ldg;
+    for (long j = 0; j < n; j++) {
+      float uj = mu * ur[j] + gr[j] + decay * wr[j];
+      ur[j] = uj;
+      wr[j] -= lr * uj;
+    }
+  }
+}
+
+INLINE void rprop_body(long count, float *w, const float *g, float *prevG, float *step,
+                       float etaPlus, float etaMinus, float stepMin, float stepMax) {
+  for (long i = 0; i < count; i++) {
+    float gi = g[i];
+    float s = prevG[i] * gi;
+    float st = step[i];
+    if (s > 0) st = fminf(st * etaPlus, stepMax);
+    else if (s < 0) { st = fmaxf(st * etaMinus, stepMin); gi = 0; }
+    step[i] = st;
+    prevG[i] = gi;
+    w[i] -= (gi > 0 ? st : (gi < 0 ? -st : 0.0f));
+  }
+}
+
+// ---- instantiation per instruction set -------------------------------------------------
+
+#if defined(__x86_64__) || defined(__i386__)
+#define EK_HAS_X86 1
+#define T512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#define T256 __attribute__((target("avx2,fma")))
+#else
+#define EK_HAS_X86 0
+#endif
+
+#define INSTANTIATE(SUFFIX, ATTR)                                                                \
+  ATTR static void gather_axpy_##SUFFIX(long t0, long t1, const int32_t *rows, const long *ptr, \
+                                        const int32_t *idx, const float *val, const float *m,    \
+                                        long ldm, const float *init, float *out, long ldo,       \
+                                        long n) {                                                \
+    gather_axpy_body(t0, t1, rows, ptr, idx, val, m, ldm, init, out, ldo, n);                    \
+  }                                                                                              \
+  ATTR static void gather_axpy_indirect_##SUFFIX(long t0, long t1, const long *ptr,             \
+                                                 const int32_t *idx, const int32_t *pos,        \
+                                                 const float *val, const float *m, long ldm,    \
+                                                 float *out, long ldo, long n) {                \
+    gather_axpy_indirect_body(t0, t1, ptr, idx, pos, val, m, ldm, out, ldo, n);                 \
+  }                                                                                              \
+  ATTR static void gather_dot_##SUFFIX(long t0, long t1, const int32_t *rows, const long *ptr,  \
+                                       const int32_t *idx, const float *h, long ldh,            \
+                                       const float *m, long ldm, const float *bias, float *out, \
+                                       const long *outStart, long n) {                          \
+    gather_dot_body(t0, t1, rows, ptr, idx, h, ldh, m, ldm, bias, out, outStart, n);            \
+  }                                                                                              \
+  ATTR static float dot_##SUFFIX(const float *x, const float *y, long n) {                      \
+    return dot_body(x, y, n);                                                                    \
+  }                                                                                              \
+  ATTR static void axpy_##SUFFIX(long n, float a, const float *x, float *y) {                   \
+    axpy_body(n, a, x, y);                                                                       \
+  }                                                                                              \
+  ATTR static void adam_rows_##SUFFIX(long t0, long t1, const int32_t *rows, float *w,          \
+                                      float *mo, float *ve, long ldw, const float *g, long ldg, \
+                                      long n, float lr, float b1, float b2, float eps,          \
+                                      float decay, const float *rowDecay) {                      \
+    adam_rows_body(t0, t1, rows, w, mo, ve, ldw, g, ldg, n, lr, b1, b2, eps, decay, rowDecay);  \
+  }                                                                                              \
+  ATTR static void momentum_rows_##SUFFIX(long t0, long t1, const int32_t *rows, float *w,      \
+                                          float *u, long ldw, const float *g, long ldg, long n, \
+                                          float lr, float mu, float decay,                      \
+                                          const float *rowDecay) {                               \
+    momentum_rows_body(t0, t1, rows, w, u, ldw, g, ldg, n, lr, mu, decay, rowDecay);            \
+  }                                                                                              \
+  ATTR static void rprop_##SUFFIX(long count, float *w, const float *g, float *prevG,          \
+                                  float *step, float etaPlus, float etaMinus, float stepMin,    \
+                                  float stepMax) {                                               \
+    rprop_body(count, w, g, prevG, step, etaPlus, etaMinus, stepMin, stepMax);                  \
+  }
+
+INSTANTIATE(base, )
+#if EK_HAS_X86
+INSTANTIATE(avx2, T256)
+INSTANTIATE(avx512, T512)
+#endif
+
+// 0 = baseline, 1 = avx2, 2 = avx512; chosen once (a benign race: every thread computes the same).
+static int ek_level = -1;
+
+static int level(void) {
+  int l = ek_level;
+  if (l >= 0) return l;
+  l = 0;
+#if EK_HAS_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+    l = 2;
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    l = 1;
+#endif
+  ek_level = l;
+  return l;
+}
+
+const char *ek_isa(void) {
+  switch (level()) {
+  case 2: return "avx512";
+  case 1: return "avx2";
+  default: return "baseline";
+  }
+}
+
+#if EK_HAS_X86
+#define DISPATCH(NAME, ...)                                                                      \
+  switch (level()) {                                                                             \
+  case 2: return NAME##_avx512(__VA_ARGS__);                                                     \
+  case 1: return NAME##_avx2(__VA_ARGS__);                                                       \
+  default: return NAME##_base(__VA_ARGS__);                                                      \
+  }
+#else
+#define DISPATCH(NAME, ...) return NAME##_base(__VA_ARGS__);
+#endif
+
+void ek_gather_axpy(long t0, long t1, const int32_t *rows, const long *ptr, const int32_t *idx,
+                    const float *val, const float *m, long ldm, const float *init, float *out,
+                    long ldo, long n) {
+  DISPATCH(gather_axpy, t0, t1, rows, ptr, idx, val, m, ldm, init, out, ldo, n)
+}
+
+void ek_gather_axpy_indirect(long t0, long t1, const long *ptr, const int32_t *idx,
+                             const int32_t *pos, const float *val, const float *m, long ldm,
+                             float *out, long ldo, long n) {
+  DISPATCH(gather_axpy_indirect, t0, t1, ptr, idx, pos, val, m, ldm, out, ldo, n)
+}
+
+void ek_gather_dot(long t0, long t1, const int32_t *rows, const long *ptr, const int32_t *idx,
+                   const float *h, long ldh, const float *m, long ldm, const float *bias,
+                   float *out, const long *outStart, long n) {
+  DISPATCH(gather_dot, t0, t1, rows, ptr, idx, h, ldh, m, ldm, bias, out, outStart, n)
+}
+
+float ek_dot(const float *x, const float *y, long n) { DISPATCH(dot, x, y, n) }
+
+void ek_axpy(long n, float a, const float *x, float *y) { DISPATCH(axpy, n, a, x, y) }
+
+void ek_adam_rows(long t0, long t1, const int32_t *rows, float *w, float *mo, float *ve, long ldw,
+                  const float *g, long ldg, long n, float lr, float b1, float b2, float eps,
+                  float decay, const float *rowDecay) {
+  DISPATCH(adam_rows, t0, t1, rows, w, mo, ve, ldw, g, ldg, n, lr, b1, b2, eps, decay, rowDecay)
+}
+
+void ek_momentum_rows(long t0, long t1, const int32_t *rows, float *w, float *u, long ldw,
+                      const float *g, long ldg, long n, float lr, float mu, float decay,
+                      const float *rowDecay) {
+  DISPATCH(momentum_rows, t0, t1, rows, w, u, ldw, g, ldg, n, lr, mu, decay, rowDecay)
+}
+
+void ek_rprop(long count, float *w, const float *g, float *prevG, float *step, float etaPlus,
+              float etaMinus, float stepMin, float stepMax) {
+  DISPATCH(rprop, count, w, g, prevG, step, etaPlus, etaMinus, stepMin, stepMax)
+}

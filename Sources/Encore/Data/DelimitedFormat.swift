@@ -1,0 +1,75 @@
+/// How the columns of a delimited rating file are laid out.
+public struct DelimitedFormat: Sendable, Equatable {
+  /// The field separator: "\t", ",", "::", ";" … The single space " " means any run of
+  /// spaces and tabs.
+  public var delimiter: String
+  /// Whether the first line is a header; nil detects it (a first line whose rating field is
+  /// not a number is a header).
+  public var hasHeader: Bool?
+  /// 0-based columns of user, item, rating and (optionally) timestamp.
+  public var userColumn: Int
+  public var itemColumn: Int
+  public var ratingColumn: Int
+  public var timestampColumn: Int?
+
+  public init(
+    delimiter: String, hasHeader: Bool? = nil, userColumn: Int = 0, itemColumn: Int = 1,
+    ratingColumn: Int = 2, timestampColumn: Int? = 3
+  ) {
+    self.delimiter = delimiter
+    self.hasHeader = hasHeader
+    self.userColumn = userColumn
+    self.itemColumn = itemColumn
+    self.ratingColumn = ratingColumn
+    self.timestampColumn = timestampColumn
+  }
+
+  /// MovieLens-100K `u.data`, `u1.base`, `u1.test`: user, item, rating, timestamp, tab-separated.
+  public static let movieLens100K = DelimitedFormat(delimiter: "\t", hasHeader: false)
+  /// MovieLens-1M/10M `ratings.dat`: `user::item::rating::timestamp`.
+  public static let movieLensDat = DelimitedFormat(delimiter: "::", hasHeader: false)
+  /// MovieLens-20M/25M/32M/latest `ratings.csv`: header, then `userId,movieId,rating,timestamp`.
+  public static let movieLensCSV = DelimitedFormat(delimiter: ",", hasHeader: true)
+
+  /// The number of columns a line must have.
+  public var requiredColumns: Int {
+    max(userColumn, itemColumn, ratingColumn, timestampColumn ?? 0) + 1
+  }
+
+  /// A format guessed from the file name and its first line: MovieLens names first, then the
+  /// delimiter that splits the first line into the most fields (tab, "::", comma, semicolon,
+  /// whitespace). Timestamps are read when a fourth column exists.
+  public static func guess(fileName: String, firstLine: String) -> DelimitedFormat {
+    let name = fileName.lowercased()
+    if name == "u.data" || name.hasSuffix(".base") || name.hasSuffix(".test") {
+      return .movieLens100K
+    }
+    if name.hasSuffix(".dat") && firstLine.contains("::") { return .movieLensDat }
+    let candidates = ["\t", "::", ",", ";", " "]
+    var best = ","
+    var bestFields = 1
+    for candidate in candidates {
+      let fields: Int
+      if candidate == " " {
+        fields = firstLine.split(whereSeparator: { $0 == " " || $0 == "\t" }).count
+      } else {
+        fields = firstLine.components(separatedBy: candidate).count
+      }
+      if fields > bestFields {
+        bestFields = fields
+        best = candidate
+      }
+    }
+    return DelimitedFormat(delimiter: best, hasHeader: nil, timestampColumn: bestFields >= 4 ? 3 : nil)
+  }
+}
+
+/// What to do when one file rates the same user and item more than once.
+public enum DuplicatePolicy: String, CaseIterable, Sendable {
+  /// The later line wins (the usual meaning of a re-rating).
+  case keepLast = "keep-last"
+  /// The ratings are averaged.
+  case mean
+  /// Loading fails with the two line numbers.
+  case error
+}

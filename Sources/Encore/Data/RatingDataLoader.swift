@@ -1,0 +1,108 @@
+import Foundation
+
+/// Loads ratings from a file or a folder the way a user points at them: a MovieLens folder
+/// (recognised by `u.data`, `ratings.dat` or `ratings.csv`), a Netflix Prize folder
+/// (`training_set/` or `combined_data_*.txt`), a single rating file of a known kind, or any
+/// delimited file with an explicit `DelimitedFormat`. Titles are read when present.
+public struct RatingDataLoader: Sendable {
+  /// The layout to use; nil guesses it from the file name and the first line.
+  public var format: DelimitedFormat?
+  public var duplicates: DuplicatePolicy
+
+  public init(format: DelimitedFormat? = nil, duplicates: DuplicatePolicy = .error) {
+    self.format = format
+    self.duplicates = duplicates
+  }
+
+  /// Loads everything under `path` into fresh ID maps.
+  public func load(_ path: String) throws -> RatingData {
+    var users = IDMap(), items = IDMap()
+    let (ratings, titleSource, description) = try readAny(path, users: &users, items: &items)
+    return RatingData(
+      ratings: ratings, users: users, items: items,
+      titles: Self.indexTitles(titleSource, items: items), sourceDescription: description)
+  }
+
+  /// Loads an explicit train and test file into one set of ID maps. IDs that occur only in
+  /// the test file are added to the maps but have no training ratings.
+  public func load(train: String, test: String) throws -> (data: RatingData, test: RatingSet) {
+    var users = IDMap(), items = IDMap()
+    let (trainSet, titles, description) = try readAny(train, users: &users, items: &items)
+    let (testSet, _, testDescription) = try readAny(test, users: &users, items: &items)
+    let data = RatingData(
+      ratings: trainSet, users: users, items: items,
+      titles: Self.indexTitles(titles, items: items),
+      sourceDescription: "\(description) / \(testDescription)")
+    return (data, testSet)
+  }
+
+  static func indexTitles(_ titles: [String: String], items: IDMap) -> [Int32: String] {
+    var result: [Int32: String] = [:]
+    for (raw, title) in titles {
+      if let index = items.index(of: raw) { result[index] = title }
+    }
+    return result
+  }
+
+  private func readAny(_ path: String, users: inout IDMap, items: inout IDMap) throws -> (RatingSet, [String: String], String) {
+    let fm = FileManager.default
+    var isDirectory: ObjCBool = false
+    guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw EncoreError.io(path: path, reason: "no such file or folder")
+    }
+    if !isDirectory.boolValue {
+      let set = try readFile(path, users: &users, items: &items)
+      return (set, TitleReader.titles(besideRatingsAt: path), (path as NSString).lastPathComponent)
+    }
+    let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
+    let name = (folder as NSString).lastPathComponent
+    for (file, label) in [("u.data", "MovieLens-100K"), ("ratings.dat", "MovieLens (ratings.dat)"), ("ratings.csv", "MovieLens (ratings.csv)")] {
+      let candidate = folder + "/" + file
+      if fm.fileExists(atPath: candidate) {
+        let set = try readFile(candidate, users: &users, items: &items)
+        return (set, TitleReader.titles(inFolder: folder), "\(label) \(name)")
+      }
+    }
+    // Netflix Prize: training_set/mv_*.txt or combined_data_*.txt.
+    var netflixFiles: [String] = []
+    let trainingSet = folder + "/training_set"
+    if let names = try? fm.contentsOfDirectory(atPath: trainingSet) {
+      netflixFiles = names.filter(NetflixReader.isNetflixFile).sorted().map { trainingSet + "/" + $0 }
+    }
+    if netflixFiles.isEmpty, let names = try? fm.contentsOfDirectory(atPath: folder) {
+      netflixFiles = names.filter(NetflixReader.isNetflixFile).sorted().map { folder + "/" + $0 }
+    }
+    if !netflixFiles.isEmpty {
+      var set = RatingSet()
+      let reader = NetflixReader(duplicates: duplicates)
+      for file in netflixFiles {
+        let part = try reader.read(file, users: &users, items: &items)
+        set.users += part.users
+        set.items += part.items
+        set.values += part.values
+        set.timestamps += part.timestamps
+      }
+      return (set, TitleReader.titles(inFolder: folder), "Netflix Prize \(name) (\(netflixFiles.count) files)")
+    }
+    throw EncoreError.io(
+      path: path,
+      reason: "folder holds no known rating file (u.data, ratings.dat, ratings.csv, training_set/mv_*.txt, combined_data_*.txt); point at a rating file instead")
+  }
+
+  /// Reads one file, choosing the reader by its name unless a format was given.
+  public func readFile(_ path: String, users: inout IDMap, items: inout IDMap) throws -> RatingSet {
+    let fileName = (path as NSString).lastPathComponent
+    if format == nil && NetflixReader.isNetflixFile(fileName) {
+      return try NetflixReader(duplicates: duplicates).read(path, users: &users, items: &items)
+    }
+    let chosen = try format ?? {
+      let data = try RatingFileReader.contents(of: path)
+      let head = data.prefix(4096)
+      let firstLine = String(decoding: head, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+      if firstLine.isEmpty { throw EncoreError.emptyInput(file: path) }
+      if fileName.lowercased() == "ratings.csv" { return DelimitedFormat.movieLensCSV }
+      return DelimitedFormat.guess(fileName: fileName, firstLine: firstLine)
+    }()
+    return try RatingFileReader(format: chosen, duplicates: duplicates).read(path, users: &users, items: &items)
+  }
+}

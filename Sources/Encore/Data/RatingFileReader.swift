@@ -1,0 +1,303 @@
+import Foundation
+
+/// Reads delimited rating files (MovieLens, CSV, TSV, your own layout) with a byte-level
+/// parser on both cores, maps raw IDs to indices, and applies the duplicate policy. Every
+/// problem is reported with the file name and 1-based line number.
+public struct RatingFileReader: Sendable {
+  public var format: DelimitedFormat
+  public var duplicates: DuplicatePolicy
+
+  public init(format: DelimitedFormat, duplicates: DuplicatePolicy = .error) {
+    self.format = format
+    self.duplicates = duplicates
+  }
+
+  /// Reads `path`, adding new IDs to `users` and `items`.
+  public func read(_ path: String, users: inout IDMap, items: inout IDMap) throws -> RatingSet {
+    let data = try RatingFileReader.contents(of: path)
+    return try data.withUnsafeBytes { raw -> RatingSet in
+      let bytes = raw.bindMemory(to: UInt8.self)
+      return try parse(bytes, path: path, users: &users, items: &items)
+    }
+  }
+
+  /// The whole file, or an `io` error naming it.
+  static func contents(of path: String) throws -> Data {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw EncoreError.io(path: path, reason: "no such file")
+    }
+    if isDirectory.boolValue { throw EncoreError.io(path: path, reason: "is a folder, not a file") }
+    do {
+      return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+    } catch {
+      throw EncoreError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
+    }
+  }
+
+  func parse(_ bytes: UnsafeBufferPointer<UInt8>, path: String, users: inout IDMap, items: inout IDMap) throws -> RatingSet {
+    let count = bytes.count
+    guard let base = bytes.baseAddress, count > 0 else { throw EncoreError.emptyInput(file: path) }
+    // Skip a UTF-8 byte-order mark.
+    var start = 0
+    if count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
+    // Header: skip the first line when told to, or when its rating field is not a number.
+    var firstLineNumber = 1
+    let firstEnd = RatingFileReader.lineEnd(base, start, count)
+    let skipHeader: Bool
+    if let explicit = format.hasHeader {
+      skipHeader = explicit
+    } else {
+      var probe = ChunkParser(format: format, base: base)
+      skipHeader = !probe.looksLikeData(start, firstEnd)
+    }
+    if skipHeader {
+      start = min(count, firstEnd + 1)
+      firstLineNumber = 2
+    }
+    // Cut the remaining bytes at newlines into one chunk per core (small files: one chunk).
+    let threads = count - start > 1 << 20 ? Parallel.threadCount : 1
+    var cuts = [start]
+    for t in 1..<max(threads, 1) + 0 where threads > 1 {
+      var c = start + (count - start) * t / threads
+      while c < count && base[c] != UInt8(ascii: "\n") { c += 1 }
+      cuts.append(min(count, c + 1))
+    }
+    cuts.append(count)
+    var chunks = [ChunkParser](repeating: ChunkParser(format: format, base: base), count: cuts.count - 1)
+    chunks.withUnsafeMutableBufferPointer { buffer in
+      let box = UncheckedSendable(buffer)
+      let cutsCopy = cuts
+      DispatchQueue.concurrentPerform(iterations: buffer.count) { c in
+        box.value[c].parse(cutsCopy[c], cutsCopy[c + 1])
+      }
+    }
+    // Report the first error in file order.
+    var lineBase = firstLineNumber
+    for chunk in chunks {
+      if let (local, reason) = chunk.error {
+        throw EncoreError.malformedLine(file: path, line: lineBase + local, reason: reason)
+      }
+      lineBase += chunk.newlines
+    }
+    // Map raw IDs to indices in file order (deterministic first-appearance order).
+    let total = chunks.reduce(0) { $0 + $1.values.count }
+    guard total > 0 else { throw EncoreError.emptyInput(file: path) }
+    var set = RatingSet()
+    set.users.reserveCapacity(total)
+    set.items.reserveCapacity(total)
+    set.values.reserveCapacity(total)
+    let timed = format.timestampColumn != nil
+    if timed { set.timestamps.reserveCapacity(total) }
+    var lines = [Int32]()
+    lines.reserveCapacity(total)
+    lineBase = firstLineNumber
+    var lastUserKey = Int64.min, lastUserIndex: Int32 = 0
+    for chunk in chunks {
+      for k in 0..<chunk.values.count {
+        let uk = chunk.userKeys[k]
+        let u: Int32
+        if uk == lastUserKey {
+          u = lastUserIndex
+        } else {
+          u = uk < ChunkParser.stringKeyBase + Int64(Int32.max)
+            ? users.insert(chunk.strings[Int(uk - ChunkParser.stringKeyBase)])
+            : users.insert(numeric: uk)
+          lastUserKey = uk
+          lastUserIndex = u
+        }
+        let ik = chunk.itemKeys[k]
+        let i = ik < ChunkParser.stringKeyBase + Int64(Int32.max)
+          ? items.insert(chunk.strings[Int(ik - ChunkParser.stringKeyBase)])
+          : items.insert(numeric: ik)
+        set.users.append(u)
+        set.items.append(i)
+        lines.append(Int32(truncatingIfNeeded: lineBase + Int(chunk.lines[k])))
+      }
+      set.values.append(contentsOf: chunk.values)
+      if timed { set.timestamps.append(contentsOf: chunk.timestamps) }
+      lineBase += chunk.newlines
+    }
+    return try Deduplicator.apply(duplicates, to: set, lines: lines, file: path, users: users, items: items)
+  }
+
+  static func lineEnd(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int) -> Int {
+    var i = from
+    while i < end && p[i] != UInt8(ascii: "\n") { i += 1 }
+    return i
+  }
+}
+
+/// Parses one newline-aligned slice of a file into raw keys and values.
+struct ChunkParser: @unchecked Sendable {
+  /// Keys at or above this value (after subtracting) index `strings`; numeric IDs are stored as is.
+  static let stringKeyBase = Int64.min / 2
+
+  let format: DelimitedFormat
+  let base: UnsafePointer<UInt8>
+  var userKeys: [Int64] = []
+  var itemKeys: [Int64] = []
+  var values: [Float] = []
+  var timestamps: [Int64] = []
+  /// Line of each rating, counted from the chunk's first line (0-based).
+  var lines: [Int32] = []
+  var strings: [String] = []
+  var stringIndex: [String: Int64] = [:]
+  var newlines = 0
+  var error: (Int, String)?
+
+  private let delimiter: [UInt8]
+  private let whitespace: Bool
+  private let required: Int
+
+  init(format: DelimitedFormat, base: UnsafePointer<UInt8>) {
+    self.format = format
+    self.base = base
+    self.delimiter = Array(format.delimiter.utf8)
+    self.whitespace = format.delimiter == " "
+    self.required = format.requiredColumns
+  }
+
+  /// Whether the line [s, e) has a numeric rating field (that is, it is not a header).
+  mutating func looksLikeData(_ s: Int, _ e: Int) -> Bool {
+    var fields = [(Int, Int)](repeating: (0, 0), count: required)
+    guard split(s, trimEnd(s, e), &fields) >= required else { return false }
+    let (a, b) = unquote(fields[format.ratingColumn])
+    return ByteScanner.parseFloat(base, a, b) != nil
+  }
+
+  @inline(__always) func trimEnd(_ s: Int, _ e: Int) -> Int {
+    var end = e
+    while end > s && (base[end - 1] == UInt8(ascii: "\r") || base[end - 1] == UInt8(ascii: " ")) { end -= 1 }
+    return end
+  }
+
+  @inline(__always) func unquote(_ field: (Int, Int)) -> (Int, Int) {
+    var (a, b) = field
+    while a < b && (base[a] == UInt8(ascii: " ")) { a += 1 }
+    while b > a && (base[b - 1] == UInt8(ascii: " ")) { b -= 1 }
+    if b - a >= 2 && base[a] == UInt8(ascii: "\"") && base[b - 1] == UInt8(ascii: "\"") { return (a + 1, b - 1) }
+    return (a, b)
+  }
+
+  /// Splits [s, e) into fields; fills at most `fields.count` and returns how many fields exist.
+  @inline(__always) func split(_ s: Int, _ e: Int, _ fields: inout [(Int, Int)]) -> Int {
+    var n = 0
+    var fieldStart = s
+    var i = s
+    if whitespace {
+      while i < e && (base[i] == 32 || base[i] == 9) { i += 1 }
+      fieldStart = i
+      while i < e {
+        if base[i] == 32 || base[i] == 9 {
+          if n < fields.count { fields[n] = (fieldStart, i) }
+          n += 1
+          while i < e && (base[i] == 32 || base[i] == 9) { i += 1 }
+          fieldStart = i
+        } else {
+          i += 1
+        }
+      }
+      if fieldStart < e {
+        if n < fields.count { fields[n] = (fieldStart, e) }
+        n += 1
+      }
+      return n
+    }
+    let d0 = delimiter[0]
+    let dl = delimiter.count
+    while i < e {
+      if base[i] == d0 && (dl == 1 || (i + dl <= e && (1..<dl).allSatisfy { base[i + $0] == delimiter[$0] })) {
+        if n < fields.count { fields[n] = (fieldStart, i) }
+        n += 1
+        i += dl
+        fieldStart = i
+      } else {
+        i += 1
+      }
+    }
+    if n < fields.count { fields[n] = (fieldStart, e) }
+    return n + 1
+  }
+
+  mutating func key(_ field: (Int, Int)) -> Int64 {
+    let (a, b) = unquote(field)
+    // Canonical decimal integers are stored as their value.
+    if b > a && b - a <= 18 {
+      var i = a
+      let negative = base[i] == UInt8(ascii: "-")
+      if negative { i += 1 }
+      if i < b && !(base[i] == UInt8(ascii: "0") && (b - i > 1 || negative)) {
+        var v: Int64 = 0
+        var ok = true
+        while i < b {
+          let d = base[i] &- 48
+          if d > 9 { ok = false; break }
+          v = v * 10 + Int64(d)
+          i += 1
+        }
+        if ok { return negative ? -v : v }
+      }
+    }
+    let text = String(decoding: UnsafeBufferPointer(start: base + a, count: b - a), as: UTF8.self)
+    if let k = stringIndex[text] { return k }
+    let k = ChunkParser.stringKeyBase + Int64(strings.count)
+    strings.append(text)
+    stringIndex[text] = k
+    return k
+  }
+
+  mutating func parse(_ start: Int, _ end: Int) {
+    let estimate = (end - start) / 24 + 16
+    userKeys.reserveCapacity(estimate)
+    itemKeys.reserveCapacity(estimate)
+    values.reserveCapacity(estimate)
+    lines.reserveCapacity(estimate)
+    if format.timestampColumn != nil { timestamps.reserveCapacity(estimate) }
+    var fields = [(Int, Int)](repeating: (0, 0), count: required)
+    var s = start
+    var line = 0
+    while s < end {
+      var e = s
+      while e < end && base[e] != UInt8(ascii: "\n") { e += 1 }
+      defer {
+        s = e + 1
+        if e < end { newlines += 1 }
+        line += 1
+      }
+      let trimmed = trimEnd(s, e)
+      if trimmed == s { continue }  // blank line
+      let n = split(s, trimmed, &fields)
+      if n < required {
+        let shown = format.delimiter == "\t" ? "a tab" : (format.delimiter == " " ? "whitespace" : "'\(format.delimiter)'")
+        error = (line, "expected at least \(required) fields separated by \(shown), found \(n)")
+        return
+      }
+      let (ra, rb) = unquote(fields[format.ratingColumn])
+      guard let rating = ByteScanner.parseFloat(base, ra, rb) else {
+        let text = String(decoding: UnsafeBufferPointer(start: base + ra, count: rb - ra), as: UTF8.self)
+        error = (line, "rating '\(text)' is not a finite number")
+        return
+      }
+      if let tc = format.timestampColumn {
+        let (ta, tb) = unquote(fields[tc])
+        guard let ts = ByteScanner.parseTimestamp(base, ta, tb) else {
+          let text = String(decoding: UnsafeBufferPointer(start: base + ta, count: tb - ta), as: UTF8.self)
+          error = (line, "timestamp '\(text)' is neither seconds nor a YYYY-MM-DD date")
+          return
+        }
+        timestamps.append(ts)
+      }
+      let (ua, ub) = unquote(fields[format.userColumn])
+      let (ia, ib) = unquote(fields[format.itemColumn])
+      if ua == ub || ia == ib {
+        error = (line, ua == ub ? "the user ID is empty" : "the item ID is empty")
+        return
+      }
+      userKeys.append(key(fields[format.userColumn]))
+      itemKeys.append(key(fields[format.itemColumn]))
+      values.append(rating)
+      lines.append(Int32(truncatingIfNeeded: line))
+    }
+  }
+}

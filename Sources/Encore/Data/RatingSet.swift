@@ -1,0 +1,85 @@
+/// A list of explicit ratings as parallel arrays of dense user and item indices (see `IDMap`),
+/// rating values and optional timestamps (seconds since 1970). Splits are subsets of one set.
+public struct RatingSet: Sendable, Equatable {
+  public var users: [Int32]
+  public var items: [Int32]
+  public var values: [Float]
+  /// Seconds since 1970, one per rating, or empty when the source had no timestamps.
+  public var timestamps: [Int64]
+
+  public init(users: [Int32] = [], items: [Int32] = [], values: [Float] = [], timestamps: [Int64] = []) {
+    precondition(users.count == items.count && items.count == values.count)
+    precondition(timestamps.isEmpty || timestamps.count == values.count)
+    self.users = users
+    self.items = items
+    self.values = values
+    self.timestamps = timestamps
+  }
+
+  public var count: Int { values.count }
+  public var isEmpty: Bool { values.isEmpty }
+  public var hasTimestamps: Bool { !timestamps.isEmpty }
+
+  /// The ratings at `indices`, in that order.
+  public func subset(_ indices: [Int]) -> RatingSet {
+    RatingSet(
+      users: indices.map { users[$0] }, items: indices.map { items[$0] },
+      values: indices.map { values[$0] },
+      timestamps: hasTimestamps ? indices.map { timestamps[$0] } : [])
+  }
+
+  /// Appends one rating.
+  public mutating func append(user: Int32, item: Int32, value: Float, timestamp: Int64? = nil) {
+    users.append(user)
+    items.append(item)
+    values.append(value)
+    if let timestamp { timestamps.append(timestamp) }
+  }
+
+  /// Mean rating (0 when empty).
+  public var mean: Double {
+    guard !values.isEmpty else { return 0 }
+    var s = 0.0
+    for v in values { s += Double(v) }
+    return s / Double(values.count)
+  }
+}
+
+/// Ratings with the ID maps that give their indices meaning, and item titles where known.
+public struct RatingData: Sendable {
+  public var ratings: RatingSet
+  public var users: IDMap
+  public var items: IDMap
+  /// Item titles by item index, where the source had them.
+  public var titles: [Int32: String]
+  /// What the data came from, for reports ("MovieLens-100K u1.base", "synthetic", …).
+  public var sourceDescription: String
+
+  public init(ratings: RatingSet, users: IDMap, items: IDMap, titles: [Int32: String] = [:], sourceDescription: String) {
+    self.ratings = ratings
+    self.users = users
+    self.items = items
+    self.titles = titles
+    self.sourceDescription = sourceDescription
+  }
+}
+
+/// The smallest and largest rating, used to clip predictions.
+public struct RatingScale: Codable, Sendable, Equatable {
+  public var minimum: Float
+  public var maximum: Float
+  public init(minimum: Float, maximum: Float) {
+    self.minimum = minimum
+    self.maximum = maximum
+  }
+  /// The scale spanned by `values`.
+  public init(of values: [Float]) {
+    var lo = Float.infinity, hi = -Float.infinity
+    for v in values {
+      lo = min(lo, v)
+      hi = max(hi, v)
+    }
+    self.init(minimum: lo.isFinite ? lo : 0, maximum: hi.isFinite ? hi : 1)
+  }
+  @inline(__always) public func clip(_ x: Float) -> Float { min(max(x, minimum), maximum) }
+}

@@ -1,0 +1,91 @@
+/// How ratings are divided into training, validation and test parts. The test part is only
+/// ever used for the final report; early stopping and any choice look at validation alone.
+public enum SplitStrategy: Sendable, Equatable, CustomStringConvertible {
+  /// A random fraction of ratings is held out for testing (the AutoRec paper's 90/10).
+  case holdout(testFraction: Double)
+  /// Ratings shuffled once and cut into `folds` equal parts; part `fold` (0-based) is the test.
+  case kFold(folds: Int, fold: Int)
+  /// Ratings before the `quantile` of timestamps train, the rest test (time-ordered).
+  case temporal(quantile: Double)
+  /// The test ratings come from a separate file.
+  case explicit
+
+  public var description: String {
+    switch self {
+    case .holdout(let f): return "random holdout \(Int((1 - f) * 100))/\(Int((f * 100).rounded()))"
+    case .kFold(let k, let i): return "\(k)-fold, fold \(i + 1)"
+    case .temporal(let q): return "temporal, train before the \(q) quantile of timestamps"
+    case .explicit: return "explicit train/test files"
+    }
+  }
+}
+
+/// The three parts of a split.
+public struct DataSplit: Sendable {
+  public var train: RatingSet
+  public var validation: RatingSet
+  public var test: RatingSet
+  public var description: String
+}
+
+public enum Splitter {
+  /// Splits `ratings` by `strategy` (not `.explicit`) with `seed`.
+  public static func split(_ ratings: RatingSet, _ strategy: SplitStrategy, seed: UInt64) throws -> (train: RatingSet, test: RatingSet) {
+    let n = ratings.count
+    switch strategy {
+    case .holdout(let fraction):
+      guard fraction > 0 && fraction < 1 else {
+        throw EncoreError.invalidArgument("--test-fraction must be between 0 and 1 (got \(fraction))")
+      }
+      let order = shuffledIndices(n, seed: seed, stream: 1)
+      let cut = n - Int((Double(n) * fraction).rounded())
+      return (ratings.subset(Array(order[..<cut]).sorted()), ratings.subset(Array(order[cut...]).sorted()))
+    case .kFold(let folds, let fold):
+      guard folds >= 2, fold >= 0, fold < folds else {
+        throw EncoreError.invalidArgument("--folds must be at least 2 and --fold between 1 and \(folds)")
+      }
+      let order = shuffledIndices(n, seed: seed, stream: 2)
+      let lo = n * fold / folds, hi = n * (fold + 1) / folds
+      let test = Array(order[lo..<hi]).sorted()
+      let train = (Array(order[..<lo]) + Array(order[hi...])).sorted()
+      return (ratings.subset(train), ratings.subset(test))
+    case .temporal(let quantile):
+      guard ratings.hasTimestamps else {
+        throw EncoreError.invalidArgument("a temporal split needs timestamps, and these ratings have none")
+      }
+      guard quantile > 0 && quantile < 1 else {
+        throw EncoreError.invalidArgument("--temporal quantile must be between 0 and 1 (got \(quantile))")
+      }
+      let sorted = ratings.timestamps.sorted()
+      let cutTime = sorted[min(n - 1, Int(Double(n) * quantile))]
+      var train: [Int] = [], test: [Int] = []
+      for k in 0..<n {
+        if ratings.timestamps[k] < cutTime { train.append(k) } else { test.append(k) }
+      }
+      return (ratings.subset(train), ratings.subset(test))
+    case .explicit:
+      throw EncoreError.invalidArgument("an explicit split takes its test ratings from a file")
+    }
+  }
+
+  /// Carves a random `fraction` of `train` out as validation (seeded, never touching test).
+  public static func carveValidation(_ train: RatingSet, fraction: Double, seed: UInt64) -> (train: RatingSet, validation: RatingSet) {
+    guard fraction > 0, train.count >= 2 else { return (train, RatingSet()) }
+    let order = shuffledIndices(train.count, seed: seed, stream: 3)
+    let cut = train.count - max(1, Int((Double(train.count) * fraction).rounded()))
+    return (train.subset(Array(order[..<cut]).sorted()), train.subset(Array(order[cut...]).sorted()))
+  }
+
+  /// 0..<n in a seeded random order (Fisher–Yates).
+  public static func shuffledIndices(_ n: Int, seed: UInt64, stream: UInt64) -> [Int] {
+    var rng = SeededGenerator(seed: seed, stream: stream)
+    var order = Array(0..<n)
+    if n > 1 {
+      for i in stride(from: n - 1, to: 0, by: -1) {
+        let j = Int(rng.next() % UInt64(i + 1))
+        order.swapAt(i, j)
+      }
+    }
+    return order
+  }
+}

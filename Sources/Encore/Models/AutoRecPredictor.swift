@@ -1,0 +1,72 @@
+/// Predicts ratings from a trained AutoRec: it encodes every input row once and then answers
+/// each (user, item) pair with one dot product. Pairs whose user or item has no training
+/// ratings get the bias baseline instead (and are counted as fallbacks). Predictions are
+/// clipped to the rating scale.
+public struct AutoRecPredictor: @unchecked Sendable {
+  public let model: AutoRec
+  public let baseline: BiasBaseline
+  public let scale: RatingScale
+  let codes: StableBuffer<Float>
+  let rowHasData: [Bool]
+  let columnHasData: [Bool]
+
+  public init(model: AutoRec, baseline: BiasBaseline, scale: RatingScale) {
+    self.model = model
+    self.baseline = baseline
+    self.scale = scale
+    codes = model.codes()
+    let x = model.input
+    rowHasData = (0..<x.rowCount).map { x.rowLength($0) > 0 }
+    var cols = [Bool](repeating: false, count: x.columnCount)
+    for c in x.columns { cols[Int(c)] = true }
+    columnHasData = cols
+  }
+
+  /// The (row, column) of a (user, item) pair in the network's orientation.
+  @inline(__always) func cell(user: Int32, item: Int32) -> (row: Int, column: Int) {
+    model.configuration.orientation == .itemBased ? (Int(item), Int(user)) : (Int(user), Int(item))
+  }
+
+  /// Whether the network (rather than the baseline) can predict this pair.
+  public func isKnown(user: Int32, item: Int32) -> Bool {
+    let (r, c) = cell(user: user, item: item)
+    return r >= 0 && c >= 0 && r < rowHasData.count && c < columnHasData.count && rowHasData[r] && columnHasData[c]
+  }
+
+  /// The predicted rating, clipped to the scale, and whether the baseline answered.
+  public func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
+    guard isKnown(user: user, item: item) else {
+      return (scale.clip(baseline.predict(user: user, item: item)), true)
+    }
+    let (r, c) = cell(user: user, item: item)
+    let k = model.hiddenUnits
+    return (scale.clip(model.output(code: codes.pointer + r * k, column: c)), false)
+  }
+
+  /// Predictions for many pairs on both cores.
+  public func predict(_ ratings: RatingSet) -> (values: [Float], fallbacks: Int) {
+    var values = [Float](repeating: 0, count: ratings.count)
+    var fallbackFlags = [Bool](repeating: false, count: ratings.count)
+    values.withUnsafeMutableBufferPointer { out in
+      fallbackFlags.withUnsafeMutableBufferPointer { flags in
+        let box = UncheckedSendable((out.baseAddress!, flags.baseAddress!))
+        let me = self
+        Parallel.forRanges(ratings.count, grain: 4096) { lo, hi in
+          let (o, fl) = box.value
+          for k in lo..<hi {
+            let (v, f) = me.predict(user: ratings.users[k], item: ratings.items[k])
+            o[k] = v
+            fl[k] = f
+          }
+        }
+      }
+    }
+    return (values, fallbackFlags.reduce(0) { $0 + ($1 ? 1 : 0) })
+  }
+
+  /// Predicted ratings of every item for `user` (indices into the item map; items the
+  /// network cannot score get the baseline).
+  public func scores(user: Int32, itemCount: Int) -> [Float] {
+    (0..<itemCount).map { predict(user: user, item: Int32($0)).value }
+  }
+}

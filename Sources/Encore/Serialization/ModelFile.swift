@@ -1,0 +1,127 @@
+import Foundation
+
+/// Saves and loads a whole trained model in one safetensors file: weights (named and shaped
+/// as PyTorch would), the training ratings it encodes, the bias baseline, and in the metadata
+/// the configuration, rating scale, ID maps and titles. Reloading predicts identically.
+public enum ModelFile {
+  static let formatVersion = "1"
+
+  struct Description: Codable {
+    var version: String
+    var kind: ModelKind
+    var configuration: AutoRecConfiguration?
+    var scale: RatingScale
+    var globalMean: Float
+    var userIDs: [String]
+    var itemIDs: [String]
+    var titles: [String: String]
+  }
+
+  public static func save(_ model: TrainedModel, to path: String) throws {
+    var tensors: [String: SafeTensors.Tensor] = [:]
+    tensors["baseline.user_bias"] = .float(model.baseline.userBias, shape: [model.baseline.userBias.count])
+    tensors["baseline.item_bias"] = .float(model.baseline.itemBias, shape: [model.baseline.itemBias.count])
+    let matrix: SparseMatrix
+    if let net = model.autoRec {
+      let d = net.inputSize, k = net.hiddenUnits
+      // PyTorch's Linear stores [out, in]: encoder.weight is [k, d], V's transpose.
+      var encoder = [Float](repeating: 0, count: d * k)
+      for j in 0..<d { for h in 0..<k { encoder[h * d + j] = net.encoderWeight[j * k + h] } }
+      tensors["encoder.weight"] = .float(encoder, shape: [k, d])
+      tensors["encoder.bias"] = .float(net.encoderBias.array, shape: [k])
+      tensors["decoder.weight"] = .float(net.decoderWeight.array, shape: [d, k])
+      tensors["decoder.bias"] = .float(net.decoderBias.array, shape: [d])
+      matrix = net.input
+    } else {
+      matrix = model.rated
+    }
+    tensors["input.row_start"] = .int64(matrix.rowStart.map(Int64.init), shape: [matrix.rowCount + 1])
+    tensors["input.columns"] = .int32(matrix.columns, shape: [matrix.nonzeroCount])
+    tensors["input.values"] = .float(matrix.values, shape: [matrix.nonzeroCount])
+    var titles: [String: String] = [:]
+    for (k, v) in model.titles { titles[String(k)] = v }
+    let description = Description(
+      version: formatVersion, kind: model.kind, configuration: model.autoRec?.configuration, scale: model.scale,
+      globalMean: model.baseline.globalMean, userIDs: model.users.rawIDs, itemIDs: model.items.rawIDs, titles: titles)
+    let json = String(decoding: try JSONEncoder().encode(description), as: UTF8.self)
+    let metadata = [
+      "format": "pt", "encore": json, "model": model.kind.rawValue,
+      "input_rows": String(matrix.rowCount), "input_columns": String(matrix.columnCount),
+    ]
+    try AtomicFile.write(try SafeTensors.encode(tensors, metadata: metadata), to: path)
+  }
+
+  public static func load(_ path: String) throws -> TrainedModel {
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw EncoreError.io(path: path, reason: "cannot read the model file")
+    }
+    let (tensors, metadata) = try SafeTensors.decode(data, path: path)
+    func bad(_ reason: String) -> EncoreError { .badModelFile(path: path, reason: reason) }
+    guard let json = metadata["encore"], let description = try? JSONDecoder().decode(Description.self, from: Data(json.utf8)) else {
+      throw bad("no Encore description in the metadata (a safetensors file from another program?)")
+    }
+    guard description.version == formatVersion else { throw bad("model format version \(description.version) is not supported") }
+    func tensor(_ name: String) throws -> SafeTensors.Tensor {
+      guard let t = tensors[name] else { throw bad("tensor '\(name)' is missing") }
+      return t
+    }
+    let users = IDMap(rawIDs: description.userIDs)
+    let items = IDMap(rawIDs: description.itemIDs)
+    guard users.count == description.userIDs.count, items.count == description.itemIDs.count else {
+      throw bad("the ID maps repeat an ID")
+    }
+    let baseline = BiasBaseline(
+      globalMean: description.globalMean, userBias: try tensor("baseline.user_bias").floats,
+      itemBias: try tensor("baseline.item_bias").floats)
+    guard baseline.userBias.count == users.count, baseline.itemBias.count == items.count else {
+      throw bad("baseline sizes do not match the ID maps")
+    }
+    let rowStart = try tensor("input.row_start").int64s.map { Int($0) }
+    let columns = try tensor("input.columns").int32s
+    let values = try tensor("input.values").floats
+    let itemBased = description.configuration?.orientation == .itemBased
+    let rows = description.kind == .baseline ? users.count : (itemBased ? items.count : users.count)
+    let cols = description.kind == .baseline ? items.count : (itemBased ? users.count : items.count)
+    guard rowStart.count == rows + 1, rowStart.first == 0, rowStart.last == columns.count, columns.count == values.count,
+      zip(rowStart, rowStart.dropFirst()).allSatisfy({ $0 <= $1 }), columns.allSatisfy({ $0 >= 0 && Int($0) < cols })
+    else { throw bad("the stored rating matrix is inconsistent") }
+    let input = SparseMatrix(rowCount: rows, columnCount: cols, rowStart: rowStart, columns: columns, values: values)
+    var titles: [Int32: String] = [:]
+    for (k, v) in description.titles { if let i = Int32(k) { titles[i] = v } }
+    var model = TrainedModel(
+      kind: description.kind, autoRec: nil, baseline: baseline, scale: description.scale, users: users, items: items,
+      titles: titles, rated: input)
+    if description.kind != .baseline {
+      guard let config = description.configuration else { throw bad("the network configuration is missing") }
+      let d = cols, k = config.hiddenUnits
+      let encoderT = try tensor("encoder.weight")
+      guard encoderT.shape == [k, d] else { throw bad("encoder.weight has shape \(encoderT.shape), expected [\(k), \(d)]") }
+      let e = encoderT.floats
+      var v = [Float](repeating: 0, count: d * k)
+      for h in 0..<k { for j in 0..<d { v[j * k + h] = e[h * d + j] } }
+      let net: AutoRec
+      do {
+        net = try AutoRec(
+          configuration: config, input: input, encoderWeight: v, encoderBias: try tensor("encoder.bias").floats,
+          decoderWeight: try tensor("decoder.weight").floats, decoderBias: try tensor("decoder.bias").floats)
+      } catch let error as EncoreError {
+        throw bad(error.description)
+      }
+      model.autoRec = net
+      model.rated = itemBased ? input.transposed() : input
+    }
+    return model
+  }
+}
+
+extension SparseMatrix {
+  /// The transpose (columns become rows), in O(nonzeros).
+  public func transposed() -> SparseMatrix {
+    var rowsOfEntries = [Int32](repeating: 0, count: nonzeroCount)
+    for r in 0..<rowCount { for p in rowStart[r]..<rowStart[r + 1] { rowsOfEntries[p] = Int32(r) } }
+    return SparseMatrix(rows: columns, columns: rowsOfEntries, values: values, rowCount: columnCount, columnCount: rowCount)
+  }
+}

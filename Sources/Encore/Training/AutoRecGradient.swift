@@ -1,0 +1,162 @@
+/// The gradient of the AutoRec objective on a batch of input rows, computed sparsely:
+/// outputs only at observed ratings, and weight-gradient rows only for the input/output
+/// units (columns) that the batch touches. Cost is O(ratings in batch × hidden units).
+public final class AutoRecGradient: @unchecked Sendable {
+  /// Columns (input/output units) with at least one rating in the batch, ascending.
+  public private(set) var touched: [Int32] = []
+  /// ∂/∂V rows for `touched` (touched.count × hidden), data term only.
+  public private(set) var encoderWeight = StableBuffer<Float>(zeros: 0)
+  /// ∂/∂W rows for `touched`, data term only.
+  public private(set) var decoderWeight = StableBuffer<Float>(zeros: 0)
+  /// ∂/∂b entries for `touched`.
+  public private(set) var decoderBias = StableBuffer<Float>(zeros: 0)
+  /// ∂/∂μ (hidden units).
+  public private(set) var encoderBias = StableBuffer<Float>(zeros: 0)
+  /// Σ (h(r) − r)² over the batch's observed ratings, and their number.
+  public private(set) var squaredError: Double = 0
+  public private(set) var ratingCount: Int = 0
+
+  // Workspace, grown as needed and reused from batch to batch.
+  private var capacityRows = 0, capacityEntries = 0, capacityTouched = 0
+  private var bStart = StableBuffer<Int>(repeating: 0, count: 1)
+  private var bCols = StableBuffer<Int32>(repeating: 0, count: 0)
+  private var bVals = StableBuffer<Float>(zeros: 0)
+  private var bErr = StableBuffer<Float>(zeros: 0)
+  private var z = StableBuffer<Float>(zeros: 0)
+  private var h = StableBuffer<Float>(zeros: 0)
+  private var dh = StableBuffer<Float>(zeros: 0)
+  private var tStart = StableBuffer<Int>(repeating: 0, count: 1)
+  private var tRow = StableBuffer<Int32>(repeating: 0, count: 0)
+  private var tPos = StableBuffer<Int32>(repeating: 0, count: 0)
+  private var slotOf: [Int32]
+
+  public init(columnCount: Int) {
+    slotOf = [Int32](repeating: -1, count: columnCount)
+  }
+
+  private func reserve(rows: Int, entries: Int, touchedCount: Int, hidden k: Int) {
+    if rows > capacityRows {
+      capacityRows = rows
+      bStart = StableBuffer(repeating: 0, count: rows + 1)
+      z = StableBuffer(zeros: rows * k)
+      h = StableBuffer(zeros: rows * k)
+      dh = StableBuffer(zeros: rows * k)
+    }
+    if entries > capacityEntries {
+      capacityEntries = entries
+      bCols = StableBuffer(repeating: 0, count: entries)
+      bVals = StableBuffer(zeros: entries)
+      bErr = StableBuffer(zeros: entries)
+      tRow = StableBuffer(repeating: 0, count: entries)
+      tPos = StableBuffer(repeating: 0, count: entries)
+    }
+    if touchedCount > capacityTouched {
+      capacityTouched = touchedCount
+      tStart = StableBuffer(repeating: 0, count: touchedCount + 1)
+      encoderWeight = StableBuffer(zeros: touchedCount * k)
+      decoderWeight = StableBuffer(zeros: touchedCount * k)
+      decoderBias = StableBuffer(zeros: touchedCount)
+    }
+    if encoderBias.count != k { encoderBias = StableBuffer(zeros: k) }
+  }
+
+  /// Computes the data-term gradient of Σ_O (h(r) − r)² for the input rows `rows` of
+  /// `model.input`. Weight decay is not included (the optimiser adds λ·θ to touched rows).
+  public func compute(model: AutoRec, rows: ArraySlice<Int32>) {
+    let x = model.input
+    let k = model.hiddenUnits
+    let f = model.configuration.decoderActivation
+    let g = model.configuration.encoderActivation
+    let b = rows.count
+    // 1. Gather the batch into a local CSR and find the touched columns.
+    var entries = 0
+    for r in rows { entries += x.rowLength(Int(r)) }
+    touched.removeAll(keepingCapacity: true)
+    x.columns.withUnsafeBufferPointer { cols in
+      for r in rows {
+        for p in x.rowStart[Int(r)]..<x.rowStart[Int(r) + 1] {
+          let c = Int(cols[p])
+          if slotOf[c] < 0 {
+            slotOf[c] = 0
+            touched.append(Int32(c))
+          }
+        }
+      }
+    }
+    touched.sort()
+    for (s, c) in touched.enumerated() { slotOf[Int(c)] = Int32(s) }
+    let nt = touched.count
+    reserve(rows: b, entries: entries, touchedCount: nt, hidden: k)
+    tStart.pointer.update(repeating: 0, count: nt + 1)
+    var q = 0
+    bStart[0] = 0
+    for (t, r) in rows.enumerated() {
+      for p in x.rowStart[Int(r)]..<x.rowStart[Int(r) + 1] {
+        let c = x.columns[p]
+        bCols[q] = c
+        bVals[q] = x.values[p]
+        tStart[Int(slotOf[Int(c)]) + 1] += 1
+        q += 1
+      }
+      bStart[t + 1] = q
+    }
+    for s in 0..<nt { tStart[s + 1] += tStart[s] }
+    // Transposed batch: for each touched column, the (batch row, entry) pairs, rows ascending.
+    var fill = [Int](repeating: 0, count: nt)
+    for s in 0..<nt { fill[s] = tStart[s] }
+    for t in 0..<b {
+      for q in bStart[t]..<bStart[t + 1] {
+        let s = Int(slotOf[Int(bCols[q])])
+        tRow[fill[s]] = Int32(t)
+        tPos[fill[s]] = Int32(q)
+        fill[s] += 1
+      }
+    }
+    for c in touched { slotOf[Int(c)] = -1 }
+
+    // 2. Forward: Z = X_b·V + μ, H = g(Z), S = H·Wᵀ at observed entries + b, O = f(S).
+    SparseKernels.gatherAxpy(
+      count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, values: bVals.pointer,
+      matrix: model.encoderWeight.pointer, matrixStride: k, initial: model.encoderBias.pointer,
+      output: z.pointer, outputStride: k, width: k)
+    for j in 0..<(b * k) { h[j] = g.apply(z[j]) }
+    SparseKernels.gatherDot(
+      count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, dense: h.pointer, denseStride: k,
+      matrix: model.decoderWeight.pointer, matrixStride: k, bias: model.decoderBias.pointer,
+      output: bErr.pointer, outputStart: bStart.pointer, width: k)
+    // 3. Output error: e = ∂/∂s (f(s) − r)² = 2 (f(s) − r) f'(s).
+    var sse = 0.0
+    for q in 0..<entries {
+      let s = bErr[q]
+      let o = f.apply(s)
+      let diff = o - bVals[q]
+      sse += Double(diff) * Double(diff)
+      bErr[q] = 2 * diff * f.derivative(s, o)
+    }
+    squaredError = sse
+    ratingCount = entries
+    // 4. Backward. dH = E·W (gather over the batch rows), dZ = dH ⊙ g'(Z).
+    SparseKernels.gatherAxpy(
+      count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, values: bErr.pointer,
+      matrix: model.decoderWeight.pointer, matrixStride: k, initial: nil,
+      output: dh.pointer, outputStride: k, width: k)
+    for j in 0..<(b * k) { dh[j] *= g.derivative(z[j], h[j]) }
+    for j in 0..<k { encoderBias[j] = 0 }
+    for t in 0..<b {
+      let row = dh.pointer + t * k
+      for j in 0..<k { encoderBias[j] += row[j] }
+    }
+    // dW[c] = Σ_t e_tc H[t], dV[c] = Σ_t x_tc dZ[t]: one owner per touched column, no races.
+    SparseKernels.gatherAxpyIndirect(
+      count: nt, rowStart: tStart.pointer, indices: tRow.pointer, positions: tPos.pointer, values: bErr.pointer,
+      matrix: h.pointer, matrixStride: k, output: decoderWeight.pointer, outputStride: k, width: k)
+    SparseKernels.gatherAxpyIndirect(
+      count: nt, rowStart: tStart.pointer, indices: tRow.pointer, positions: tPos.pointer, values: bVals.pointer,
+      matrix: dh.pointer, matrixStride: k, output: encoderWeight.pointer, outputStride: k, width: k)
+    for s in 0..<nt {
+      var sum: Float = 0
+      for p in tStart[s]..<tStart[s + 1] { sum += bErr[Int(tPos[p])] }
+      decoderBias[s] = sum
+    }
+  }
+}

@@ -1,0 +1,222 @@
+import Foundation
+
+/// Settings for training any Encore network.
+public struct TrainingOptions: Sendable, Equatable {
+  public var optimizer: OptimizerKind = .adam
+  /// Learning rate (Adam, SGD) or initial step size (Rprop); nil takes the optimiser's default.
+  public var learningRate: Float? = nil
+  /// Upper bound on epochs (one pass over all rows; one full-batch step for Rprop).
+  public var epochs: Int = 200
+  /// Input rows per mini-batch.
+  public var batchSize: Int = 64
+  /// Stop when validation RMSE has not improved for this many epochs (0: never stop early).
+  public var patience: Int = 20
+  public var seed: UInt64 = 42
+
+  public init() {}
+
+  public var effectiveLearningRate: Float { learningRate ?? optimizer.defaultLearningRate }
+}
+
+/// One line of the training log.
+public struct EpochRecord: Codable, Sendable, Equatable {
+  public var epoch: Int
+  public var trainRMSE: Double
+  public var validationRMSE: Double?
+  public var seconds: Double
+  /// Whether this epoch is the best so far on validation.
+  public var isBest: Bool
+}
+
+/// The outcome of training: the network from the best validation epoch and its history.
+public struct AutoRecTrainingResult: @unchecked Sendable {
+  public var model: AutoRec
+  public var history: [EpochRecord]
+  public var bestEpoch: Int
+  public var epochsRun: Int
+  public var trainSeconds: Double
+  public var stoppedEarly: Bool
+}
+
+/// Trains AutoRec networks: shuffled mini-batches of input rows, sparse gradients, lazy
+/// optimiser steps on touched rows only, early stopping on validation RMSE (the test part is
+/// never seen), and a guard that stops with advice when the loss becomes NaN or explodes.
+public struct AutoRecTrainer: Sendable {
+  public var options: TrainingOptions
+
+  public init(options: TrainingOptions) { self.options = options }
+
+  /// Trains on `train`; `validation` (may be empty) chooses the epoch to keep.
+  /// - Parameter progress: called after every epoch.
+  public func train(
+    configuration: AutoRecConfiguration, train: RatingSet, validation: RatingSet, userCount: Int, itemCount: Int,
+    baseline: BiasBaseline, scale: RatingScale, progress: (EpochRecord) -> Void = { _ in }
+  ) throws -> AutoRecTrainingResult {
+    let itemsAsRows = configuration.orientation == .itemBased
+    let input = SparseMatrix(train, userCount: userCount, itemCount: itemCount, itemsAsRows: itemsAsRows)
+    let model = AutoRec(configuration: configuration, input: input, seed: options.seed, outputBias: Float(train.mean))
+    return try self.train(model: model, validation: validation, baseline: baseline, scale: scale, progress: progress)
+  }
+
+  /// Trains `model` in place from its current parameters.
+  public func train(
+    model: AutoRec, validation: RatingSet, baseline: BiasBaseline, scale: RatingScale,
+    progress: (EpochRecord) -> Void = { _ in }
+  ) throws -> AutoRecTrainingResult {
+    guard options.epochs >= 1 else { throw EncoreError.invalidArgument("--epochs must be at least 1") }
+    guard options.batchSize >= 1 else { throw EncoreError.invalidArgument("--batch-size must be at least 1") }
+    guard model.hiddenUnits >= 1 else { throw EncoreError.invalidArgument("--hidden must be at least 1") }
+    let x = model.input
+    let d = x.columnCount, k = model.hiddenUnits
+    let activeRows = (0..<x.rowCount).filter { x.rowLength($0) > 0 }.map(Int32.init)
+    guard !activeRows.isEmpty else { throw EncoreError.invalidArgument("no training ratings") }
+    let lambda = model.configuration.lambda
+    let lr = options.effectiveLearningRate
+    let gradient = AutoRecGradient(columnCount: d)
+    let fullBatch = options.optimizer == .rprop
+    let needsSecond = options.optimizer == .adam
+    // Lazy optimiser state: V and W rows, the decoder bias as d rows of width 1, μ as one row.
+    let vState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond)
+    let wState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond)
+    let bState = RowOptimizerState(rows: fullBatch ? 0 : d, width: 1, needsSecondMoment: needsSecond)
+    let muState = RowOptimizerState(rows: fullBatch ? 0 : 1, width: k, needsSecondMoment: needsSecond)
+    // Full-batch Rprop: dense gradient accumulators and step sizes.
+    let fullV = StableBuffer<Float>(zeros: fullBatch ? d * k : 0)
+    let fullW = StableBuffer<Float>(zeros: fullBatch ? d * k : 0)
+    let fullB = StableBuffer<Float>(zeros: fullBatch ? d : 0)
+    let fullMu = StableBuffer<Float>(zeros: fullBatch ? k : 0)
+    let rprop = fullBatch
+      ? [RpropState(count: d * k, initialStep: lr), RpropState(count: d * k, initialStep: lr),
+         RpropState(count: d, initialStep: lr), RpropState(count: k, initialStep: lr)] : []
+    // The mini-batch gradient is scaled by (rows / batch rows), so that λ weighs the same
+    // against the data term as in the full objective Σ_O (h(r) − r)² + λ/2 (‖W‖² + ‖V‖²).
+    let batch = min(options.batchSize, activeRows.count)
+    // Unbiased lazy weight decay: a column with n ratings is touched by a random batch of B of
+    // the N rows with probability p ≈ 1 − (1 − B/N)^n; its rows get λ/p when touched.
+    let rowDecay = StableBuffer<Float>(zeros: fullBatch ? 0 : d)
+    if !fullBatch {
+      let missProbability = 1 - Double(batch) / Double(activeRows.count)
+      let counts = x.columnCounts()
+      for c in 0..<d {
+        let p = 1 - pow(missProbability, Double(counts[c]))
+        rowDecay[c] = p > 0 ? Float(1 / p) : 1
+      }
+    }
+    var best: AutoRec? = nil
+    var bestRMSE = Double.infinity
+    var bestEpoch = 0
+    var history: [EpochRecord] = []
+    var stepNumber = 0
+    var firstLoss: Double? = nil
+    var stoppedEarly = false
+    let start = Platform.now()
+    var epoch = 0
+    while epoch < options.epochs {
+      epoch += 1
+      let epochStart = Platform.now()
+      var order = activeRows
+      if !fullBatch {
+        var rng = SeededGenerator(seed: options.seed, stream: 1000 + UInt64(epoch))
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+          order.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+        }
+      } else {
+        fullV.fill(0); fullW.fill(0); fullB.fill(0); fullMu.fill(0)
+      }
+      var sse = 0.0
+      var seen = 0
+      var lo = 0
+      while lo < order.count {
+        let hi = min(order.count, lo + (fullBatch ? 4096 : batch))
+        gradient.compute(model: model, rows: order[lo..<hi])
+        sse += gradient.squaredError
+        seen += gradient.ratingCount
+        let touched = gradient.touched
+        if fullBatch {
+          for (s, c) in touched.enumerated() {
+            SparseKernels.axpy(1, gradient.encoderWeight.pointer + s * k, fullV.pointer + Int(c) * k, count: k)
+            SparseKernels.axpy(1, gradient.decoderWeight.pointer + s * k, fullW.pointer + Int(c) * k, count: k)
+            fullB[Int(c)] += gradient.decoderBias[s]
+          }
+          SparseKernels.axpy(1, gradient.encoderBias.pointer, fullMu.pointer, count: k)
+        } else {
+          stepNumber += 1
+          let scaleFactor = Float(Double(activeRows.count) / Double(hi - lo))
+          touched.withUnsafeBufferPointer { t in
+            vState.step(
+              options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
+              gradient: gradient.encoderWeight, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
+              rowDecay: rowDecay, stepNumber: stepNumber)
+            wState.step(
+              options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
+              gradient: gradient.decoderWeight, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
+              rowDecay: rowDecay, stepNumber: stepNumber)
+            bState.step(
+              options.optimizer, weights: model.decoderBias, rows: t.baseAddress, count: t.count,
+              gradient: gradient.decoderBias, gradientScale: scaleFactor, learningRate: lr, decay: 0,
+              stepNumber: stepNumber)
+          }
+          muState.step(
+            options.optimizer, weights: model.encoderBias, rows: nil, count: 1, gradient: gradient.encoderBias,
+            gradientScale: scaleFactor, learningRate: lr, decay: 0, stepNumber: stepNumber)
+        }
+        lo = hi
+      }
+      if fullBatch {
+        for j in 0..<(d * k) {
+          fullV[j] += lambda * model.encoderWeight[j]
+          fullW[j] += lambda * model.decoderWeight[j]
+        }
+        rprop[0].step(weights: model.encoderWeight, gradient: fullV)
+        rprop[1].step(weights: model.decoderWeight, gradient: fullW)
+        rprop[2].step(weights: model.decoderBias, gradient: fullB)
+        rprop[3].step(weights: model.encoderBias, gradient: fullMu)
+      }
+      let trainRMSE = (sse / Double(max(seen, 1))).squareRoot()
+      if !trainRMSE.isFinite {
+        throw EncoreError.diverged(epoch: epoch, detail: "the training loss became NaN or infinite")
+      }
+      if let first = firstLoss, trainRMSE > 100 * max(first, 1) {
+        throw EncoreError.diverged(
+          epoch: epoch, detail: String(format2("training RMSE exploded from %.3f to %.3g", first, trainRMSE)))
+      }
+      if firstLoss == nil { firstLoss = trainRMSE }
+      var validationRMSE: Double? = nil
+      if !validation.isEmpty {
+        let predictor = AutoRecPredictor(model: model, baseline: baseline, scale: scale)
+        let (predicted, _) = predictor.predict(validation)
+        validationRMSE = Metrics.rmse(predicted: predicted, actual: validation.values)
+        if !(validationRMSE!.isFinite) {
+          throw EncoreError.diverged(epoch: epoch, detail: "the validation RMSE became NaN")
+        }
+      }
+      let score = validationRMSE ?? trainRMSE
+      let improved = score < bestRMSE
+      if improved {
+        bestRMSE = score
+        bestEpoch = epoch
+        if validationRMSE != nil {
+          if let best { best.assign(from: model) } else { best = model.copy() }
+        }
+      }
+      let record = EpochRecord(
+        epoch: epoch, trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart,
+        isBest: improved)
+      history.append(record)
+      progress(record)
+      if options.patience > 0 && validationRMSE != nil && epoch - bestEpoch >= options.patience {
+        stoppedEarly = true
+        break
+      }
+    }
+    if let best { model.assign(from: best) }
+    return AutoRecTrainingResult(
+      model: model, history: history, bestEpoch: validation.isEmpty ? epoch : bestEpoch, epochsRun: epoch,
+      trainSeconds: Platform.now() - start, stoppedEarly: stoppedEarly)
+  }
+}
+
+/// printf-style formatting without Foundation in the hot files.
+func format2(_ format: String, _ a: Double, _ b: Double) -> String {
+  String(format: format, a, b)
+}

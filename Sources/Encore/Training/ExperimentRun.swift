@@ -1,0 +1,232 @@
+import Foundation
+
+/// The models `encore train` knows.
+public enum ModelKind: String, Codable, CaseIterable, Sendable {
+  case iAutoRec = "i-autorec"
+  case uAutoRec = "u-autorec"
+  /// surprise's BaselineOnly (ALS): μ + b_u + b_i.
+  case baseline
+}
+
+/// Where the ratings come from and how they are split.
+public struct DataPlan: Sendable {
+  public enum Source: Sendable {
+    case path(String)
+    case trainTest(train: String, test: String)
+    case synthetic(SyntheticRatings.Shape)
+  }
+  public var source: Source
+  public var split: SplitStrategy = .holdout(testFraction: 0.1)
+  /// Fraction of the training ratings held out for early stopping.
+  public var validationFraction: Double = 0.05
+  public var loader = RatingDataLoader()
+  public var seed: UInt64 = 42
+
+  public init(source: Source) { self.source = source }
+
+  /// Loads and splits the data.
+  public func prepare() throws -> (data: RatingData, split: DataSplit) {
+    var data: RatingData
+    var train: RatingSet, test: RatingSet
+    var splitDescription: String
+    switch source {
+    case .path(let path):
+      data = try loader.load(path)
+      (train, test) = try Splitter.split(data.ratings, split, seed: seed)
+      splitDescription = split.description + " (seed \(seed))"
+    case .trainTest(let trainPath, let testPath):
+      let loaded = try loader.load(train: trainPath, test: testPath)
+      data = loaded.data
+      train = loaded.data.ratings
+      test = loaded.test
+      splitDescription = SplitStrategy.explicit.description
+    case .synthetic(let shape):
+      data = SyntheticRatings(shape: shape).generate()
+      (train, test) = try Splitter.split(data.ratings, split, seed: seed)
+      splitDescription = split.description + " (seed \(seed))"
+    }
+    let (fit, validation) = Splitter.carveValidation(train, fraction: validationFraction, seed: seed)
+    if validationFraction > 0 {
+      splitDescription += String(format: ", %.0f%% of training ratings for validation", validationFraction * 100)
+    }
+    data.ratings = RatingSet()  // the parts below hold the ratings now
+    return (data, DataSplit(train: fit, validation: validation, test: test, description: splitDescription))
+  }
+}
+
+/// Everything `encore train` reports, in the keys of its `--json` output.
+public struct TrainingReport: Codable, Sendable {
+  public var model: String
+  public var data: String
+  public var split: String
+  public var nUsers: Int
+  public var nItems: Int
+  public var nTrain: Int
+  public var nValidation: Int
+  public var nTest: Int
+  public var nTestUnseen: Int
+  public var testRMSE: Double
+  public var testMAE: Double
+  public var baselineTestRMSE: Double
+  public var bestEpoch: Int
+  public var epochsRun: Int
+  public var bestValidationRMSE: Double?
+  public var trainSeconds: Double
+  public var secondsPerEpoch: Double
+  public var hiddenUnits: Int?
+  public var lambda: Double?
+  public var optimizer: String?
+  public var learningRate: Double?
+  public var batchSize: Int?
+  public var seed: UInt64
+  public var kernels: String
+  public var history: [EpochRecord]?
+
+  enum CodingKeys: String, CodingKey {
+    case model, data, split, seed, kernels, history, optimizer
+    case nUsers = "n_users", nItems = "n_items", nTrain = "n_train", nValidation = "n_validation"
+    case nTest = "n_test", nTestUnseen = "n_test_unseen", testRMSE = "test_rmse", testMAE = "test_mae"
+    case baselineTestRMSE = "baseline_test_rmse", bestEpoch = "best_epoch", epochsRun = "epochs_run"
+    case bestValidationRMSE = "best_validation_rmse", trainSeconds = "train_seconds"
+    case secondsPerEpoch = "seconds_per_epoch", hiddenUnits = "hidden_units", lambda
+    case learningRate = "learning_rate", batchSize = "batch_size"
+  }
+}
+
+/// A model trained end to end: the predictor plus what it needs to be saved and served.
+public struct TrainedModel: @unchecked Sendable {
+  public var kind: ModelKind
+  public var autoRec: AutoRec?
+  public var baseline: BiasBaseline
+  public var scale: RatingScale
+  public var users: IDMap
+  public var items: IDMap
+  public var titles: [Int32: String]
+  /// Training ratings (users × items), to exclude what a user already rated.
+  public var rated: SparseMatrix
+
+  public init(kind: ModelKind, autoRec: AutoRec?, baseline: BiasBaseline, scale: RatingScale, users: IDMap, items: IDMap, titles: [Int32: String], rated: SparseMatrix) {
+    self.kind = kind
+    self.autoRec = autoRec
+    self.baseline = baseline
+    self.scale = scale
+    self.users = users
+    self.items = items
+    self.titles = titles
+    self.rated = rated
+  }
+
+  /// A predictor for this model (encodes all rows once).
+  public func predictor() -> RatingPredictor {
+    if let autoRec {
+      return RatingPredictor(autoRec: AutoRecPredictor(model: autoRec, baseline: baseline, scale: scale))
+    }
+    return RatingPredictor(baseline: baseline, scale: scale, known: rated)
+  }
+}
+
+/// Answers rating queries for any trained model, with the baseline fallback for pairs the
+/// model cannot score.
+public struct RatingPredictor: @unchecked Sendable {
+  let autoRec: AutoRecPredictor?
+  let baseline: BiasBaseline
+  let scale: RatingScale
+  let userKnown: [Bool]
+  let itemKnown: [Bool]
+
+  init(autoRec: AutoRecPredictor) {
+    self.autoRec = autoRec
+    baseline = autoRec.baseline
+    scale = autoRec.scale
+    userKnown = []
+    itemKnown = []
+  }
+
+  init(baseline: BiasBaseline, scale: RatingScale, known: SparseMatrix) {
+    autoRec = nil
+    self.baseline = baseline
+    self.scale = scale
+    userKnown = (0..<known.rowCount).map { known.rowLength($0) > 0 }
+    var items = [Bool](repeating: false, count: known.columnCount)
+    for c in known.columns { items[Int(c)] = true }
+    itemKnown = items
+  }
+
+  public func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
+    if let autoRec { return autoRec.predict(user: user, item: item) }
+    let known = Int(user) < userKnown.count && userKnown[Int(user)] && Int(item) < itemKnown.count && itemKnown[Int(item)]
+    return (scale.clip(baseline.predict(user: user, item: item)), !known)
+  }
+
+  public func predict(_ ratings: RatingSet) -> (values: [Float], fallbacks: Int) {
+    if let autoRec { return autoRec.predict(ratings) }
+    var fallbacks = 0
+    let values = (0..<ratings.count).map { k -> Float in
+      let (v, f) = predict(user: ratings.users[k], item: ratings.items[k])
+      if f { fallbacks += 1 }
+      return v
+    }
+    return (values, fallbacks)
+  }
+}
+
+/// Trains one model on a prepared split and measures it on the test part.
+public struct ExperimentRun: Sendable {
+  public var kind: ModelKind
+  public var configuration: AutoRecConfiguration
+  public var options: TrainingOptions
+
+  public init(kind: ModelKind, configuration: AutoRecConfiguration, options: TrainingOptions) {
+    self.kind = kind
+    self.configuration = configuration
+    self.options = options
+  }
+
+  public func run(
+    data: RatingData, split: DataSplit, keepHistory: Bool = true, progress: (EpochRecord) -> Void = { _ in }
+  ) throws -> (model: TrainedModel, report: TrainingReport) {
+    let userCount = data.users.count, itemCount = data.items.count
+    guard !split.train.isEmpty else { throw EncoreError.invalidArgument("the training part has no ratings") }
+    let scale = RatingScale(of: split.train.values)
+    let start = Platform.now()
+    let baseline = BiasBaseline(fitting: split.train, userCount: userCount, itemCount: itemCount)
+    let rated = SparseMatrix(split.train, userCount: userCount, itemCount: itemCount, itemsAsRows: false)
+    var model = TrainedModel(
+      kind: kind, autoRec: nil, baseline: baseline, scale: scale, users: data.users, items: data.items,
+      titles: data.titles, rated: rated)
+    var history: [EpochRecord] = []
+    var bestEpoch = 1, epochsRun = 1
+    var config = configuration
+    if kind != .baseline {
+      config.orientation = kind == .iAutoRec ? .itemBased : .userBased
+      let result = try AutoRecTrainer(options: options).train(
+        configuration: config, train: split.train, validation: split.validation, userCount: userCount,
+        itemCount: itemCount, baseline: baseline, scale: scale, progress: progress)
+      model.autoRec = result.model
+      history = result.history
+      bestEpoch = result.bestEpoch
+      epochsRun = result.epochsRun
+    }
+    let trainSeconds = Platform.now() - start
+    let predictor = model.predictor()
+    let (predicted, unseen) = predictor.predict(split.test)
+    let baselinePredicted = (0..<split.test.count).map {
+      scale.clip(baseline.predict(user: split.test.users[$0], item: split.test.items[$0]))
+    }
+    let isNetwork = kind != .baseline
+    let report = TrainingReport(
+      model: kind.rawValue, data: data.sourceDescription, split: split.description, nUsers: userCount,
+      nItems: itemCount, nTrain: split.train.count, nValidation: split.validation.count, nTest: split.test.count,
+      nTestUnseen: unseen, testRMSE: Metrics.rmse(predicted: predicted, actual: split.test.values),
+      testMAE: Metrics.mae(predicted: predicted, actual: split.test.values),
+      baselineTestRMSE: Metrics.rmse(predicted: baselinePredicted, actual: split.test.values), bestEpoch: bestEpoch,
+      epochsRun: epochsRun, bestValidationRMSE: history.compactMap(\.validationRMSE).min(),
+      trainSeconds: trainSeconds, secondsPerEpoch: isNetwork ? history.map(\.seconds).reduce(0, +) / Double(max(1, history.count)) : trainSeconds,
+      hiddenUnits: isNetwork ? config.hiddenUnits : nil, lambda: isNetwork ? Double(config.lambda) : nil,
+      optimizer: isNetwork ? options.optimizer.rawValue : nil,
+      learningRate: isNetwork ? Double(options.effectiveLearningRate) : nil,
+      batchSize: isNetwork ? options.batchSize : nil, seed: options.seed, kernels: SparseKernels.instructionSet,
+      history: keepHistory && isNetwork ? history : nil)
+    return (model, report)
+  }
+}

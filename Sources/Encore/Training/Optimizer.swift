@@ -1,0 +1,87 @@
+import CEncoreKernels
+
+/// The optimisers Encore trains with.
+public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+  /// Adam (Kingma & Ba), mini-batch. The default.
+  case adam
+  /// SGD with momentum 0.9, mini-batch.
+  case sgd
+  /// iRprop− on the full-batch gradient, one step per epoch, as in the AutoRec paper.
+  case rprop
+
+  /// The learning rate used when none is given.
+  public var defaultLearningRate: Float {
+    switch self {
+    case .adam: return 1e-3
+    case .sgd: return 1e-4
+    case .rprop: return 1e-3  // the initial step size
+    }
+  }
+}
+
+/// State of one parameter matrix whose rows are updated lazily: only rows with a gradient in
+/// the current batch are touched, so a step costs O(touched rows × width), not O(all weights).
+/// Weight decay λ·w is added to the rows that are updated, divided by the chance that a batch
+/// updates the row at all, so that on average every row is regularised as in the full objective.
+final class RowOptimizerState: @unchecked Sendable {
+  let width: Int
+  let first: StableBuffer<Float>
+  let second: StableBuffer<Float>
+
+  init(rows: Int, width: Int, needsSecondMoment: Bool) {
+    self.width = width
+    first = StableBuffer(zeros: rows * width)
+    second = StableBuffer(zeros: needsSecondMoment ? rows * width : 0)
+  }
+
+  /// Applies one step to the rows `rows` (nil: rows 0..<count) of `weights`, with gradient rows
+  /// `gradient` (one per listed row) multiplied by `gradientScale`.
+  func step(
+    _ kind: OptimizerKind, weights: StableBuffer<Float>, rows: UnsafePointer<Int32>?, count: Int,
+    gradient: StableBuffer<Float>, gradientScale: Float, learningRate: Float, decay: Float,
+    rowDecay: StableBuffer<Float>? = nil, stepNumber: Int
+  ) {
+    if gradientScale != 1 {
+      let g = gradient.pointer
+      for j in 0..<(count * width) { g[j] *= gradientScale }
+    }
+    let w = UncheckedSendable((weights.pointer, first.pointer, second.pointer, gradient.pointer, rows, rowDecay?.pointer))
+    let width = self.width
+    switch kind {
+    case .adam:
+      let b1: Float = 0.9, b2: Float = 0.999
+      let t = Float(stepNumber)
+      let corrected = learningRate * (1 - powf_(b2, t)).squareRoot() / (1 - powf_(b1, t))
+      Parallel.forRanges(count, grain: 64) { lo, hi in
+        let (wp, m, v, g, rows, rowDecay) = w.value
+        ek_adam_rows(lo, hi, rows, wp, m, v, width, g, width, width, corrected, b1, b2, 1e-8, decay, rowDecay)
+      }
+    case .sgd:
+      Parallel.forRanges(count, grain: 64) { lo, hi in
+        let (wp, m, _, g, rows, rowDecay) = w.value
+        ek_momentum_rows(lo, hi, rows, wp, m, width, g, width, width, learningRate, 0.9, decay, rowDecay)
+      }
+    case .rprop:
+      preconditionFailure("Rprop steps the full gradient; see FullBatchRprop")
+    }
+  }
+}
+
+/// iRprop− state for a dense parameter block.
+final class RpropState: @unchecked Sendable {
+  let previous: StableBuffer<Float>
+  let stepSize: StableBuffer<Float>
+
+  init(count: Int, initialStep: Float) {
+    previous = StableBuffer(zeros: count)
+    stepSize = StableBuffer(repeating: initialStep, count: count)
+  }
+
+  func step(weights: StableBuffer<Float>, gradient: StableBuffer<Float>) {
+    let p = UncheckedSendable((weights.pointer, gradient.pointer, previous.pointer, stepSize.pointer))
+    Parallel.forRanges(weights.count, grain: 1 << 15) { lo, hi in
+      let (w, g, prev, st) = p.value
+      ek_rprop(hi - lo, w + lo, g + lo, prev + lo, st + lo, 1.2, 0.5, 1e-9, 1)
+    }
+  }
+}

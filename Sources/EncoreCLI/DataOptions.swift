@@ -1,0 +1,173 @@
+import ArgumentParser
+import Encore
+
+/// Where the ratings come from and how they are split; shared by train, evaluate and demo.
+struct DataOptions: ParsableArguments {
+  @Option(help: "A rating file or a MovieLens/Netflix folder; split by --split.")
+  var data: String?
+
+  @Option(help: "An explicit training file (use with --test), e.g. ml-100k/u1.base.")
+  var train: String?
+
+  @Option(help: "An explicit test file (use with --train), e.g. ml-100k/u1.test.")
+  var test: String?
+
+  @Option(help: "How to split --data: holdout, kfold or temporal.")
+  var split: String = "holdout"
+
+  @Option(help: "Fraction of ratings held out for testing (holdout split).")
+  var testFraction: Double = 0.1
+
+  @Option(help: "Number of folds (kfold split).")
+  var folds: Int = 5
+
+  @Option(help: "Which fold (1-based) is the test part (kfold split).")
+  var fold: Int = 1
+
+  @Option(help: "Train on ratings before this quantile of timestamps (temporal split).")
+  var temporalQuantile: Double = 0.9
+
+  @Option(help: "Fraction of the training ratings held out as validation for early stopping (0 disables).")
+  var validationFraction: Double = 0.05
+
+  @Option(help: "Field delimiter for your own files (e.g. ',' ';' '::' 'tab' 'space'); guessed when omitted.")
+  var delimiter: String?
+
+  @Option(help: "Whether your file has a header line: yes, no or auto.")
+  var header: String = "auto"
+
+  @Option(help: "0-based columns of user,item,rating[,timestamp] in your file, e.g. 0,1,2,3.")
+  var columns: String?
+
+  @Option(help: "What to do when a file rates the same user and item twice: error, keep-last or mean.")
+  var duplicates: String = "error"
+
+  func loader() throws -> RatingDataLoader {
+    guard let policy = DuplicatePolicy(rawValue: duplicates) else {
+      throw EncoreError.invalidArgument("--duplicates must be one of: error, keep-last, mean")
+    }
+    var format: DelimitedFormat? = nil
+    if delimiter != nil || columns != nil || header != "auto" {
+      var delim = delimiter ?? ","
+      if delim == "tab" || delim == "\\t" { delim = "\t" }
+      if delim == "space" { delim = " " }
+      var f = DelimitedFormat(delimiter: delim, timestampColumn: nil)
+      switch header {
+      case "yes", "true": f.hasHeader = true
+      case "no", "false": f.hasHeader = false
+      case "auto": f.hasHeader = nil
+      default: throw EncoreError.invalidArgument("--header must be yes, no or auto")
+      }
+      if let columns {
+        let parts = columns.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3 || parts.count == 4, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+          throw EncoreError.invalidArgument("--columns takes user,item,rating[,timestamp] as 0-based numbers, e.g. 0,1,2,3")
+        }
+        f.userColumn = parts[0]!
+        f.itemColumn = parts[1]!
+        f.ratingColumn = parts[2]!
+        f.timestampColumn = parts.count == 4 ? parts[3]! : nil
+      } else {
+        f.timestampColumn = 3
+      }
+      format = f
+    }
+    return RatingDataLoader(format: format, duplicates: policy)
+  }
+
+  func plan(seed: UInt64, defaultSource: DataPlan.Source? = nil) throws -> DataPlan {
+    let source: DataPlan.Source
+    if let train, let test {
+      guard data == nil else { throw EncoreError.invalidArgument("give either --data or --train/--test, not both") }
+      source = .trainTest(train: train, test: test)
+    } else if train != nil || test != nil {
+      throw EncoreError.invalidArgument("--train and --test go together")
+    } else if let data {
+      source = .path(data)
+    } else if let defaultSource {
+      source = defaultSource
+    } else {
+      throw EncoreError.invalidArgument("say where the ratings are: --data PATH, or --train FILE --test FILE")
+    }
+    var plan = DataPlan(source: source)
+    plan.loader = try loader()
+    plan.seed = seed
+    plan.validationFraction = validationFraction
+    guard validationFraction >= 0 && validationFraction < 1 else {
+      throw EncoreError.invalidArgument("--validation-fraction must be in [0, 1)")
+    }
+    switch split {
+    case "holdout": plan.split = .holdout(testFraction: testFraction)
+    case "kfold": plan.split = .kFold(folds: folds, fold: fold - 1)
+    case "temporal": plan.split = .temporal(quantile: temporalQuantile)
+    default: throw EncoreError.invalidArgument("--split must be holdout, kfold or temporal")
+    }
+    return plan
+  }
+}
+
+/// Model and training settings; shared by train and demo.
+struct ModelOptions: ParsableArguments {
+  @Option(help: "The model: i-autorec, u-autorec or baseline.")
+  var model: String = "i-autorec"
+
+  @Option(help: "Hidden units.")
+  var hidden: Int = 500
+
+  @Option(help: "Hidden (encoder) activation g: identity, sigmoid, relu, relu6, lrelu, selu, elu, tanh, swish.")
+  var encoderActivation: String = "sigmoid"
+
+  @Option(help: "Output (decoder) activation f.")
+  var decoderActivation: String = "identity"
+
+  @Option(help: "L2 weight λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²).")
+  var lambda: Float = AutoRecConfiguration.defaultLambda
+
+  @Option(help: "Optimiser: adam, sgd (momentum 0.9) or rprop (full batch).")
+  var optimizer: String = "adam"
+
+  @Option(help: "Learning rate (initial step for rprop); default per optimiser.")
+  var learningRate: Float?
+
+  @Option(help: "Maximum epochs.")
+  var epochs: Int = TrainingOptions().epochs
+
+  @Option(help: "Input rows per mini-batch.")
+  var batchSize: Int = TrainingOptions().batchSize
+
+  @Option(help: "Early-stopping patience in epochs (0: never stop early).")
+  var patience: Int = TrainingOptions().patience
+
+  @Option(help: "Random seed (splits, initial weights, shuffling).")
+  var seed: UInt64 = 42
+
+  func kind() throws -> ModelKind {
+    guard let kind = ModelKind(rawValue: model) else {
+      throw EncoreError.invalidArgument("--model must be one of: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return kind
+  }
+
+  func run() throws -> ExperimentRun {
+    guard let g = Activation(rawValue: encoderActivation), let f = Activation(rawValue: decoderActivation) else {
+      throw EncoreError.invalidArgument("activations must be one of: \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    guard let opt = OptimizerKind(rawValue: optimizer) else {
+      throw EncoreError.invalidArgument("--optimizer must be adam, sgd or rprop")
+    }
+    guard hidden >= 1 else { throw EncoreError.invalidArgument("--hidden must be at least 1") }
+    guard lambda >= 0 && lambda.isFinite else { throw EncoreError.invalidArgument("--lambda must be a non-negative number") }
+    if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+      throw EncoreError.invalidArgument("--learning-rate must be a positive number")
+    }
+    let config = AutoRecConfiguration(hiddenUnits: hidden, encoderActivation: g, decoderActivation: f, lambda: lambda)
+    var options = TrainingOptions()
+    options.optimizer = opt
+    options.learningRate = learningRate
+    options.epochs = epochs
+    options.batchSize = batchSize
+    options.patience = patience
+    options.seed = seed
+    return ExperimentRun(kind: try kind(), configuration: config, options: options)
+  }
+}

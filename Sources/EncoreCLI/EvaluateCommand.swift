@@ -1,0 +1,55 @@
+import ArgumentParser
+import Encore
+import Foundation
+
+struct EvaluateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "evaluate", abstract: "Measure a saved model's RMSE and MAE on a rating file.")
+
+  @Option(help: "A model saved by 'encore train --save'.")
+  var model: String
+
+  @Option(help: "Ratings to predict (any format 'encore train' reads).")
+  var test: String
+
+  @Option(help: "What to do when the file rates the same user and item twice: error, keep-last or mean.")
+  var duplicates: String = "error"
+
+  @Flag(help: "Print one JSON object instead of text.")
+  var json = false
+
+  struct Report: Codable {
+    var model: String
+    var data: String
+    var split = "explicit test file"
+    var n_test: Int
+    var n_test_unseen: Int
+    var test_rmse: Double
+    var test_mae: Double
+    var predict_seconds: Double
+  }
+
+  func run() throws {
+    try EncoreCommand.guarded {
+      guard let policy = DuplicatePolicy(rawValue: duplicates) else {
+        throw EncoreError.invalidArgument("--duplicates must be one of: error, keep-last, mean")
+      }
+      let trained = try ModelFile.load(model)
+      var users = trained.users, items = trained.items
+      let ratings = try RatingDataLoader(duplicates: policy).readFile(test, users: &users, items: &items)
+      let start = Platform.now()
+      let result = trained.evaluate(ratings)
+      let report = Report(
+        model: trained.kind.rawValue, data: test, n_test: ratings.count, n_test_unseen: result.unseen,
+        test_rmse: result.rmse, test_mae: result.mae, predict_seconds: Platform.now() - start)
+      if json {
+        print(try JSONOutput.encode(report))
+      } else {
+        print("model       \(model) (\(trained.kind.rawValue))")
+        print("ratings     \(ratings.count) (\(result.unseen) of unseen users/items, predicted by the bias baseline)")
+        print(String(format: "test RMSE   %.4f", result.rmse))
+        print(String(format: "test MAE    %.4f", result.mae))
+      }
+    }
+  }
+}

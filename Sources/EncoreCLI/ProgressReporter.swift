@@ -1,0 +1,89 @@
+import Encore
+import Foundation
+
+/// Shows training progress on standard error: a live bar with epoch, train and validation
+/// RMSE and time left on a terminal, plain lines when standard error is a file or pipe.
+final class ProgressReporter {
+  let totalEpochs: Int
+  let quiet: Bool
+  let isTerminal = isatty(2) == 1
+  private var elapsed = 0.0
+  private var lastLength = 0
+
+  init(totalEpochs: Int, quiet: Bool) {
+    self.totalEpochs = totalEpochs
+    self.quiet = quiet
+  }
+
+  func note(_ text: String) {
+    guard !quiet else { return }
+    clearLine()
+    FileHandle.standardError.write(Data("\(text)\n".utf8))
+  }
+
+  func epoch(_ r: EpochRecord) {
+    guard !quiet else { return }
+    elapsed += r.seconds
+    let validation = r.validationRMSE.map { String(format: "%.4f", $0) } ?? "-"
+    let left = elapsed / Double(r.epoch) * Double(totalEpochs - r.epoch)
+    let mark = r.isBest ? " *" : ""
+    if isTerminal {
+      let width = 24
+      let filled = min(width, width * r.epoch / max(1, totalEpochs))
+      let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+      let line = String(
+        format: "[%@] epoch %d/%d  train %.4f  valid %@%@  %.2fs/epoch  at most %@ left", bar, r.epoch, totalEpochs,
+        r.trainRMSE, validation, mark, r.seconds, Self.duration(left))
+      clearLine()
+      FileHandle.standardError.write(Data(line.utf8))
+      lastLength = line.count
+    } else {
+      let line = String(
+        format: "epoch %d/%d train_rmse %.4f valid_rmse %@%@ %.2fs\n", r.epoch, totalEpochs, r.trainRMSE, validation,
+        mark, r.seconds)
+      FileHandle.standardError.write(Data(line.utf8))
+    }
+  }
+
+  func finish() {
+    guard !quiet, isTerminal, lastLength > 0 else { return }
+    FileHandle.standardError.write(Data("\n".utf8))
+    lastLength = 0
+  }
+
+  private func clearLine() {
+    guard isTerminal, lastLength > 0 else { return }
+    FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: lastLength) + "\r").utf8))
+    lastLength = 0
+  }
+
+  static func duration(_ seconds: Double) -> String {
+    if seconds < 60 { return String(format: "%.0fs", seconds) }
+    if seconds < 3600 { return String(format: "%.0fm%02.0fs", (seconds / 60).rounded(.down), seconds.truncatingRemainder(dividingBy: 60)) }
+    return String(format: "%.1fh", seconds / 3600)
+  }
+}
+
+enum JSONOutput {
+  static func encode<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+  }
+}
+
+enum TextReport {
+  static func print(_ r: TrainingReport, savedTo: String?) {
+    Swift.print("model        \(r.model)")
+    Swift.print("data         \(r.data)")
+    Swift.print("split        \(r.split)")
+    Swift.print("ratings      \(r.nTrain) train, \(r.nValidation) validation, \(r.nTest) test (\(r.nTestUnseen) test ratings of unseen users/items, predicted by the bias baseline)")
+    Swift.print(String(format: "test RMSE    %.4f   (bias baseline %.4f)", r.testRMSE, r.baselineTestRMSE))
+    Swift.print(String(format: "test MAE     %.4f", r.testMAE))
+    if let v = r.bestValidationRMSE {
+      Swift.print(String(format: "best epoch   %d of %d (validation RMSE %.4f)", r.bestEpoch, r.epochsRun, v))
+    }
+    Swift.print(String(format: "time         %.2fs training, %.3fs per epoch (%@ kernels)", r.trainSeconds, r.secondsPerEpoch, r.kernels))
+    if let savedTo { Swift.print("saved        \(savedTo)") }
+  }
+}

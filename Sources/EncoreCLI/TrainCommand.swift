@@ -1,0 +1,38 @@
+import ArgumentParser
+import Encore
+import Foundation
+
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train", abstract: "Train a model, report test RMSE/MAE, and optionally save it.")
+
+  @OptionGroup var dataOptions: DataOptions
+  @OptionGroup var modelOptions: ModelOptions
+
+  @Option(help: "Save the trained model to this file (written atomically).")
+  var save: String?
+
+  @Flag(help: "Print one JSON object with the results instead of text.")
+  var json = false
+
+  func run() throws {
+    try EncoreCommand.guarded {
+      let plan = try dataOptions.plan(seed: modelOptions.seed)
+      let experiment = try modelOptions.run()
+      let progress = ProgressReporter(totalEpochs: experiment.options.epochs, quiet: false)
+      progress.note("loading data")
+      let (data, split) = try plan.prepare()
+      progress.note("training \(experiment.kind.rawValue) on \(split.train.count) ratings (\(data.users.count) users, \(data.items.count) items)")
+      let (model, report) = try experiment.run(data: data, split: split, progress: progress.epoch)
+      progress.finish()
+      if let save {
+        try ModelFile.save(model, to: save)
+      }
+      if json {
+        print(try JSONOutput.encode(report))
+      } else {
+        TextReport.print(report, savedTo: save)
+      }
+    }
+  }
+}

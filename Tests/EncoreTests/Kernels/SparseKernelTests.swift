@@ -1,0 +1,49 @@
+import XCTest
+
+@testable import Encore
+
+final class SparseKernelTests: XCTestCase {
+  /// gatherAxpy and gatherDot against naive loops, on widths that exercise every tail.
+  func testKernelsMatchNaiveLoops() {
+    var rng = SeededGenerator(seed: 1)
+    for width in [1, 3, 16, 17, 31, 32, 33, 100, 500] {
+      let rows = 9, cols = 13
+      let ratings = smallRatings(users: rows, items: cols, perUser: 4, seed: UInt64(width))
+      let x = SparseMatrix(ratings, userCount: rows, itemCount: cols, itemsAsRows: false)
+      let m = StableBuffer<Float>((0..<(cols * width)).map { _ in rng.nextUnitFloat() - 0.5 })
+      let initial = StableBuffer<Float>((0..<width).map { _ in rng.nextUnitFloat() })
+      let out = StableBuffer<Float>(zeros: rows * width)
+      x.rowStart.withUnsafeBufferPointer { rs in
+        x.columns.withUnsafeBufferPointer { cs in
+          x.values.withUnsafeBufferPointer { vs in
+            SparseKernels.gatherAxpy(
+              count: rows, rows: nil, rowStart: rs.baseAddress!, indices: cs.baseAddress!, values: vs.baseAddress!,
+              matrix: m.pointer, matrixStride: width, initial: initial.pointer, output: out.pointer, outputStride: width,
+              width: width)
+            let dots = StableBuffer<Float>(zeros: x.nonzeroCount)
+            SparseKernels.gatherDot(
+              count: rows, rows: nil, rowStart: rs.baseAddress!, indices: cs.baseAddress!, dense: out.pointer,
+              denseStride: width, matrix: m.pointer, matrixStride: width, bias: initial.pointer, output: dots.pointer,
+              outputStart: rs.baseAddress!, width: width)
+            for r in 0..<rows {
+              for h in 0..<width {
+                var expected = initial[h]
+                for p in x.rowStart[r]..<x.rowStart[r + 1] { expected += x.values[p] * m[Int(x.columns[p]) * width + h] }
+                XCTAssertEqual(out[r * width + h], expected, accuracy: 1e-4)
+              }
+              for p in x.rowStart[r]..<x.rowStart[r + 1] {
+                var expected = initial[Int(x.columns[p])]
+                for h in 0..<width { expected += out[r * width + h] * m[Int(x.columns[p]) * width + h] }
+                XCTAssertEqual(dots[p], expected, accuracy: 1e-3 * max(1, abs(expected)))
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  func testInstructionSetIsReported() {
+    XCTAssertTrue(["avx512", "avx2", "baseline"].contains(SparseKernels.instructionSet))
+  }
+}

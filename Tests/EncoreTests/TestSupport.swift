@@ -1,0 +1,53 @@
+import Foundation
+import XCTest
+
+@testable import Encore
+
+/// A fresh temporary folder per test, removed afterwards.
+final class TemporaryFolder {
+  let path: String
+  init() {
+    path = NSTemporaryDirectory() + "encore-tests-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  }
+  deinit { try? FileManager.default.removeItem(atPath: path) }
+
+  @discardableResult
+  func write(_ name: String, _ text: String, encoding: String.Encoding = .utf8) -> String {
+    let file = path + "/" + name
+    let folder = (file as NSString).deletingLastPathComponent
+    try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    FileManager.default.createFile(atPath: file, contents: text.data(using: encoding)!)
+    return file
+  }
+}
+
+/// Asserts that `body` throws exactly `expected`.
+func XCTAssertThrowsEncoreError<T>(_ expected: EncoreError, _ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line) {
+  do {
+    _ = try body()
+    XCTFail("expected \(expected)", file: file, line: line)
+  } catch let error as EncoreError {
+    XCTAssertEqual(error, expected, file: file, line: line)
+  } catch {
+    XCTFail("unexpected error \(error)", file: file, line: line)
+  }
+}
+
+/// A small random rating set with every user and item rated at least once.
+func smallRatings(users: Int, items: Int, perUser: Int, seed: UInt64) -> RatingSet {
+  var rng = SeededGenerator(seed: seed)
+  var set = RatingSet()
+  for u in 0..<users {
+    var chosen = Set<Int>()
+    chosen.insert(u % items)
+    while chosen.count < perUser { chosen.insert(Int(rng.next() % UInt64(items))) }
+    for i in chosen.sorted() {
+      set.append(user: Int32(u), item: Int32(i), value: Float(1 + rng.next() % 5))
+    }
+  }
+  for i in 0..<items where !set.items.contains(Int32(i)) {
+    set.append(user: Int32(i % users), item: Int32(i), value: 3)
+  }
+  return set
+}
