@@ -10,14 +10,24 @@ struct DemoCommand: ParsableCommand {
   @Option(help: "Use this rating file or MovieLens folder instead of the built-in synthetic set.")
   var data: String?
 
-  @Option(help: "Maximum epochs.") var epochs: Int = 60
+  @Option(help: "Maximum epochs (early stopping usually ends sooner).") var epochs: Int = 400
   @Option(help: "Random seed.") var seed: UInt64 = 42
   @Flag(help: "Print one JSON object instead of text.") var json = false
 
-  struct Report: Codable {
+  /// The training report's keys plus the sample user's recommendations, in one flat object.
+  struct Report: Encodable {
     var training: TrainingReport
-    var sample_user: String
+    var sampleUser: String
     var recommendations: [Recommendation]
+
+    enum Extra: String, CodingKey { case sample_user, recommendations }
+
+    func encode(to encoder: Encoder) throws {
+      try training.encode(to: encoder)
+      var c = encoder.container(keyedBy: Extra.self)
+      try c.encode(sampleUser, forKey: .sample_user)
+      try c.encode(recommendations, forKey: .recommendations)
+    }
   }
 
   func run() throws {
@@ -40,7 +50,7 @@ struct DemoCommand: ParsableCommand {
       let sample = model.users.rawIDs[sorted[sorted.count / 2].offset]
       let list = try model.recommend(user: sample, count: 10)
       if json {
-        print(try JSONOutput.encode(Report(training: report, sample_user: sample, recommendations: list)))
+        print(try JSONOutput.encode(Report(training: report, sampleUser: sample, recommendations: list)))
       } else {
         TextReport.print(report, savedTo: nil)
         print(String(format: "\nI-AutoRec test RMSE %.4f vs bias baseline %.4f (%.1f%% lower)\n", report.testRMSE, report.baselineTestRMSE,

@@ -6,11 +6,11 @@ public struct TrainingOptions: Sendable, Equatable {
   /// Learning rate (Adam, SGD) or initial step size (Rprop); nil takes the optimiser's default.
   public var learningRate: Float? = nil
   /// Upper bound on epochs (one pass over all rows; one full-batch step for Rprop).
-  public var epochs: Int = 200
+  public var epochs: Int = 1000
   /// Input rows per mini-batch.
-  public var batchSize: Int = 64
+  public var batchSize: Int = 4096
   /// Stop when validation RMSE has not improved for this many epochs (0: never stop early).
-  public var patience: Int = 20
+  public var patience: Int = 50
   public var seed: UInt64 = 42
 
   public init() {}

@@ -91,6 +91,36 @@ public struct TrainingReport: Codable, Sendable {
     case secondsPerEpoch = "seconds_per_epoch", hiddenUnits = "hidden_units", lambda
     case learningRate = "learning_rate", batchSize = "batch_size"
   }
+
+  /// Every key is always present (null when it does not apply), so scripts can rely on them.
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(model, forKey: .model)
+    try c.encode(data, forKey: .data)
+    try c.encode(split, forKey: .split)
+    try c.encode(nUsers, forKey: .nUsers)
+    try c.encode(nItems, forKey: .nItems)
+    try c.encode(nTrain, forKey: .nTrain)
+    try c.encode(nValidation, forKey: .nValidation)
+    try c.encode(nTest, forKey: .nTest)
+    try c.encode(nTestUnseen, forKey: .nTestUnseen)
+    try c.encode(testRMSE, forKey: .testRMSE)
+    try c.encode(testMAE, forKey: .testMAE)
+    try c.encode(baselineTestRMSE, forKey: .baselineTestRMSE)
+    try c.encode(bestEpoch, forKey: .bestEpoch)
+    try c.encode(epochsRun, forKey: .epochsRun)
+    try c.encode(bestValidationRMSE, forKey: .bestValidationRMSE)
+    try c.encode(trainSeconds, forKey: .trainSeconds)
+    try c.encode(secondsPerEpoch, forKey: .secondsPerEpoch)
+    try c.encode(hiddenUnits, forKey: .hiddenUnits)
+    try c.encode(lambda, forKey: .lambda)
+    try c.encode(optimizer, forKey: .optimizer)
+    try c.encode(learningRate, forKey: .learningRate)
+    try c.encode(batchSize, forKey: .batchSize)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(kernels, forKey: .kernels)
+    try c.encode(history, forKey: .history)
+  }
 }
 
 /// A model trained end to end: the predictor plus what it needs to be saved and served.

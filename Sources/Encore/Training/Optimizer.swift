@@ -12,7 +12,7 @@ public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
   /// The learning rate used when none is given.
   public var defaultLearningRate: Float {
     switch self {
-    case .adam: return 1e-3
+    case .adam: return 1e-2
     case .sgd: return 1e-4
     case .rprop: return 1e-3  // the initial step size
     }

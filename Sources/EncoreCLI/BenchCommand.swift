@@ -1,0 +1,81 @@
+import ArgumentParser
+import Encore
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Time AutoRec training epochs on a synthetic set of a given shape and report peak memory.")
+
+  @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: String = "ml-20m"
+  @Option(help: "The model: i-autorec or u-autorec.") var model: String = "i-autorec"
+  @Option(help: "Hidden units.") var hidden: Int = 500
+  @Option(help: "Epochs to time.") var epochs: Int = 1
+  @Option(help: "Input rows per mini-batch.") var batchSize: Int = TrainingOptions().batchSize
+  @Option(help: "Optimiser: adam, sgd or rprop.") var optimizer: String = "adam"
+  @Flag(help: "Print one JSON object instead of text.") var json = false
+
+  struct Report: Codable {
+    var shape: String
+    var model: String
+    var users: Int
+    var items: Int
+    var ratings: Int
+    var hidden_units: Int
+    var batch_size: Int
+    var optimizer: String
+    var generate_seconds: Double
+    var epoch_seconds: [Double]
+    var seconds_per_epoch: Double
+    var peak_rss_bytes: Int?
+    var peak_rss_gib: Double?
+    var kernels: String
+    var threads: Int
+  }
+
+  func run() throws {
+    try EncoreCommand.guarded {
+      let shape: SyntheticRatings.Shape
+      switch like {
+      case "ml-20m": shape = .movieLens20M
+      case "ml-100k": shape = .demo
+      default: throw EncoreError.invalidArgument("--like must be ml-20m or ml-100k")
+      }
+      guard let kind = ModelKind(rawValue: model), kind != .baseline else {
+        throw EncoreError.invalidArgument("--model must be i-autorec or u-autorec")
+      }
+      guard let opt = OptimizerKind(rawValue: optimizer) else { throw EncoreError.invalidArgument("--optimizer must be adam, sgd or rprop") }
+      let start = Platform.now()
+      let data = SyntheticRatings(shape: shape).generate()
+      let generateSeconds = Platform.now() - start
+      var options = TrainingOptions()
+      options.epochs = epochs
+      options.batchSize = batchSize
+      options.optimizer = opt
+      let config = AutoRecConfiguration(orientation: kind == .iAutoRec ? .itemBased : .userBased, hiddenUnits: hidden)
+      let baseline = BiasBaseline(fitting: data.ratings, userCount: data.users.count, itemCount: data.items.count)
+      let progress = ProgressReporter(totalEpochs: epochs, quiet: json)
+      progress.note("timing \(epochs) epoch(s) of \(kind.rawValue), \(hidden) hidden units, on \(data.ratings.count) ratings")
+      let result = try AutoRecTrainer(options: options).train(
+        configuration: config, train: data.ratings, validation: RatingSet(), userCount: data.users.count,
+        itemCount: data.items.count, baseline: baseline, scale: RatingScale(minimum: shape.minimum, maximum: shape.maximum),
+        progress: progress.epoch)
+      progress.finish()
+      let times = result.history.map(\.seconds)
+      let rss = Platform.peakResidentBytes()
+      let report = Report(
+        shape: like, model: kind.rawValue, users: shape.users, items: shape.items, ratings: data.ratings.count,
+        hidden_units: hidden, batch_size: batchSize, optimizer: opt.rawValue, generate_seconds: generateSeconds,
+        epoch_seconds: times, seconds_per_epoch: times.reduce(0, +) / Double(max(1, times.count)), peak_rss_bytes: rss,
+        peak_rss_gib: rss.map { Double($0) / Double(1 << 30) }, kernels: SparseKernels.instructionSet,
+        threads: Parallel.threadCount)
+      if json {
+        print(try JSONOutput.encode(report))
+      } else {
+        print(String(format: "%@ on %d ratings (%d x %d), %d hidden units: %.2f s per epoch, peak memory %.2f GiB (%@ kernels, %d threads)",
+                     kind.rawValue, data.ratings.count, shape.users, shape.items, hidden, report.seconds_per_epoch,
+                     report.peak_rss_gib ?? -1, report.kernels, report.threads))
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# End-to-end checks of the encore command: a train/save/evaluate/recommend round trip on
+# generated data, and the documented error (file, line, non-zero exit) for bad input.
+set -euo pipefail
+encore=${1:-.build/release/encore}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+"$encore" data synth --out "$dir/ratings.csv" --users 300 --items 200 --ratings 8000 --scale 0.5-5 --step 0.5 > /dev/null
+"$encore" data info "$dir/ratings.csv" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ratings"] == 8000, d'
+"$encore" train --data "$dir/ratings.csv" --epochs 5 --hidden 32 --save "$dir/model.safetensors" --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 800 and d["test_rmse"] < 1.5, d'
+"$encore" evaluate --model "$dir/model.safetensors" --test "$dir/ratings.csv" --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 8000, d'
+"$encore" recommend --model "$dir/model.safetensors" --user 7 -k 5 --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["recommendations"]) == 5, d'
+
+expect_error() {  # expect_error "message part" command...
+  local want=$1; shift
+  if "$@" > "$dir/out" 2> "$dir/err"; then echo "expected failure: $*"; exit 1; fi
+  grep -q -- "$want" "$dir/err" || { echo "expected '$want' in:"; cat "$dir/err"; exit 1; }
+}
+printf '1\t1\t5\t1\n1\t2\tfive\t2\n' > "$dir/u.data"
+expect_error "u.data:2: rating 'five' is not a finite number" "$encore" data info "$dir/u.data"
+printf '1\t1\t5\t1\n1\t1\t4\t2\n' > "$dir/u.data"
+expect_error "u.data:2: user 1 rated item 1 again" "$encore" train --data "$dir/u.data"
+: > "$dir/empty.csv"
+expect_error "no ratings found" "$encore" data info "$dir/empty.csv"
+head -c 100 "$dir/model.safetensors" > "$dir/broken.safetensors"
+expect_error "not a usable Encore model" "$encore" recommend --model "$dir/broken.safetensors" --user 1
+expect_error "unknown user ID 'nobody'" "$encore" recommend --model "$dir/model.safetensors" --user nobody
+echo "command-line checks passed"
