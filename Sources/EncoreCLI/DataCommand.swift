@@ -71,9 +71,7 @@ struct InfoCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
-      guard let policy = DuplicatePolicy(rawValue: duplicates) else {
-        throw EncoreError.invalidArgument("--duplicates must be one of: error, keep-last, mean")
-      }
+      let policy = try DuplicatePolicy.parse(duplicates)
       let start = Platform.now()
       let data = try RatingDataLoader(duplicates: policy).load(path)
       let info = DatasetInfo(data, seconds: Platform.now() - start)

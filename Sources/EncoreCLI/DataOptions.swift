@@ -43,9 +43,7 @@ struct DataOptions: ParsableArguments {
   var duplicates: String = "error"
 
   func loader() throws -> RatingDataLoader {
-    guard let policy = DuplicatePolicy(rawValue: duplicates) else {
-      throw EncoreError.invalidArgument("--duplicates must be one of: error, keep-last, mean")
-    }
+    let policy = try DuplicatePolicy.parse(duplicates)
     var format: DelimitedFormat? = nil
     if delimiter != nil || columns != nil || header != "auto" {
       var delim = delimiter ?? ","
@@ -169,5 +167,15 @@ struct ModelOptions: ParsableArguments {
     options.patience = patience
     options.seed = seed
     return ExperimentRun(kind: try kind(), configuration: config, options: options)
+  }
+}
+
+extension DuplicatePolicy {
+  /// The policy named by a `--duplicates` value, or a clear error listing the choices.
+  static func parse(_ text: String) throws -> DuplicatePolicy {
+    guard let policy = DuplicatePolicy(rawValue: text) else {
+      throw EncoreError.invalidArgument("--duplicates must be one of: \(allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return policy
   }
 }

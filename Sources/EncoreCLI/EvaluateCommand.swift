@@ -31,9 +31,7 @@ struct EvaluateCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
-      guard let policy = DuplicatePolicy(rawValue: duplicates) else {
-        throw EncoreError.invalidArgument("--duplicates must be one of: error, keep-last, mean")
-      }
+      let policy = try DuplicatePolicy.parse(duplicates)
       let trained = try ModelFile.load(model)
       var users = trained.users, items = trained.items
       let ratings = try RatingDataLoader(duplicates: policy).readFile(test, users: &users, items: &items)
