@@ -139,6 +139,9 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Random seed (splits, initial weights, shuffling).")
   var seed: UInt64 = 42
 
+  @Flag(help: "After validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
+  var refit = false
+
   func kind() throws -> ModelKind {
     guard let kind = ModelKind(rawValue: model) else {
       throw EncoreError.invalidArgument("--model must be one of: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -166,6 +169,7 @@ struct ModelOptions: ParsableArguments {
     options.batchSize = batchSize
     options.patience = patience
     options.seed = seed
+    options.refit = refit
     return ExperimentRun(kind: try kind(), configuration: config, options: options)
   }
 }

@@ -12,6 +12,9 @@ public struct TrainingOptions: Sendable, Equatable {
   /// Stop when validation RMSE has not improved for this many epochs (0: never stop early).
   public var patience: Int = 50
   public var seed: UInt64 = 42
+  /// After validation has chosen the number of epochs, train a fresh network on training plus
+  /// validation ratings for that many epochs (the test part still chooses nothing).
+  public var refit: Bool = false
 
   public init() {}
 

@@ -236,6 +236,21 @@ public struct ExperimentRun: Sendable {
       history = result.history
       bestEpoch = result.bestEpoch
       epochsRun = result.epochsRun
+      if options.refit && !split.validation.isEmpty {
+        var all = split.train
+        all.users += split.validation.users
+        all.items += split.validation.items
+        all.values += split.validation.values
+        if all.hasTimestamps && split.validation.hasTimestamps { all.timestamps += split.validation.timestamps } else { all.timestamps = [] }
+        var refitOptions = options
+        refitOptions.epochs = result.bestEpoch
+        refitOptions.patience = 0
+        let refit = try AutoRecTrainer(options: refitOptions).train(
+          configuration: config, train: all, validation: RatingSet(), userCount: userCount, itemCount: itemCount,
+          baseline: baseline, scale: scale, progress: progress)
+        model.autoRec = refit.model
+        epochsRun += refit.epochsRun
+      }
     }
     let trainSeconds = Platform.now() - start
     let predictor = model.predictor()

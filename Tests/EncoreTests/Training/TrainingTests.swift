@@ -57,6 +57,21 @@ final class TrainingTests: XCTestCase {
     XCTAssertEqual(Metrics.rmse(predicted: p, actual: split.validation.values), best.validationRMSE!, accuracy: 1e-9)
   }
 
+  func testRefitTrainsOnTrainingPlusValidationForTheChosenEpochs() throws {
+    let (data, split) = try prepared()
+    var options = TrainingOptions()
+    options.epochs = 12
+    options.patience = 3
+    options.batchSize = 16
+    options.refit = true
+    let run = ExperimentRun(kind: .iAutoRec, configuration: AutoRecConfiguration(hiddenUnits: 16, lambda: 10), options: options)
+    let (model, report) = try run.run(data: data, split: split)
+    XCTAssertEqual(report.epochsRun, report.history!.count + report.bestEpoch)
+    // The refitted network encodes the validation ratings too.
+    XCTAssertEqual(model.autoRec!.input.nonzeroCount, split.train.count + split.validation.count)
+    XCTAssertTrue(report.testRMSE.isFinite)
+  }
+
   func testDivergenceStopsWithAHint() throws {
     let (data, split) = try prepared()
     var options = TrainingOptions()
