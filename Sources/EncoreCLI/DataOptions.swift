@@ -139,6 +139,18 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Random seed (splits, initial weights, shuffling).")
   var seed: UInt64 = 42
 
+  @Option(help: "Fraction of each input vector's ratings hidden from the encoder while training (all stay targets).")
+  var inputDropout: Float = TrainingOptions().dropout.input
+
+  @Option(help: "Fraction of hidden units dropped while training.")
+  var hiddenDropout: Float = TrainingOptions().dropout.hidden
+
+  @Flag(inversion: .prefixedNo, help: "Centre the encoder's inputs on the mean training rating, so a missing rating reads as average (default: on for u-autorec, off for i-autorec).")
+  var centerInputs: Bool? = nil
+
+  @Option(help: "Decay of a moving average of the weights used for validation and the saved model (0: off).")
+  var averaging: Float = TrainingOptions().averaging
+
   @Flag(help: "After validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
   var refit = false
 
@@ -170,6 +182,13 @@ struct ModelOptions: ParsableArguments {
     options.patience = patience
     options.seed = seed
     options.refit = refit
+    options.centerInputs = centerInputs
+    guard (0..<1).contains(averaging) else { throw EncoreError.invalidArgument("--averaging must be in [0, 1)") }
+    options.averaging = averaging
+    guard (0..<1).contains(inputDropout), (0..<1).contains(hiddenDropout) else {
+      throw EncoreError.invalidArgument("--input-dropout and --hidden-dropout must be in [0, 1)")
+    }
+    options.dropout = .init(input: inputDropout, hidden: hiddenDropout)
     return ExperimentRun(kind: try kind(), configuration: config, options: options)
   }
 }

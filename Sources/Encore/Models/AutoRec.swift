@@ -71,13 +71,25 @@ public final class AutoRec: @unchecked Sendable {
     decoderBias.assign(from: other.decoderBias)
   }
 
+  /// Moves every parameter toward `other`'s: θ ← keep·θ + (1 − keep)·θ_other (a moving average).
+  public func blend(toward other: AutoRec, keeping keep: Float) {
+    for (a, b) in [(encoderWeight, other.encoderWeight), (encoderBias, other.encoderBias),
+                   (decoderWeight, other.decoderWeight), (decoderBias, other.decoderBias)] {
+      let box = UncheckedSendable((a.pointer, b.pointer))
+      Parallel.forRanges(a.count, grain: 1 << 15) { lo, hi in
+        let (x, y) = box.value
+        for j in lo..<hi { x[j] = keep * x[j] + (1 - keep) * y[j] }
+      }
+    }
+  }
+
   /// The hidden codes g(V·r + μ) of every row of `input` (`rowCount × hiddenUnits`).
   public func codes() -> StableBuffer<Float> {
     let n = input.rowCount, k = hiddenUnits
     let h = StableBuffer<Float>(zeros: n * k)
     input.rowStart.withUnsafeBufferPointer { rowStart in
       input.columns.withUnsafeBufferPointer { cols in
-        input.values.withUnsafeBufferPointer { vals in
+        encoderInputs().withUnsafeBufferPointer { vals in
           SparseKernels.gatherAxpy(
             count: n, rows: nil, rowStart: rowStart.baseAddress!, indices: cols.baseAddress!,
             values: vals.baseAddress!, matrix: encoderWeight.pointer, matrixStride: k,
@@ -91,6 +103,12 @@ public final class AutoRec: @unchecked Sendable {
       g.apply(box.value + lo, into: box.value + lo, count: hi - lo)
     }
     return h
+  }
+
+  /// The values the encoder reads: the ratings minus the configuration's input offset.
+  public func encoderInputs() -> [Float] {
+    let offset = configuration.inputOffset
+    return offset == 0 ? input.values : input.values.map { $0 - offset }
   }
 
   /// The network's raw output for unit `column` of row `row`, given that row's code.

@@ -16,6 +16,10 @@ public struct AutoRecConfiguration: Codable, Sendable, Equatable {
   public var decoderActivation: Activation
   /// λ in the objective Σ‖r − h(r)‖²_O + λ/2 (‖W‖² + ‖V‖²).
   public var lambda: Float
+  /// Subtracted from every observed rating before it enters the encoder (missing ratings stay
+  /// 0), so that "not rated" reads as "average" rather than as a very low rating. Targets are
+  /// the raw ratings. 0 is the paper's plain AutoRec.
+  public var inputOffset: Float = 0
 
   public init(
     orientation: Orientation = .itemBased, hiddenUnits: Int = 500,

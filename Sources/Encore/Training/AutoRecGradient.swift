@@ -2,6 +2,19 @@
 /// outputs only at observed ratings, and weight-gradient rows only for the input/output
 /// units (columns) that the batch touches. Cost is O(ratings in batch × hidden units).
 public final class AutoRecGradient: @unchecked Sendable {
+  /// Dropout rates used while training (never when predicting).
+  public struct Dropout: Sendable, Equatable, Codable {
+    /// Fraction of each input row's observed ratings hidden from the encoder.
+    public var input: Float
+    /// Fraction of hidden units dropped.
+    public var hidden: Float
+    public init(input: Float = 0, hidden: Float = 0) {
+      self.input = input
+      self.hidden = hidden
+    }
+    public static let none = Dropout()
+  }
+
   /// Columns (input/output units) with at least one rating in the batch, ascending.
   public private(set) var touched: [Int32] = []
   /// ∂/∂V rows for `touched` (touched.count × hidden), data term only.
@@ -15,12 +28,22 @@ public final class AutoRecGradient: @unchecked Sendable {
   /// Σ (h(r) − r)² over the batch's observed ratings, and their number.
   public private(set) var squaredError: Double = 0
   public private(set) var ratingCount: Int = 0
+  /// The input values the encoder saw in the last batch, in batch order (tests use this to
+  /// check gradients under a fixed dropout mask).
+  public var lastInputs: [Float] { Array(UnsafeBufferPointer(start: (lastUsedInput ?? bVals).pointer, count: ratingCount)) }
+  private var lastUsedInput: StableBuffer<Float>?
+  /// The hidden dropout mask of the last batch (rows × hidden units; empty without dropout).
+  public private(set) var lastHiddenMask: [Float] = []
 
   // Workspace, grown as needed and reused from batch to batch.
   private var capacityRows = 0, capacityEntries = 0, capacityTouched = 0
   private var bStart = StableBuffer<Int>(repeating: 0, count: 1)
   private var bCols = StableBuffer<Int32>(repeating: 0, count: 0)
   private var bVals = StableBuffer<Float>(zeros: 0)
+  /// The network's input values: `bVals` with input dropout applied (or `bVals` itself).
+  private var bInput = StableBuffer<Float>(zeros: 0)
+  /// Hidden-code dropout mask (0 or 1/(1−p)) per batch row and unit, when dropout is on.
+  private var hiddenMask = StableBuffer<Float>(zeros: 0)
   private var bErr = StableBuffer<Float>(zeros: 0)
   private var z = StableBuffer<Float>(zeros: 0)
   private var h = StableBuffer<Float>(zeros: 0)
@@ -41,11 +64,13 @@ public final class AutoRecGradient: @unchecked Sendable {
       z = StableBuffer(zeros: rows * k)
       h = StableBuffer(zeros: rows * k)
       dh = StableBuffer(zeros: rows * k)
+      hiddenMask = StableBuffer(zeros: rows * k)
     }
     if entries > capacityEntries {
       capacityEntries = entries
       bCols = StableBuffer(repeating: 0, count: entries)
       bVals = StableBuffer(zeros: entries)
+      bInput = StableBuffer(zeros: entries)
       bErr = StableBuffer(zeros: entries)
       tRow = StableBuffer(repeating: 0, count: entries)
       tPos = StableBuffer(repeating: 0, count: entries)
@@ -60,9 +85,22 @@ public final class AutoRecGradient: @unchecked Sendable {
     if encoderBias.count != k { encoderBias = StableBuffer(zeros: k) }
   }
 
+  /// The gradient without dropout.
+  public func compute(model: AutoRec, rows: ArraySlice<Int32>) {
+    var unused = SeededGenerator(seed: 0)
+    compute(model: model, rows: rows, dropout: .none, generator: &unused)
+  }
+
   /// Computes the data-term gradient of Σ_O (h(r) − r)² for the input rows `rows` of
   /// `model.input`. Weight decay is not included (the optimiser adds λ·θ to touched rows).
-  public func compute(model: AutoRec, rows: ArraySlice<Int32>) {
+  ///
+  /// With `dropout`, a random part of each input row is hidden from the encoder (inverted
+  /// dropout: kept values are scaled by 1/(1−p)) while every observed rating stays a target, so
+  /// the network learns to predict ratings it does not see; and a random part of the hidden
+  /// code is dropped. Masks come from `generator`, so a seed fixes them.
+  public func compute(
+    model: AutoRec, rows: ArraySlice<Int32>, dropout: Dropout = .none, generator: inout SeededGenerator
+  ) {
     let x = model.input
     let k = model.hiddenUnits
     let f = model.configuration.decoderActivation
@@ -101,6 +139,20 @@ public final class AutoRecGradient: @unchecked Sendable {
       bStart[t + 1] = q
     }
     for s in 0..<nt { tStart[s + 1] += tStart[s] }
+    // Input dropout: the encoder sees bInput; the targets stay bVals.
+    let input: StableBuffer<Float>
+    let offset = model.configuration.inputOffset
+    if dropout.input > 0 {
+      let keep = 1 - dropout.input
+      for q in 0..<entries { bInput[q] = generator.nextUnitFloat() < keep ? (bVals[q] - offset) / keep : 0 }
+      input = bInput
+    } else if offset != 0 {
+      for q in 0..<entries { bInput[q] = bVals[q] - offset }
+      input = bInput
+    } else {
+      input = bVals
+    }
+    lastUsedInput = input
     // Transposed batch: for each touched column, the (batch row, entry) pairs, rows ascending.
     var fill = [Int](repeating: 0, count: nt)
     for s in 0..<nt { fill[s] = tStart[s] }
@@ -116,10 +168,20 @@ public final class AutoRecGradient: @unchecked Sendable {
 
     // 2. Forward: Z = X_b·V + μ, H = g(Z), S = H·Wᵀ at observed entries + b, O = f(S).
     SparseKernels.gatherAxpy(
-      count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, values: bVals.pointer,
+      count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, values: input.pointer,
       matrix: model.encoderWeight.pointer, matrixStride: k, initial: model.encoderBias.pointer,
       output: z.pointer, outputStride: k, width: k)
     for j in 0..<(b * k) { h[j] = g.apply(z[j]) }
+    // Hidden dropout: H' = H ⊙ mask; the backward pass multiplies dH' by the same mask.
+    let hiddenDropout = dropout.hidden > 0
+    if hiddenDropout {
+      let keep = 1 - dropout.hidden
+      for j in 0..<(b * k) { hiddenMask[j] = generator.nextUnitFloat() < keep ? 1 / keep : 0 }
+      for j in 0..<(b * k) { h[j] *= hiddenMask[j] }
+      lastHiddenMask = Array(UnsafeBufferPointer(start: hiddenMask.pointer, count: b * k))
+    } else {
+      lastHiddenMask = []
+    }
     SparseKernels.gatherDot(
       count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, dense: h.pointer, denseStride: k,
       matrix: model.decoderWeight.pointer, matrixStride: k, bias: model.decoderBias.pointer,
@@ -140,7 +202,13 @@ public final class AutoRecGradient: @unchecked Sendable {
       count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, values: bErr.pointer,
       matrix: model.decoderWeight.pointer, matrixStride: k, initial: nil,
       output: dh.pointer, outputStride: k, width: k)
-    for j in 0..<(b * k) { dh[j] *= g.derivative(z[j], h[j]) }
+    if hiddenDropout {
+      // h holds g(z)·mask; g'(z) needs g(z) itself where the unit was kept.
+      let keep = 1 - dropout.hidden
+      for j in 0..<(b * k) { dh[j] = hiddenMask[j] == 0 ? 0 : dh[j] * hiddenMask[j] * g.derivative(z[j], h[j] * keep) }
+    } else {
+      for j in 0..<(b * k) { dh[j] *= g.derivative(z[j], h[j]) }
+    }
     for j in 0..<k { encoderBias[j] = 0 }
     for t in 0..<b {
       let row = dh.pointer + t * k
@@ -151,7 +219,7 @@ public final class AutoRecGradient: @unchecked Sendable {
       count: nt, rowStart: tStart.pointer, indices: tRow.pointer, positions: tPos.pointer, values: bErr.pointer,
       matrix: h.pointer, matrixStride: k, output: decoderWeight.pointer, outputStride: k, width: k)
     SparseKernels.gatherAxpyIndirect(
-      count: nt, rowStart: tStart.pointer, indices: tRow.pointer, positions: tPos.pointer, values: bVals.pointer,
+      count: nt, rowStart: tStart.pointer, indices: tRow.pointer, positions: tPos.pointer, values: input.pointer,
       matrix: dh.pointer, matrixStride: k, output: encoderWeight.pointer, outputStride: k, width: k)
     for s in 0..<nt {
       var sum: Float = 0

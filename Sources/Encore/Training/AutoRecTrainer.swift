@@ -15,6 +15,15 @@ public struct TrainingOptions: Sendable, Equatable {
   /// After validation has chosen the number of epochs, train a fresh network on training plus
   /// validation ratings for that many epochs (the test part still chooses nothing).
   public var refit: Bool = false
+  /// Dropout on the inputs and on the hidden code while training (AutoRec: both 0 in the paper).
+  public var dropout = AutoRecGradient.Dropout.none
+  /// Centre the encoder's inputs on the mean training rating (see `AutoRecConfiguration.inputOffset`).
+  /// nil takes the model's default, chosen on MovieLens-100K validation RMSE: on for U-AutoRec
+  /// (0.930 against 0.947), off for I-AutoRec (0.912 against 0.887).
+  public var centerInputs: Bool? = nil
+  /// Decay of an exponential moving average of the parameters, updated after every step and
+  /// used for validation and the saved model (0: off, use the raw parameters).
+  public var averaging: Float = 0
 
   public init() {}
 
@@ -57,6 +66,8 @@ public struct AutoRecTrainer: Sendable {
   ) throws -> AutoRecTrainingResult {
     let itemsAsRows = configuration.orientation == .itemBased
     let input = SparseMatrix(train, userCount: userCount, itemCount: itemCount, itemsAsRows: itemsAsRows)
+    var configuration = configuration
+    if options.centerInputs ?? (configuration.orientation == .userBased) { configuration.inputOffset = Float(train.mean) }
     let model = AutoRec(configuration: configuration, input: input, seed: options.seed, outputBias: Float(train.mean))
     return try self.train(model: model, validation: validation, baseline: baseline, scale: scale, progress: progress)
   }
@@ -113,6 +124,8 @@ public struct AutoRecTrainer: Sendable {
     var firstLoss: Double? = nil
     var stoppedEarly = false
     let start = Platform.now()
+    var dropoutGenerator = SeededGenerator(seed: options.seed, stream: 77)
+    let averaged: AutoRec? = options.averaging > 0 ? model.copy() : nil
     var epoch = 0
     while epoch < options.epochs {
       epoch += 1
@@ -131,7 +144,7 @@ public struct AutoRecTrainer: Sendable {
       var lo = 0
       while lo < order.count {
         let hi = min(order.count, lo + (fullBatch ? 4096 : batch))
-        gradient.compute(model: model, rows: order[lo..<hi])
+        gradient.compute(model: model, rows: order[lo..<hi], dropout: options.dropout, generator: &dropoutGenerator)
         sse += gradient.squaredError
         seen += gradient.ratingCount
         let touched = gradient.touched
@@ -164,8 +177,10 @@ public struct AutoRecTrainer: Sendable {
             gradientScale: scaleFactor, learningRate: lr, decay: 0, stepNumber: stepNumber)
         }
         lo = hi
+        if let averaged { averaged.blend(toward: model, keeping: options.averaging) }
       }
       if fullBatch {
+        defer { if let averaged { averaged.blend(toward: model, keeping: options.averaging) } }
         for j in 0..<(d * k) {
           fullV[j] += lambda * model.encoderWeight[j]
           fullW[j] += lambda * model.decoderWeight[j]
@@ -186,7 +201,7 @@ public struct AutoRecTrainer: Sendable {
       if firstLoss == nil { firstLoss = trainRMSE }
       var validationRMSE: Double? = nil
       if !validation.isEmpty {
-        let predictor = AutoRecPredictor(model: model, baseline: baseline, scale: scale)
+        let predictor = AutoRecPredictor(model: averaged ?? model, baseline: baseline, scale: scale)
         let (predicted, _) = predictor.predict(validation)
         validationRMSE = Metrics.rmse(predicted: predicted, actual: validation.values)
         if !(validationRMSE!.isFinite) {
@@ -199,7 +214,8 @@ public struct AutoRecTrainer: Sendable {
         bestRMSE = score
         bestEpoch = epoch
         if validationRMSE != nil {
-          if let best { best.assign(from: model) } else { best = model.copy() }
+          let current = averaged ?? model
+          if let best { best.assign(from: current) } else { best = current.copy() }
         }
       }
       let record = EpochRecord(
@@ -212,7 +228,7 @@ public struct AutoRecTrainer: Sendable {
         break
       }
     }
-    if let best { model.assign(from: best) }
+    if let best { model.assign(from: best) } else if let averaged { model.assign(from: averaged) }
     return AutoRecTrainingResult(
       model: model, history: history, bestEpoch: validation.isEmpty ? epoch : bestEpoch, epochsRun: epoch,
       trainSeconds: Platform.now() - start, stoppedEarly: stoppedEarly)

@@ -11,17 +11,22 @@ final class GradientCheckTests: XCTestCase {
   }
 
   /// Dense reference: every row's full output vector, loss over observed entries only.
-  func referenceLoss(_ p: Parameters, x: SparseMatrix, k: Int, g: Activation, f: Activation, lambda: Double) -> Double {
+  /// `inputs` (one per stored rating, in matrix order) replaces the encoder's input values and
+  /// `mask` (rows × k) multiplies the hidden code, to replay a fixed dropout draw.
+  func referenceLoss(
+    _ p: Parameters, x: SparseMatrix, k: Int, g: Activation, f: Activation, lambda: Double,
+    inputs: [Float]? = nil, mask: [Float]? = nil
+  ) -> Double {
     let d = x.columnCount
     var loss = 0.0
     for r in 0..<x.rowCount {
       var dense = [Double](repeating: 0, count: d)
-      for q in x.rowStart[r]..<x.rowStart[r + 1] { dense[Int(x.columns[q])] = Double(x.values[q]) }
+      for q in x.rowStart[r]..<x.rowStart[r + 1] { dense[Int(x.columns[q])] = Double(inputs?[q] ?? x.values[q]) }
       var hidden = [Double](repeating: 0, count: k)
       for h in 0..<k {
         var z = p.mu[h]
         for j in 0..<d { z += p.v[j * k + h] * dense[j] }
-        hidden[h] = apply(g, z)
+        hidden[h] = apply(g, z) * Double(mask?[r * k + h] ?? 1)
       }
       for q in x.rowStart[r]..<x.rowStart[r + 1] {
         let c = Int(x.columns[q])
@@ -52,19 +57,27 @@ final class GradientCheckTests: XCTestCase {
     }
   }
 
-  func check(orientation: AutoRecConfiguration.Orientation, g: Activation, f: Activation, file: StaticString = #filePath, line: UInt = #line) {
+  func check(
+    orientation: AutoRecConfiguration.Orientation, g: Activation, f: Activation, inputOffset: Float = 0,
+    dropout: AutoRecGradient.Dropout = .none, file: StaticString = #filePath, line: UInt = #line
+  ) {
     let ratings = smallRatings(users: 7, items: 6, perUser: 3, seed: 3)
     let x = SparseMatrix(ratings, userCount: 7, itemCount: 6, itemsAsRows: orientation == .itemBased)
     let k = 4
     let lambda: Float = 0.7
-    let config = AutoRecConfiguration(orientation: orientation, hiddenUnits: k, encoderActivation: g, decoderActivation: f, lambda: lambda)
+    var config = AutoRecConfiguration(orientation: orientation, hiddenUnits: k, encoderActivation: g, decoderActivation: f, lambda: lambda)
+    config.inputOffset = inputOffset
     let model = AutoRec(configuration: config, input: x, seed: 11)
     // Small inputs keep the pre-activations away from relu's kink and in sigmoid's range.
     for j in 0..<model.encoderWeight.count { model.encoderWeight[j] *= 0.5 }
     for j in 0..<k { model.encoderBias[j] = 0.05 * Float(j + 1) }
     for j in 0..<model.decoderBias.count { model.decoderBias[j] = 0.1 * Float(j % 3) }
     let grad = AutoRecGradient(columnCount: x.columnCount)
-    grad.compute(model: model, rows: Array(0..<Int32(x.rowCount))[...])
+    var generator = SeededGenerator(seed: 99)
+    grad.compute(model: model, rows: Array(0..<Int32(x.rowCount))[...], dropout: dropout, generator: &generator)
+    let inputs = grad.lastInputs
+    let mask: [Float]? = grad.lastHiddenMask.isEmpty ? nil : grad.lastHiddenMask
+    if dropout.input > 0 { XCTAssertTrue(inputs.contains(0), "some inputs are dropped", file: file, line: line) }
     let d = x.columnCount
     // Analytic gradient, dense: data term on touched columns plus λθ everywhere.
     var gv = [Double](repeating: 0, count: d * k), gw = gv
@@ -86,7 +99,7 @@ final class GradientCheckTests: XCTestCase {
       w: model.decoderWeight.array.map(Double.init), b: model.decoderBias.array.map(Double.init))
     // The sparse forward pass's loss equals the dense reference's data term.
     var noL2 = base
-    let referenceData = referenceLoss(noL2, x: x, k: k, g: g, f: f, lambda: 0)
+    let referenceData = referenceLoss(noL2, x: x, k: k, g: g, f: f, lambda: 0, inputs: inputs, mask: mask)
     XCTAssertEqual(grad.squaredError, referenceData, accuracy: 1e-4 * max(1, referenceData), "forward", file: file, line: line)
     noL2.v[0] += 0  // silence mutation warning
     let eps = 1e-5
@@ -94,8 +107,8 @@ final class GradientCheckTests: XCTestCase {
       var plus = base, minus = base
       mutate(&plus, eps)
       mutate(&minus, -eps)
-      return (referenceLoss(plus, x: x, k: k, g: g, f: f, lambda: Double(lambda))
-        - referenceLoss(minus, x: x, k: k, g: g, f: f, lambda: Double(lambda))) / (2 * eps)
+      return (referenceLoss(plus, x: x, k: k, g: g, f: f, lambda: Double(lambda), inputs: inputs, mask: mask)
+        - referenceLoss(minus, x: x, k: k, g: g, f: f, lambda: Double(lambda), inputs: inputs, mask: mask)) / (2 * eps)
     }
     func close(_ a: Double, _ n: Double, _ what: String) {
       let tolerance = 2e-3 * max(1, abs(n))
@@ -121,6 +134,20 @@ final class GradientCheckTests: XCTestCase {
     for a in Activation.allCases {
       check(orientation: .userBased, g: a, f: .identity)
       check(orientation: .userBased, g: .sigmoid, f: a)
+    }
+  }
+
+  func testCentredInputs() {
+    check(orientation: .itemBased, g: .sigmoid, f: .identity, inputOffset: 3.2)
+    check(orientation: .userBased, g: .tanh, f: .identity, inputOffset: 3.2)
+  }
+
+  /// Dropout with a fixed mask: the gradient is exact for that draw.
+  func testInputAndHiddenDropoutWithAFixedMask() {
+    for a in [Activation.sigmoid, .selu, .relu] {
+      check(orientation: .itemBased, g: a, f: .identity, dropout: .init(input: 0.3))
+      check(orientation: .userBased, g: a, f: .identity, dropout: .init(hidden: 0.4))
+      check(orientation: .itemBased, g: a, f: .elu, inputOffset: 2, dropout: .init(input: 0.25, hidden: 0.25))
     }
   }
 

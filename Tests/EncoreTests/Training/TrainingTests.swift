@@ -72,6 +72,28 @@ final class TrainingTests: XCTestCase {
     XCTAssertTrue(report.testRMSE.isFinite)
   }
 
+  func testDropoutCentringAndAveragingTrainDeterministically() throws {
+    let (data, split) = try prepared()
+    var options = TrainingOptions()
+    options.epochs = 6
+    options.batchSize = 32
+    options.dropout = .init(input: 0.2, hidden: 0.1)
+    options.centerInputs = true
+    options.averaging = 0.8
+    let run = ExperimentRun(kind: .uAutoRec, configuration: AutoRecConfiguration(hiddenUnits: 16, lambda: 10), options: options)
+    let (a, ra) = try run.run(data: data, split: split)
+    let (b, rb) = try run.run(data: data, split: split)
+    XCTAssertEqual(ra.testRMSE, rb.testRMSE)
+    XCTAssertEqual(a.autoRec!.encoderWeight.array, b.autoRec!.encoderWeight.array)
+    XCTAssertEqual(a.autoRec!.configuration.inputOffset, Float(split.train.mean), accuracy: 1e-6)
+    XCTAssertLessThan(ra.history!.last!.trainRMSE, ra.history!.first!.trainRMSE)
+    // The offset travels with the saved model.
+    let dir = TemporaryFolder()
+    try ModelFile.save(a, to: dir.path + "/m")
+    let loaded = try ModelFile.load(dir.path + "/m")
+    XCTAssertEqual(loaded.predictor().predict(split.test).values, a.predictor().predict(split.test).values)
+  }
+
   func testDivergenceStopsWithAHint() throws {
     let (data, split) = try prepared()
     var options = TrainingOptions()
