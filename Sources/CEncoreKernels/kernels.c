@@ -7,6 +7,8 @@
 #include <string.h>
 
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+typedef float v4 __attribute__((vector_size(16), aligned(4)));
 #define INLINE static inline __attribute__((always_inline))
 
 INLINE void axpy_body(long n, float a, const float *restrict x, float *restrict y) {
@@ -28,8 +30,11 @@ INLINE float dot_body(const float *restrict x, const float *restrict y, long n) 
   }
   for (; j + 16 <= n; j += 16) acc0 += *(const v16 *)(x + j) * *(const v16 *)(y + j);
   acc0 += acc1;
-  float s = 0;
-  for (int l = 0; l < 16; l++) s += acc0[l];
+  // Tree reduction (log-depth), not a 16-step chain: the dot sits on SGD's critical path.
+  v8 h8 = __builtin_shufflevector(acc0, acc0, 0, 1, 2, 3, 4, 5, 6, 7) +
+          __builtin_shufflevector(acc0, acc0, 8, 9, 10, 11, 12, 13, 14, 15);
+  v4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+  float s = (h4[0] + h4[2]) + (h4[1] + h4[3]);
   for (; j < n; j++) s += x[j] * y[j];
   return s;
 }
@@ -124,6 +129,86 @@ INLINE void rprop_body(long count, float *w, const float *g, float *prevG, float
   }
 }
 
+INLINE double svd_epoch_body(long userCount, const long *userStart, const int32_t *items,
+                             const float *ratings, float mu, float *bu, float *bi, float *p,
+                             float *q, long f, float lr, float reg) {
+  double sse = 0;
+  for (long u = 0; u < userCount; u++) {
+    float *restrict pu = p + u * f;
+    for (long k = userStart[u]; k < userStart[u + 1]; k++) {
+      long i = items[k];
+      float *restrict qi = q + i * f;
+      float dot = f ? dot_body(qi, pu, f) : 0.0f;
+      float e = ratings[k] - (mu + bu[u] + bi[i] + dot);
+      sse += (double)e * e;
+      bu[u] += lr * (e - reg * bu[u]);
+      bi[i] += lr * (e - reg * bi[i]);
+      long c = 0;
+      float le = lr * e, keep = 1.0f - lr * reg;
+      for (; c + 16 <= f; c += 16) {
+        v16 pv = *(v16 *)(pu + c), qv = *(v16 *)(qi + c);
+        *(v16 *)(pu + c) = keep * pv + le * qv;
+        *(v16 *)(qi + c) = keep * qv + le * pv;
+      }
+      for (; c < f; c++) {
+        float puf = pu[c], qif = qi[c];
+        pu[c] = keep * puf + le * qif;
+        qi[c] = keep * qif + le * puf;
+      }
+    }
+  }
+  return sse;
+}
+
+INLINE double svdpp_epoch_body(long userCount, const long *userStart, const int32_t *items,
+                               const float *ratings, const long *implicitStart,
+                               const int32_t *implicitItems, float mu, float *bu, float *bi,
+                               float *p, float *q, float *y, long f, float lr, float reg,
+                               float *work) {
+  double sse = 0;
+  float *sum = work;          // S = sum_j y[j] (current, exact)
+  float *shift = work + f;    // C: pending additive part of the deferred affine map
+  for (long u = 0; u < userCount; u++) {
+    long n = implicitStart[u + 1] - implicitStart[u];
+    if (userStart[u] == userStart[u + 1]) continue;
+    float *pu = p + u * f;
+    float inv = n > 0 ? 1.0f / sqrtf((float)n) : 0.0f;
+    for (long c = 0; c < f; c++) { sum[c] = 0; shift[c] = 0; }
+    for (long t = implicitStart[u]; t < implicitStart[u + 1]; t++) {
+      const float *yj = y + (long)implicitItems[t] * f;
+      for (long c = 0; c < f; c++) sum[c] += yj[c];
+    }
+    float scale = 1.0f;  // A: pending multiplicative part
+    float decay = 1.0f - lr * reg;
+    for (long k = userStart[u]; k < userStart[u + 1]; k++) {
+      long i = items[k];
+      float *qi = q + i * f;
+      float dot = 0;
+      for (long c = 0; c < f; c++) dot += qi[c] * (pu[c] + sum[c] * inv);
+      float e = ratings[k] - (mu + bu[u] + bi[i] + dot);
+      sse += (double)e * e;
+      bu[u] += lr * (e - reg * bu[u]);
+      bi[i] += lr * (e - reg * bi[i]);
+      for (long c = 0; c < f; c++) {
+        float puf = pu[c], qif = qi[c];
+        float implicit = sum[c] * inv;
+        pu[c] = puf + lr * (e * qif - reg * puf);
+        qi[c] = qif + lr * (e * (puf + implicit) - reg * qif);
+        // Every y[j], j in N(u): y <- decay * y + lr * e * qif * inv (qif: q before this update).
+        float add = lr * e * qif * inv;
+        sum[c] = decay * sum[c] + (float)n * add;
+        shift[c] = decay * shift[c] + add;
+      }
+      scale *= decay;
+    }
+    for (long t = implicitStart[u]; t < implicitStart[u + 1]; t++) {
+      float *yj = y + (long)implicitItems[t] * f;
+      for (long c = 0; c < f; c++) yj[c] = scale * yj[c] + shift[c];
+    }
+  }
+  return sse;
+}
+
 // ---- instantiation per instruction set -------------------------------------------------
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -170,6 +255,21 @@ INLINE void rprop_body(long count, float *w, const float *g, float *prevG, float
                                           float lr, float mu, float decay,                      \
                                           const float *rowDecay) {                               \
     momentum_rows_body(t0, t1, rows, w, u, ldw, g, ldg, n, lr, mu, decay, rowDecay);            \
+  }                                                                                              \
+  ATTR static double svd_epoch_##SUFFIX(long userCount, const long *userStart,                 \
+                                        const int32_t *items, const float *ratings, float mu,    \
+                                        float *bu, float *bi, float *p, float *q, long f,        \
+                                        float lr, float reg) {                                   \
+    return svd_epoch_body(userCount, userStart, items, ratings, mu, bu, bi, p, q, f, lr, reg);   \
+  }                                                                                              \
+  ATTR static double svdpp_epoch_##SUFFIX(long userCount, const long *userStart,               \
+                                          const int32_t *items, const float *ratings,           \
+                                          const long *implicitStart,                             \
+                                          const int32_t *implicitItems, float mu, float *bu,     \
+                                          float *bi, float *p, float *q, float *y, long f,       \
+                                          float lr, float reg, float *work) {                    \
+    return svdpp_epoch_body(userCount, userStart, items, ratings, implicitStart, implicitItems, \
+                            mu, bu, bi, p, q, y, f, lr, reg, work);                              \
   }                                                                                              \
   ATTR static void rprop_##SUFFIX(long count, float *w, const float *g, float *prevG,          \
                                   float *step, float etaPlus, float etaMinus, float stepMin,    \
@@ -258,4 +358,16 @@ void ek_momentum_rows(long t0, long t1, const int32_t *rows, float *w, float *u,
 void ek_rprop(long count, float *w, const float *g, float *prevG, float *step, float etaPlus,
               float etaMinus, float stepMin, float stepMax) {
   DISPATCH(rprop, count, w, g, prevG, step, etaPlus, etaMinus, stepMin, stepMax)
+}
+
+double ek_svd_epoch(long userCount, const long *userStart, const int32_t *items, const float *ratings,
+                    float mu, float *bu, float *bi, float *p, float *q, long f, float lr, float reg) {
+  DISPATCH(svd_epoch, userCount, userStart, items, ratings, mu, bu, bi, p, q, f, lr, reg)
+}
+
+double ek_svdpp_epoch(long userCount, const long *userStart, const int32_t *items, const float *ratings,
+                      const long *implicitStart, const int32_t *implicitItems, float mu, float *bu,
+                      float *bi, float *p, float *q, float *y, long f, float lr, float reg, float *work) {
+  DISPATCH(svdpp_epoch, userCount, userStart, items, ratings, implicitStart, implicitItems, mu, bu, bi,
+           p, q, y, f, lr, reg, work)
 }

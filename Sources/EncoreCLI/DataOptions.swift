@@ -106,7 +106,7 @@ struct DataOptions: ParsableArguments {
 
 /// Model and training settings; shared by train and demo.
 struct ModelOptions: ParsableArguments {
-  @Option(help: "The model: i-autorec, u-autorec or baseline.")
+  @Option(help: "The model: i-autorec, u-autorec, baseline (ALS), baseline-sgd, global-mean, svd, svdpp or truncated-svd.")
   var model: String = "i-autorec"
 
   @Option(help: "Hidden units.")
@@ -127,8 +127,14 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Learning rate (initial step for rprop); default per optimiser.")
   var learningRate: Float?
 
-  @Option(help: "Maximum epochs.")
-  var epochs: Int = TrainingOptions().epochs
+  @Option(help: "Maximum epochs (default: 1000 for autoencoders with early stopping, 20 for svd/svdpp/baseline-sgd as in surprise).")
+  var epochs: Int?
+
+  @Option(help: "Latent factors for svd (default 100), svdpp (20) and truncated-svd (components, 3).")
+  var factors: Int?
+
+  @Option(help: "Regularisation of svd, svdpp and baseline-sgd (surprise's reg_all, default 0.02).")
+  var reg: Float?
 
   @Option(help: "Input rows per mini-batch.")
   var batchSize: Int = TrainingOptions().batchSize
@@ -177,7 +183,7 @@ struct ModelOptions: ParsableArguments {
     var options = TrainingOptions()
     options.optimizer = opt
     options.learningRate = learningRate
-    options.epochs = epochs
+    options.epochs = epochs ?? options.epochs
     options.batchSize = batchSize
     options.patience = patience
     options.seed = seed
@@ -189,7 +195,20 @@ struct ModelOptions: ParsableArguments {
       throw EncoreError.invalidArgument("--input-dropout and --hidden-dropout must be in [0, 1)")
     }
     options.dropout = .init(input: inputDropout, hidden: hiddenDropout)
-    return ExperimentRun(kind: try kind(), configuration: config, options: options)
+    let kind = try kind()
+    var factorOptions: FactorTrainingOptions? = nil
+    if let factorKind = kind.factorKind {
+      var fo = FactorTrainingOptions.defaults(for: factorKind)
+      if let epochs { fo.epochs = epochs }
+      if let factors {
+        guard factors >= 1 else { throw EncoreError.invalidArgument("--factors must be at least 1") }
+        fo.factors = factors
+      }
+      if let learningRate { fo.learningRate = learningRate }
+      if let reg { fo.regularization = reg }
+      factorOptions = fo
+    }
+    return ExperimentRun(kind: kind, configuration: config, options: options, factorOptions: factorOptions)
   }
 }
 

@@ -17,8 +17,10 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
-      let plan = try dataOptions.plan(seed: modelOptions.seed)
+      var plan = try dataOptions.plan(seed: modelOptions.seed)
       let experiment = try modelOptions.run()
+      // Only the autoencoders stop early; the other models train on every training rating.
+      if !experiment.kind.isAutoRec { plan.validationFraction = 0 }
       let progress = ProgressReporter(totalEpochs: experiment.options.epochs, quiet: false)
       progress.note("loading data")
       let (data, split) = try plan.prepare()

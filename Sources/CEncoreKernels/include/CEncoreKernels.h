@@ -61,3 +61,28 @@ void ek_rprop(long count, float *w, const float *g, float *prevG, float *step,
 }
 #endif
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// One epoch of surprise's SVD / BaselineOnly-SGD stochastic gradient descent, in its order
+/// (users in index order, each user's ratings in file order):
+///   e = r - (mu + bu[u] + bi[i] + p[u]·q[i]);  bu += lr(e - reg bu);  bi += lr(e - reg bi);
+///   p[u] += lr(e q[i] - reg p[u]);  q[i] += lr(e p[u]_old - reg q[i]).
+/// f == 0 gives BaselineOnly's SGD. Returns the sum of squared errors seen.
+double ek_svd_epoch(long userCount, const long *userStart, const int32_t *items, const float *ratings,
+                    float mu, float *bu, float *bi, float *p, float *q, long f, float lr, float reg);
+
+/// One epoch of surprise's SVD++ (same order). y[j] for the items j the user rated receive,
+/// after every rating of that user, y[j] += lr(e q[i]/sqrt|N(u)| - reg y[j]); since that update
+/// is the same affine map for all j, it is applied once at the end of the user's ratings
+/// (exactly equal in exact arithmetic), making an epoch O(ratings * f).
+/// `implicitStart`/`implicitItems` list N(u). `work` holds 2 * f floats.
+double ek_svdpp_epoch(long userCount, const long *userStart, const int32_t *items, const float *ratings,
+                      const long *implicitStart, const int32_t *implicitItems, float mu, float *bu,
+                      float *bi, float *p, float *q, float *y, long f, float lr, float reg, float *work);
+
+#ifdef __cplusplus
+}
+#endif

@@ -15,6 +15,8 @@ public enum ModelFile {
     var userIDs: [String]
     var itemIDs: [String]
     var titles: [String: String]
+    var factorCount: Int?
+    var factorGlobalMean: Float?
   }
 
   public static func save(_ model: TrainedModel, to path: String) throws {
@@ -35,6 +37,16 @@ public enum ModelFile {
     } else {
       matrix = model.rated
     }
+    if let f = model.factors {
+      let named: [(String, [Float], Int)] = [
+        ("factors.user_bias", f.userBias, 1), ("factors.item_bias", f.itemBias, 1),
+        ("factors.user", f.userFactors, f.factorCount), ("factors.item", f.itemFactors, f.factorCount),
+        ("factors.implicit", f.implicitFactors, f.factorCount),
+      ]
+      for (name, values, width) in named where !values.isEmpty {
+        tensors[name] = .float(values, shape: width == 1 ? [values.count] : [values.count / width, width])
+      }
+    }
     tensors["input.row_start"] = .int64(matrix.rowStart.map(Int64.init), shape: [matrix.rowCount + 1])
     tensors["input.columns"] = .int32(matrix.columns, shape: [matrix.nonzeroCount])
     tensors["input.values"] = .float(matrix.values, shape: [matrix.nonzeroCount])
@@ -42,7 +54,8 @@ public enum ModelFile {
     for (k, v) in model.titles { titles[String(k)] = v }
     let description = Description(
       version: formatVersion, kind: model.kind, configuration: model.autoRec?.configuration, scale: model.scale,
-      globalMean: model.baseline.globalMean, userIDs: model.users.rawIDs, itemIDs: model.items.rawIDs, titles: titles)
+      globalMean: model.baseline.globalMean, userIDs: model.users.rawIDs, itemIDs: model.items.rawIDs, titles: titles,
+      factorCount: model.factors?.factorCount, factorGlobalMean: model.factors?.globalMean)
     let json = String(decoding: try JSONEncoder().encode(description), as: UTF8.self)
     let metadata = [
       "format": "pt", "encore": json, "model": model.kind.rawValue,
@@ -82,9 +95,9 @@ public enum ModelFile {
     let rowStart = try tensor("input.row_start").int64s.map { Int($0) }
     let columns = try tensor("input.columns").int32s
     let values = try tensor("input.values").floats
-    let itemBased = description.configuration?.orientation == .itemBased
-    let rows = description.kind == .baseline ? users.count : (itemBased ? items.count : users.count)
-    let cols = description.kind == .baseline ? items.count : (itemBased ? users.count : items.count)
+    let itemBased = description.kind.isAutoRec && description.configuration?.orientation == .itemBased
+    let rows = itemBased ? items.count : users.count
+    let cols = itemBased ? users.count : items.count
     guard rowStart.count == rows + 1, rowStart.first == 0, rowStart.last == columns.count, columns.count == values.count,
       zip(rowStart, rowStart.dropFirst()).allSatisfy({ $0 <= $1 }), columns.allSatisfy({ $0 >= 0 && Int($0) < cols })
     else { throw bad("the stored rating matrix is inconsistent") }
@@ -94,7 +107,24 @@ public enum ModelFile {
     var model = TrainedModel(
       kind: description.kind, autoRec: nil, baseline: baseline, scale: description.scale, users: users, items: items,
       titles: titles, rated: input)
-    if description.kind != .baseline {
+    if let factorKind = description.kind.factorKind {
+      let f = description.factorCount ?? 0
+      func floats(_ name: String, _ count: Int) throws -> [Float] {
+        guard let t = tensors[name] else {
+          if count == 0 { return [] }
+          throw bad("tensor '\(name)' is missing")
+        }
+        guard t.floats.count == count else { throw bad("tensor '\(name)' has \(t.floats.count) values, expected \(count)") }
+        return t.floats
+      }
+      let biased = factorKind == .svd || factorKind == .svdpp || factorKind == .baselineSGD
+      model.factors = FactorModel(
+        kind: factorKind, globalMean: description.factorGlobalMean ?? 0,
+        userBias: try floats("factors.user_bias", biased ? users.count : 0),
+        itemBias: try floats("factors.item_bias", biased ? items.count : 0), factorCount: f,
+        userFactors: try floats("factors.user", users.count * f), itemFactors: try floats("factors.item", items.count * f),
+        implicitFactors: try floats("factors.implicit", factorKind == .svdpp ? items.count * f : 0))
+    } else if description.kind.isAutoRec {
       guard let config = description.configuration else { throw bad("the network configuration is missing") }
       let d = cols, k = config.hiddenUnits
       let encoderT = try tensor("encoder.weight")

@@ -6,6 +6,31 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
   case uAutoRec = "u-autorec"
   /// surprise's BaselineOnly (ALS): μ + b_u + b_i.
   case baseline
+  /// surprise's BaselineOnly fitted by SGD.
+  case baselineSGD = "baseline-sgd"
+  /// The mean training rating for every pair.
+  case globalMean = "global-mean"
+  /// surprise's SVD: biased matrix factorisation by SGD.
+  case svd
+  /// surprise's SVD++.
+  case svdpp
+  /// Truncated SVD of the zero-filled rating matrix (seed 004).
+  case truncatedSVD = "truncated-svd"
+
+  /// The factor-model algorithm behind this kind, if it is one.
+  public var factorKind: FactorModel.Kind? {
+    switch self {
+    case .baselineSGD: return .baselineSGD
+    case .globalMean: return .globalMean
+    case .svd: return .svd
+    case .svdpp: return .svdpp
+    case .truncatedSVD: return .truncatedSVD
+    case .iAutoRec, .uAutoRec, .baseline: return nil
+    }
+  }
+
+  /// Whether this kind is an AutoRec network.
+  public var isAutoRec: Bool { self == .iAutoRec || self == .uAutoRec }
 }
 
 /// Where the ratings come from and how they are split.
@@ -72,6 +97,9 @@ public struct TrainingReport: Codable, Sendable {
   public var epochsRun: Int
   public var bestValidationRMSE: Double?
   public var trainSeconds: Double
+  /// Seconds spent fitting the model itself (what surprise's `fit` time measures); the
+  /// training time above also fits the fallback baseline and prepares the data.
+  public var fitSeconds: Double
   public var secondsPerEpoch: Double
   public var hiddenUnits: Int?
   public var lambda: Double?
@@ -88,7 +116,7 @@ public struct TrainingReport: Codable, Sendable {
     case nTest = "n_test", nTestUnseen = "n_test_unseen", testRMSE = "test_rmse", testMAE = "test_mae"
     case baselineTestRMSE = "baseline_test_rmse", bestEpoch = "best_epoch", epochsRun = "epochs_run"
     case bestValidationRMSE = "best_validation_rmse", trainSeconds = "train_seconds"
-    case secondsPerEpoch = "seconds_per_epoch", hiddenUnits = "hidden_units", lambda
+    case secondsPerEpoch = "seconds_per_epoch", fitSeconds = "fit_seconds", hiddenUnits = "hidden_units", lambda
     case learningRate = "learning_rate", batchSize = "batch_size"
   }
 
@@ -111,6 +139,7 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(epochsRun, forKey: .epochsRun)
     try c.encode(bestValidationRMSE, forKey: .bestValidationRMSE)
     try c.encode(trainSeconds, forKey: .trainSeconds)
+    try c.encode(fitSeconds, forKey: .fitSeconds)
     try c.encode(secondsPerEpoch, forKey: .secondsPerEpoch)
     try c.encode(hiddenUnits, forKey: .hiddenUnits)
     try c.encode(lambda, forKey: .lambda)
@@ -127,6 +156,7 @@ public struct TrainingReport: Codable, Sendable {
 public struct TrainedModel: @unchecked Sendable {
   public var kind: ModelKind
   public var autoRec: AutoRec?
+  public var factors: FactorModel?
   public var baseline: BiasBaseline
   public var scale: RatingScale
   public var users: IDMap
@@ -138,6 +168,7 @@ public struct TrainedModel: @unchecked Sendable {
   public init(kind: ModelKind, autoRec: AutoRec?, baseline: BiasBaseline, scale: RatingScale, users: IDMap, items: IDMap, titles: [Int32: String], rated: SparseMatrix) {
     self.kind = kind
     self.autoRec = autoRec
+    self.factors = nil
     self.baseline = baseline
     self.scale = scale
     self.users = users
@@ -151,7 +182,7 @@ public struct TrainedModel: @unchecked Sendable {
     if let autoRec {
       return RatingPredictor(autoRec: AutoRecPredictor(model: autoRec, baseline: baseline, scale: scale))
     }
-    return RatingPredictor(baseline: baseline, scale: scale, known: rated)
+    return RatingPredictor(baseline: baseline, scale: scale, known: rated, factors: factors)
   }
 }
 
@@ -163,6 +194,8 @@ public struct RatingPredictor: @unchecked Sendable {
   let scale: RatingScale
   let userKnown: [Bool]
   let itemKnown: [Bool]
+  let factors: FactorModel?
+  let userVectors: [Float]
 
   init(autoRec: AutoRecPredictor) {
     self.autoRec = autoRec
@@ -170,12 +203,16 @@ public struct RatingPredictor: @unchecked Sendable {
     scale = autoRec.scale
     userKnown = []
     itemKnown = []
+    factors = nil
+    userVectors = []
   }
 
-  init(baseline: BiasBaseline, scale: RatingScale, known: SparseMatrix) {
+  init(baseline: BiasBaseline, scale: RatingScale, known: SparseMatrix, factors: FactorModel?) {
     autoRec = nil
     self.baseline = baseline
     self.scale = scale
+    self.factors = factors
+    userVectors = factors?.userVectors(rated: known) ?? []
     userKnown = (0..<known.rowCount).map { known.rowLength($0) > 0 }
     var items = [Bool](repeating: false, count: known.columnCount)
     for c in known.columns { items[Int(c)] = true }
@@ -185,18 +222,27 @@ public struct RatingPredictor: @unchecked Sendable {
   public func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
     if let autoRec { return autoRec.predict(user: user, item: item) }
     let known = Int(user) < userKnown.count && userKnown[Int(user)] && Int(item) < itemKnown.count && itemKnown[Int(item)]
+    if known, let factors {
+      let value = userVectors.withUnsafeBufferPointer { factors.estimate(user: Int(user), item: Int(item), userVectors: $0.baseAddress!) }
+      return (scale.clip(value), false)
+    }
     return (scale.clip(baseline.predict(user: user, item: item)), !known)
   }
 
   public func predict(_ ratings: RatingSet) -> (values: [Float], fallbacks: Int) {
     if let autoRec { return autoRec.predict(ratings) }
-    var fallbacks = 0
-    let values = (0..<ratings.count).map { k -> Float in
-      let (v, f) = predict(user: ratings.users[k], item: ratings.items[k])
-      if f { fallbacks += 1 }
-      return v
+    var values = [Float](repeating: 0, count: ratings.count)
+    var flags = [Bool](repeating: false, count: ratings.count)
+    values.withUnsafeMutableBufferPointer { out in
+      flags.withUnsafeMutableBufferPointer { fl in
+        let box = UncheckedSendable((out.baseAddress!, fl.baseAddress!, self))
+        Parallel.forRanges(ratings.count, grain: 4096) { lo, hi in
+          let (o, f, me) = box.value
+          for k in lo..<hi { (o[k], f[k]) = me.predict(user: ratings.users[k], item: ratings.items[k]) }
+        }
+      }
     }
-    return (values, fallbacks)
+    return (values, flags.reduce(0) { $0 + ($1 ? 1 : 0) })
   }
 }
 
@@ -205,11 +251,14 @@ public struct ExperimentRun: Sendable {
   public var kind: ModelKind
   public var configuration: AutoRecConfiguration
   public var options: TrainingOptions
+  /// Settings for the factor models; nil takes surprise's defaults for the kind.
+  public var factorOptions: FactorTrainingOptions?
 
-  public init(kind: ModelKind, configuration: AutoRecConfiguration, options: TrainingOptions) {
+  public init(kind: ModelKind, configuration: AutoRecConfiguration, options: TrainingOptions, factorOptions: FactorTrainingOptions? = nil) {
     self.kind = kind
     self.configuration = configuration
     self.options = options
+    self.factorOptions = factorOptions
   }
 
   public func run(
@@ -220,6 +269,7 @@ public struct ExperimentRun: Sendable {
     let scale = RatingScale(of: split.train.values)
     let start = Platform.now()
     let baseline = BiasBaseline(fitting: split.train, userCount: userCount, itemCount: itemCount)
+    let baselineSeconds = Platform.now() - start
     let rated = SparseMatrix(split.train, userCount: userCount, itemCount: itemCount, itemsAsRows: false)
     var model = TrainedModel(
       kind: kind, autoRec: nil, baseline: baseline, scale: scale, users: data.users, items: data.items,
@@ -227,7 +277,12 @@ public struct ExperimentRun: Sendable {
     var history: [EpochRecord] = []
     var bestEpoch = 1, epochsRun = 1
     var config = configuration
-    if kind != .baseline {
+    let fitStart = Platform.now()
+    if let factorKind = kind.factorKind {
+      var fo = factorOptions ?? FactorTrainingOptions.defaults(for: factorKind)
+      fo.seed = options.seed
+      model.factors = try FactorModel.train(factorKind, on: split.train, userCount: userCount, itemCount: itemCount, options: fo)
+    } else if kind.isAutoRec {
       config.orientation = kind == .iAutoRec ? .itemBased : .userBased
       let result = try AutoRecTrainer(options: options).train(
         configuration: config, train: split.train, validation: split.validation, userCount: userCount,
@@ -252,13 +307,14 @@ public struct ExperimentRun: Sendable {
         epochsRun += refit.epochsRun
       }
     }
+    let fitSeconds = kind == .baseline ? baselineSeconds : Platform.now() - fitStart
     let trainSeconds = Platform.now() - start
     let predictor = model.predictor()
     let (predicted, unseen) = predictor.predict(split.test)
     let baselinePredicted = (0..<split.test.count).map {
       scale.clip(baseline.predict(user: split.test.users[$0], item: split.test.items[$0]))
     }
-    let isNetwork = kind != .baseline
+    let isNetwork = kind.isAutoRec
     let report = TrainingReport(
       model: kind.rawValue, data: data.sourceDescription, split: split.description, nUsers: userCount,
       nItems: itemCount, nTrain: split.train.count, nValidation: split.validation.count, nTest: split.test.count,
@@ -266,7 +322,7 @@ public struct ExperimentRun: Sendable {
       testMAE: Metrics.mae(predicted: predicted, actual: split.test.values),
       baselineTestRMSE: Metrics.rmse(predicted: baselinePredicted, actual: split.test.values), bestEpoch: bestEpoch,
       epochsRun: epochsRun, bestValidationRMSE: history.compactMap(\.validationRMSE).min(),
-      trainSeconds: trainSeconds, secondsPerEpoch: isNetwork ? history.map(\.seconds).reduce(0, +) / Double(max(1, history.count)) : trainSeconds,
+      trainSeconds: trainSeconds, fitSeconds: fitSeconds, secondsPerEpoch: isNetwork ? history.map(\.seconds).reduce(0, +) / Double(max(1, history.count)) : trainSeconds,
       hiddenUnits: isNetwork ? config.hiddenUnits : nil, lambda: isNetwork ? Double(config.lambda) : nil,
       optimizer: isNetwork ? options.optimizer.rawValue : nil,
       learningRate: isNetwork ? Double(options.effectiveLearningRate) : nil,
