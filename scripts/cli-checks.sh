@@ -15,6 +15,13 @@ trap 'rm -rf "$dir"' EXIT
 "$encore" recommend --model "$dir/model.safetensors" --user 7 -k 5 --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["recommendations"]) == 5, d'
 
+"$encore" predict --model "$dir/model.safetensors" --pairs "$dir/ratings.csv" --out "$dir/predictions.tsv" > /dev/null
+[ "$(head -1 "$dir/predictions.tsv")" = "$(printf 'user\titem\tprediction\tactual')" ] || { echo "bad prediction file header"; exit 1; }
+[ "$(wc -l < "$dir/predictions.tsv")" -eq 8001 ] || { echo "prediction file should have 8001 lines"; exit 1; }
+"$encore" compare --data "$dir/ratings.csv" --models baseline,svd,svdpp,global-mean --folds 3 --csv "$dir/compare.csv" --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["runs"]) == 12 and len(d["summary"]) == 4, d["summary"]'
+[ "$(wc -l < "$dir/compare.csv")" -eq 13 ] || { echo "compare CSV should have 13 lines"; exit 1; }
+
 expect_error() {  # expect_error "message part" command...
   local want=$1; shift
   if "$@" > "$dir/out" 2> "$dir/err"; then echo "expected failure: $*"; exit 1; fi
@@ -29,4 +36,5 @@ expect_error "no ratings found" "$encore" data info "$dir/empty.csv"
 head -c 100 "$dir/model.safetensors" > "$dir/broken.safetensors"
 expect_error "not a usable Encore model" "$encore" recommend --model "$dir/broken.safetensors" --user 1
 expect_error "unknown user ID 'nobody'" "$encore" recommend --model "$dir/model.safetensors" --user nobody
+expect_error "deep-ae is not available yet" "$encore" compare --data "$dir/ratings.csv" --models svd,deep-ae
 echo "command-line checks passed"

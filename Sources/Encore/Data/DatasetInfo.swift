@@ -51,7 +51,7 @@ public struct DatasetInfo: Codable, Sendable {
     loadSeconds = seconds
   }
 
-  static func label(_ v: Float) -> String {
+  public static func label(_ v: Float) -> String {
     v == v.rounded() ? String(Int(v)) : String(format: "%g", v)
   }
 

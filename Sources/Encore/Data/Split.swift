@@ -26,6 +26,13 @@ public struct DataSplit: Sendable {
   public var validation: RatingSet
   public var test: RatingSet
   public var description: String
+
+  public init(train: RatingSet, validation: RatingSet, test: RatingSet, description: String) {
+    self.train = train
+    self.validation = validation
+    self.test = test
+    self.description = description
+  }
 }
 
 public enum Splitter {

@@ -26,3 +26,45 @@ final class MetricsTests: XCTestCase {
     XCTAssertEqual(b.predict(user: 5, item: 0), 4 + 1.0 / 3, accuracy: 1e-6)  // unknown user: no bias
   }
 }
+
+final class RankingMetricsTests: XCTestCase {
+  // User 0: (true, est) = (5, 4.5), (3, 4.0), (4, 2.0); user 1: (2, 3.0), (4, 3.6).
+  let users: [Int32] = [0, 0, 0, 1, 1]
+  let actual: [Float] = [5, 3, 4, 2, 4]
+  let predicted: [Float] = [4.5, 4.0, 2.0, 3.0, 3.6]
+
+  func testFCPAgainstHandComputedPairs() throws {
+    // User 0 ordered pairs: concordant (5,4.5)>(3,4.0) and (5,4.5)>(4,2.0) → 2; discordant:
+    // (3,4.0) ≥ (4,2.0) with 3 < 4 → 1. User 1: (4,3.6) > (2,3.0) concordant → 1; none discordant.
+    // surprise averages n_c over users with n_c > 0: (2 + 1)/2 = 1.5; n_d over users with n_d > 0: 1.
+    XCTAssertEqual(try RankingMetrics.fcp(users: users, predicted: predicted, actual: actual), 1.5 / 2.5, accuracy: 1e-12)
+    XCTAssertThrowsError(try RankingMetrics.fcp(users: [0], predicted: [1], actual: [1]))
+  }
+
+  func testPrecisionRecallAtKWithSurprisesConvention() {
+    // K = 2, threshold 3.5. User 0 top 2 by est: (5, 4.5), (3, 4.0): recommended (est ≥ 3.5) = 2,
+    // relevant ∩ recommended = 1 → precision 1/2; relevant = {5, 4} → recall 1/2.
+    // User 1 top 2: (4, 3.6), (2, 3.0): recommended = 1, hit 1 → precision 1; relevant = 1 → recall 1.
+    let r = RankingMetrics.testItems(users: users, predicted: predicted, actual: actual, k: 2, threshold: 3.5)
+    XCTAssertEqual(r.precision, (0.5 + 1) / 2, accuracy: 1e-12)
+    XCTAssertEqual(r.recall, (0.5 + 1) / 2, accuracy: 1e-12)
+    XCTAssertEqual(r.protocolName, "test-items")
+    // NDCG@2: user 0 relevance [1, 0], ideal [1, 1] → 1 / (1 + 1/log2 3); user 1 [1, 0], ideal [1] → 1.
+    XCTAssertEqual(r.ndcg, (1 / (1 + 1 / log2(3.0)) + 1) / 2, accuracy: 1e-12)
+    // AP@2: user 0: (1/1) / min(2, 2) = 0.5; user 1: 1 / 1 = 1.
+    XCTAssertEqual(r.map, 0.75, accuracy: 1e-12)
+    XCTAssertEqual(r.hitRate, 1)
+  }
+
+  func testFullCatalogueProtocolAndCoverage() throws {
+    let plan = DataPlan(source: .synthetic(.init(users: 60, items: 40, ratings: 900, seed: 3)))
+    let (data, split) = try plan.prepare()
+    let (model, _) = try ExperimentRun(kind: .svd, configuration: AutoRecConfiguration(), options: TrainingOptions()).run(data: data, split: split)
+    let r = RankingMetrics.fullCatalogue(predictor: model.predictor(), rated: model.rated, test: split.test, itemCount: 40, k: 5)
+    XCTAssertEqual(r.protocolName, "full-catalogue")
+    XCTAssertTrue((0...1).contains(r.precision) && (0...1).contains(r.recall) && (0...1).contains(r.ndcg))
+    XCTAssertGreaterThan(r.coverage!, 0)
+    XCTAssertLessThanOrEqual(r.coverage!, 1)
+    XCTAssertGreaterThan(r.users, 0)
+  }
+}
