@@ -209,6 +209,113 @@ INLINE double svdpp_epoch_body(long userCount, const long *userStart, const int3
   return sse;
 }
 
+// ---- dense GEMM ----------------------------------------------------------------------------
+#include <stdlib.h>
+#define GEMM_MR 6
+#define GEMM_NR 64
+#define GEMM_KC 256
+#define GEMM_MC 96
+#define GEMM_NC 1024
+
+INLINE void gemm_micro(long kc, const float *restrict a, const float *restrict b, float *c, long ldc,
+                       long rows, long cols, int accumulate) {
+  v16 acc[GEMM_MR][4];
+  for (int r = 0; r < GEMM_MR; r++)
+    for (int v = 0; v < 4; v++) acc[r][v] = (v16){0};
+  for (long k = 0; k < kc; k++) {
+    v16 b0 = *(const v16 *)(b + k * GEMM_NR), b1 = *(const v16 *)(b + k * GEMM_NR + 16);
+    v16 b2 = *(const v16 *)(b + k * GEMM_NR + 32), b3 = *(const v16 *)(b + k * GEMM_NR + 48);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < GEMM_MR; r++) {
+      float ar = a[k * GEMM_MR + r];
+      acc[r][0] += ar * b0;
+      acc[r][1] += ar * b1;
+      acc[r][2] += ar * b2;
+      acc[r][3] += ar * b3;
+    }
+  }
+  if (rows == GEMM_MR && cols == GEMM_NR) {
+    for (int r = 0; r < GEMM_MR; r++)
+      for (int v = 0; v < 4; v++) {
+        v16 *dst = (v16 *)(c + r * ldc + 16 * v);
+        *dst = accumulate ? *dst + acc[r][v] : acc[r][v];
+      }
+  } else {
+    float tmp[GEMM_MR * GEMM_NR];
+    for (int r = 0; r < GEMM_MR; r++)
+      for (int v = 0; v < 4; v++) *(v16 *)(tmp + r * GEMM_NR + 16 * v) = acc[r][v];
+    for (long r = 0; r < rows; r++)
+      for (long j = 0; j < cols; j++)
+        c[r * ldc + j] = accumulate ? c[r * ldc + j] + tmp[r * GEMM_NR + j] : tmp[r * GEMM_NR + j];
+  }
+}
+
+INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, long n1, long K,
+                            const float *A, long lda, const float *B, long ldb, float *C, long ldc,
+                            int accumulate) {
+  if (m1 <= m0 || n1 <= n0) return;
+  if (K == 0) {
+    if (!accumulate)
+      for (long i = m0; i < m1; i++) memset(C + i * ldc + n0, 0, (size_t)(n1 - n0) * sizeof(float));
+    return;
+  }
+  // Per-thread pack buffers, allocated once (a fresh megabyte per call would page-fault).
+  static __thread float *bp = 0, *ap = 0;
+  if (!bp) {
+    bp = aligned_alloc(64, sizeof(float) * GEMM_KC * GEMM_NC);
+    ap = aligned_alloc(64, sizeof(float) * GEMM_KC * (GEMM_MC + GEMM_MR));
+  }
+  for (long jc = n0; jc < n1; jc += GEMM_NC) {
+    long nc = n1 - jc < GEMM_NC ? n1 - jc : GEMM_NC;
+    for (long pc = 0; pc < K; pc += GEMM_KC) {
+      long kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+      int acc = accumulate || pc > 0;
+      // Pack B[pc:pc+kc, jc:jc+nc] into NR-wide panels, zero-padded.
+      for (long jp = 0; jp < nc; jp += GEMM_NR) {
+        long w = nc - jp < GEMM_NR ? nc - jp : GEMM_NR;
+        float *dst = bp + jp * kc;
+        for (long k = 0; k < kc; k++) {
+          float *row = dst + k * GEMM_NR;
+          if (!transB) {
+            const float *src = B + (pc + k) * ldb + jc + jp;
+            for (long j = 0; j < w; j++) row[j] = src[j];
+          } else {
+            const float *src = B + (jc + jp) * ldb + pc + k;
+            for (long j = 0; j < w; j++) row[j] = src[j * ldb];
+          }
+          for (long j = w; j < GEMM_NR; j++) row[j] = 0;
+        }
+      }
+      for (long ic = m0; ic < m1; ic += GEMM_MC) {
+        long mc = m1 - ic < GEMM_MC ? m1 - ic : GEMM_MC;
+        // Pack A[ic:ic+mc, pc:pc+kc] into MR-row panels, k-major, zero-padded.
+        for (long ip = 0; ip < mc; ip += GEMM_MR) {
+          long h = mc - ip < GEMM_MR ? mc - ip : GEMM_MR;
+          float *dst = ap + ip * kc;
+          if (!transA) {
+            for (long r = 0; r < GEMM_MR; r++) {
+              const float *src = A + (ic + ip + r) * lda + pc;
+              for (long k = 0; k < kc; k++) dst[k * GEMM_MR + r] = r < h ? src[k] : 0;
+            }
+          } else {
+            for (long k = 0; k < kc; k++) {
+              const float *src = A + (pc + k) * lda + ic + ip;
+              for (long r = 0; r < GEMM_MR; r++) dst[k * GEMM_MR + r] = r < h ? src[r] : 0;
+            }
+          }
+        }
+        for (long jp = 0; jp < nc; jp += GEMM_NR) {
+          long w = nc - jp < GEMM_NR ? nc - jp : GEMM_NR;
+          for (long ip = 0; ip < mc; ip += GEMM_MR) {
+            long h = mc - ip < GEMM_MR ? mc - ip : GEMM_MR;
+            gemm_micro(kc, ap + ip * kc, bp + jp * kc, C + (ic + ip) * ldc + jc + jp, ldc, h, w, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
 // ---- instantiation per instruction set -------------------------------------------------
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -270,6 +377,12 @@ INLINE double svdpp_epoch_body(long userCount, const long *userStart, const int3
                                           float lr, float reg, float *work) {                    \
     return svdpp_epoch_body(userCount, userStart, items, ratings, implicitStart, implicitItems, \
                             mu, bu, bi, p, q, y, f, lr, reg, work);                              \
+  }                                                                                              \
+  ATTR static void sgemm_block_##SUFFIX(int transA, int transB, long m0, long m1, long n0,      \
+                                         long n1, long K, const float *A, long lda,              \
+                                         const float *B, long ldb, float *C, long ldc,           \
+                                         int accumulate) {                                       \
+    gemm_block_body(transA, transB, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, accumulate);      \
   }                                                                                              \
   ATTR static void rprop_##SUFFIX(long count, float *w, const float *g, float *prevG,          \
                                   float *step, float etaPlus, float etaMinus, float stepMin,    \
@@ -370,4 +483,10 @@ double ek_svdpp_epoch(long userCount, const long *userStart, const int32_t *item
                       float *bi, float *p, float *q, float *y, long f, float lr, float reg, float *work) {
   DISPATCH(svdpp_epoch, userCount, userStart, items, ratings, implicitStart, implicitItems, mu, bu, bi,
            p, q, y, f, lr, reg, work)
+}
+
+void ek_sgemm_block(int transA, int transB, long m0, long m1, long n0, long n1, long K,
+                    const float *A, long lda, const float *B, long ldb, float *C, long ldc,
+                    int accumulate) {
+  DISPATCH(sgemm_block, transA, transB, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, accumulate)
 }

@@ -4,7 +4,13 @@ import Foundation
 
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "bench",
+    commandName: "bench", abstract: "Speed measurements: training epochs and dense matrix products.",
+    subcommands: [EpochBenchCommand.self, GemmBenchCommand.self], defaultSubcommand: EpochBenchCommand.self)
+}
+
+struct EpochBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "epoch",
     abstract: "Time AutoRec training epochs on a synthetic set of a given shape and report peak memory.")
 
   @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: String = "ml-20m"
@@ -75,6 +81,74 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "%@ on %d ratings (%d x %d), %d hidden units: %.2f s per epoch, peak memory %.2f GiB (%@ kernels, %d threads)",
                      kind.rawValue, data.ratings.count, shape.users, shape.items, hidden, report.seconds_per_epoch,
                      report.peak_rss_gib ?? -1, report.kernels, report.threads))
+      }
+    }
+  }
+}
+
+struct GemmBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gemm", abstract: "GFLOP/s of the built-in GEMM and of OpenBLAS (when installed) on the autoencoders' shapes.")
+
+  @Option(help: "Repetitions per shape (the median is reported).") var repeats: Int = 15
+  @Flag(help: "Print one JSON object instead of text.") var json = false
+
+  struct Row: Codable {
+    var shape: String
+    var builtin_gflops: Double
+    var openblas_gflops: Double?
+    var ratio: Double?
+  }
+  struct Report: Codable {
+    var rows: [Row]
+    var openblas: String?
+    var openblas_core: String?
+    var kernels: String
+    var threads: Int
+  }
+
+  func run() throws {
+    // (name, transA, transB, M, N, K)
+    let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
+      ("(256x9724)·(9724x500)", false, false, 256, 500, 9724),
+      ("(256x500)·(500x9724)", false, false, 256, 9724, 500),
+      ("(256x512)·(512x512)", false, false, 256, 512, 512),
+      ("dW (256x500)ᵀ·(256x9724)", true, false, 500, 9724, 256),
+      ("dH (256x9724)·(500x9724)ᵀ", false, true, 256, 500, 9724),
+    ]
+    var rows: [Row] = []
+    var rng = SeededGenerator(seed: 1)
+    for (name, ta, tb, m, n, k) in shapes {
+      let a = StableBuffer<Float>((0..<(m * k)).map { _ in rng.nextUnitFloat() })
+      let b = StableBuffer<Float>((0..<(k * n)).map { _ in rng.nextUnitFloat() })
+      let c = StableBuffer<Float>(zeros: m * n)
+      func time(_ blas: Bool) -> Double {
+        var samples: [Double] = []
+        for _ in 0..<(repeats + 2) {
+          let start = Platform.now()
+          DenseKernels.gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.pointer, lda: ta ? m : k, b: b.pointer, ldb: tb ? k : n,
+                            c: c.pointer, ldc: n, useBLAS: blas)
+          samples.append(Platform.now() - start)
+        }
+        let sorted = samples.dropFirst(2).sorted()
+        return 2 * Double(m) * Double(n) * Double(k) / sorted[sorted.count / 2] / 1e9
+      }
+      // Interleave so both see the same machine phase.
+      let builtin = time(false)
+      let blas = BLASLibrary.shared != nil ? time(true) : nil
+      let builtin2 = time(false)
+      let best = max(builtin, builtin2)
+      rows.append(Row(shape: name, builtin_gflops: best, openblas_gflops: blas, ratio: blas.map { best / $0 }))
+    }
+    let report = Report(rows: rows, openblas: BLASLibrary.shared?.path, openblas_core: BLASLibrary.shared?.coreName,
+                        kernels: SparseKernels.instructionSet, threads: Parallel.threadCount)
+    if json {
+      print(try JSONOutput.encode(report))
+    } else {
+      print("threads \(report.threads), kernels \(report.kernels), OpenBLAS: \(report.openblas.map { "\($0) (core \(report.openblas_core ?? "?"))" } ?? "not installed")")
+      for r in rows {
+        print(String(format: "%-28@ built-in %7.1f GFLOP/s", r.shape, r.builtin_gflops)
+          + (r.openblas_gflops.map { String(format: "   OpenBLAS %7.1f GFLOP/s   ratio %.2f", $0, r.ratio!) } ?? ""))
       }
     }
   }

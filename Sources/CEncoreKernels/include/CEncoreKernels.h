@@ -86,3 +86,19 @@ double ek_svdpp_epoch(long userCount, const long *userStart, const int32_t *item
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Dense single-precision matrix product on a block of the result, row-major:
+///   C[m0:m1, n0:n1] = op(A) · op(B) (+ C[m0:m1, n0:n1] when accumulate != 0)
+/// where op(A) is M×K (A, or Aᵀ when transA) and op(B) is K×N (B, or Bᵀ when transB).
+/// Packed panels and a 6×64 register-tiled micro-kernel; callers split [0,M)×[0,N) among threads.
+void ek_sgemm_block(int transA, int transB, long m0, long m1, long n0, long n1, long K,
+                    const float *A, long lda, const float *B, long ldb, float *C, long ldc,
+                    int accumulate);
+
+#ifdef __cplusplus
+}
+#endif

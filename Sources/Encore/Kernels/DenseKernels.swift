@@ -1,0 +1,50 @@
+import CEncoreKernels
+
+/// Dense matrix products for the deep autoencoders' inner layers and re-feeding, on every
+/// core. Uses OpenBLAS when it can be loaded (`BLASLibrary`), else the built-in packed,
+/// register-tiled GEMM of `CEncoreKernels`.
+public enum DenseKernels {
+  /// C (M×N) = op(A) · op(B) (+ C when `accumulate`), row-major; op(A) is M×K, op(B) is K×N.
+  public static func gemm(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, useBLAS: Bool = true
+  ) {
+    guard m > 0 && n > 0 else { return }
+    if useBLAS, let blas = BLASLibrary.shared {
+      blas.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: accumulate ? 1 : 0)
+      return
+    }
+    builtinGemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+  }
+
+  /// The built-in GEMM, split across threads by columns (or rows when N is small).
+  public static func builtinGemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+  ) {
+    let threads = Parallel.threadCount
+    let work = Double(m) * Double(n) * Double(k)
+    let box = UncheckedSendable((a, b, c))
+    let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+    if threads == 1 || work < 2e6 {
+      ek_sgemm_block(ta, tb, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, acc)
+      return
+    }
+    // One contiguous block per thread, in whole 64-column (or 6-row) panels.
+    let byColumns = n >= 64 * threads || n >= m
+    let panels = byColumns ? (n + 63) / 64 : (m + 5) / 6
+    let parts = min(threads, panels)
+    Parallel.forRanges(parts, grain: 1) { lo, hi in
+      let (a, b, c) = box.value
+      for t in lo..<hi {
+        let p0 = panels * t / parts, p1 = panels * (t + 1) / parts
+        if byColumns {
+          ek_sgemm_block(ta, tb, 0, m, p0 * 64, min(n, p1 * 64), k, a, lda, b, ldb, c, ldc, acc)
+        } else {
+          ek_sgemm_block(ta, tb, p0 * 6, min(m, p1 * 6), 0, n, k, a, lda, b, ldb, c, ldc, acc)
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import XCTest
+
+@testable import Encore
+
+final class DenseKernelTests: XCTestCase {
+  func naive(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: [Float], _ b: [Float]) -> [Double] {
+    var c = [Double](repeating: 0, count: m * n)
+    for i in 0..<m {
+      for j in 0..<n {
+        var s = 0.0
+        for p in 0..<k {
+          let av = ta ? a[p * m + i] : a[i * k + p]
+          let bv = tb ? b[j * k + p] : b[p * n + j]
+          s += Double(av) * Double(bv)
+        }
+        c[i * n + j] = s
+      }
+    }
+    return c
+  }
+
+  /// The built-in GEMM against a naive product on odd shapes, every transpose, with and
+  /// without accumulation.
+  func testBuiltinGemmMatchesNaiveOnOddShapes() {
+    var rng = SeededGenerator(seed: 2)
+    let shapes = [(1, 1, 1), (1, 7, 3), (5, 1, 9), (7, 13, 17), (13, 67, 5), (31, 64, 257), (97, 131, 300), (6, 64, 256), (257, 70, 1)]
+    for (m, n, k) in shapes {
+      for ta in [false, true] {
+        for tb in [false, true] {
+          let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() - 0.5 }
+          let b = (0..<(k * n)).map { _ in rng.nextUnitFloat() - 0.5 }
+          let initial = (0..<(m * n)).map { _ in rng.nextUnitFloat() }
+          let expected = naive(ta, tb, m, n, k, a, b)
+          for accumulate in [false, true] {
+            var c = initial
+            a.withUnsafeBufferPointer { ap in
+              b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                  DenseKernels.builtinGemm(
+                    transA: ta, transB: tb, m: m, n: n, k: k, a: ap.baseAddress!, lda: ta ? m : k, b: bp.baseAddress!,
+                    ldb: tb ? k : n, c: cp.baseAddress!, ldc: n, accumulate: accumulate)
+                }
+              }
+            }
+            for idx in 0..<(m * n) {
+              let want = expected[idx] + (accumulate ? Double(initial[idx]) : 0)
+              XCTAssertEqual(Double(c[idx]), want, accuracy: 1e-4 * Double(max(1, k)), "\(m)x\(n)x\(k) ta=\(ta) tb=\(tb) acc=\(accumulate)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  func testOpenBLASPathAgreesWhenPresent() throws {
+    guard BLASLibrary.shared != nil else { throw XCTSkip("OpenBLAS is not installed") }
+    var rng = SeededGenerator(seed: 3)
+    let (m, n, k) = (37, 45, 53)
+    let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() }, b = (0..<(k * n)).map { _ in rng.nextUnitFloat() }
+    var c1 = [Float](repeating: 0, count: m * n), c2 = c1
+    DenseKernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c1, ldc: n, useBLAS: true)
+    DenseKernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c2, ldc: n, useBLAS: false)
+    for i in 0..<(m * n) { XCTAssertEqual(c1[i], c2[i], accuracy: 1e-3) }
+  }
+}
