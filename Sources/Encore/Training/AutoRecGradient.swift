@@ -30,37 +30,30 @@ public final class AutoRecGradient: @unchecked Sendable {
   public private(set) var ratingCount: Int = 0
   /// The input values the encoder saw in the last batch, in batch order (tests use this to
   /// check gradients under a fixed dropout mask).
-  public var lastInputs: [Float] { Array(UnsafeBufferPointer(start: (lastUsedInput ?? bVals).pointer, count: ratingCount)) }
-  private var lastUsedInput: StableBuffer<Float>?
+  public var lastInputs: [Float] { lastUsedInput.map { Array(UnsafeBufferPointer(start: $0, count: ratingCount)) } ?? [] }
+  private var lastUsedInput: UnsafeMutablePointer<Float>?
   /// The hidden dropout mask of the last batch (rows × hidden units; empty without dropout).
   public private(set) var lastHiddenMask: [Float] = []
 
   // Workspace, grown as needed and reused from batch to batch.
+  private let batch: SparseBatch
   private var capacityRows = 0, capacityEntries = 0, capacityTouched = 0
-  private var bStart = StableBuffer<Int>(repeating: 0, count: 1)
-  private var bCols = StableBuffer<Int32>(repeating: 0, count: 0)
-  private var bVals = StableBuffer<Float>(zeros: 0)
-  /// The network's input values: `bVals` with input dropout applied (or `bVals` itself).
-  private var bInput = StableBuffer<Float>(zeros: 0)
-  /// Hidden-code dropout mask (0 or 1/(1−p)) per batch row and unit, when dropout is on.
-  private var hiddenMask = StableBuffer<Float>(zeros: 0)
   private var bErr = StableBuffer<Float>(zeros: 0)
+  /// The network's input values: the ratings with input dropout or centring applied.
+  private var bInput = StableBuffer<Float>(zeros: 0)
   private var z = StableBuffer<Float>(zeros: 0)
   private var h = StableBuffer<Float>(zeros: 0)
   private var dh = StableBuffer<Float>(zeros: 0)
-  private var tStart = StableBuffer<Int>(repeating: 0, count: 1)
-  private var tRow = StableBuffer<Int32>(repeating: 0, count: 0)
-  private var tPos = StableBuffer<Int32>(repeating: 0, count: 0)
-  private var slotOf: [Int32]
+  /// Hidden-code dropout mask (0 or 1/(1−p)) per batch row and unit, when dropout is on.
+  private var hiddenMask = StableBuffer<Float>(zeros: 0)
 
   public init(columnCount: Int) {
-    slotOf = [Int32](repeating: -1, count: columnCount)
+    batch = SparseBatch(columnCount: columnCount)
   }
 
   private func reserve(rows: Int, entries: Int, touchedCount: Int, hidden k: Int) {
     if rows > capacityRows {
       capacityRows = rows
-      bStart = StableBuffer(repeating: 0, count: rows + 1)
       z = StableBuffer(zeros: rows * k)
       h = StableBuffer(zeros: rows * k)
       dh = StableBuffer(zeros: rows * k)
@@ -68,16 +61,11 @@ public final class AutoRecGradient: @unchecked Sendable {
     }
     if entries > capacityEntries {
       capacityEntries = entries
-      bCols = StableBuffer(repeating: 0, count: entries)
-      bVals = StableBuffer(zeros: entries)
-      bInput = StableBuffer(zeros: entries)
       bErr = StableBuffer(zeros: entries)
-      tRow = StableBuffer(repeating: 0, count: entries)
-      tPos = StableBuffer(repeating: 0, count: entries)
+      bInput = StableBuffer(zeros: entries)
     }
     if touchedCount > capacityTouched {
       capacityTouched = touchedCount
-      tStart = StableBuffer(repeating: 0, count: touchedCount + 1)
       encoderWeight = StableBuffer(zeros: touchedCount * k)
       decoderWeight = StableBuffer(zeros: touchedCount * k)
       decoderBias = StableBuffer(zeros: touchedCount)
@@ -106,71 +94,29 @@ public final class AutoRecGradient: @unchecked Sendable {
     let f = model.configuration.decoderActivation
     let g = model.configuration.encoderActivation
     let b = rows.count
-    // 1. Gather the batch into a local CSR and find the touched columns.
-    var entries = 0
-    for r in rows { entries += x.rowLength(Int(r)) }
-    touched.removeAll(keepingCapacity: true)
-    x.columns.withUnsafeBufferPointer { cols in
-      for r in rows {
-        for p in x.rowStart[Int(r)]..<x.rowStart[Int(r) + 1] {
-          let c = Int(cols[p])
-          if slotOf[c] < 0 {
-            slotOf[c] = 0
-            touched.append(Int32(c))
-          }
-        }
-      }
-    }
-    touched.sort()
-    for (s, c) in touched.enumerated() { slotOf[Int(c)] = Int32(s) }
+    // 1. Gather the batch into a local CSR with its per-column transpose.
+    batch.gather(x, rows: rows)
+    touched = batch.touched
+    let entries = batch.entryCount
     let nt = touched.count
     reserve(rows: b, entries: entries, touchedCount: nt, hidden: k)
-    tStart.pointer.update(repeating: 0, count: nt + 1)
-    var q = 0
-    bStart[0] = 0
-    for (t, r) in rows.enumerated() {
-      for p in x.rowStart[Int(r)]..<x.rowStart[Int(r) + 1] {
-        let c = x.columns[p]
-        bCols[q] = c
-        bVals[q] = x.values[p]
-        tStart[Int(slotOf[Int(c)]) + 1] += 1
-        q += 1
-      }
-      bStart[t + 1] = q
-    }
-    for s in 0..<nt { tStart[s + 1] += tStart[s] }
-    // Input dropout: the encoder sees bInput; the targets stay bVals.
-    let input: StableBuffer<Float>
+    let bVals = UnsafeMutablePointer(batch.entryValues)
+    // Input dropout and centring: the encoder sees bInput; the targets stay bVals.
+    let input: UnsafeMutablePointer<Float>
     let offset = model.configuration.inputOffset
     if dropout.input > 0 {
       let keep = 1 - dropout.input
       for q in 0..<entries { bInput[q] = generator.nextUnitFloat() < keep ? (bVals[q] - offset) / keep : 0 }
-      input = bInput
+      input = bInput.pointer
     } else if offset != 0 {
       for q in 0..<entries { bInput[q] = bVals[q] - offset }
-      input = bInput
+      input = bInput.pointer
     } else {
       input = bVals
     }
     lastUsedInput = input
-    // Transposed batch: for each touched column, the (batch row, entry) pairs, rows ascending.
-    var fill = [Int](repeating: 0, count: nt)
-    for s in 0..<nt { fill[s] = tStart[s] }
-    for t in 0..<b {
-      for q in bStart[t]..<bStart[t + 1] {
-        let s = Int(slotOf[Int(bCols[q])])
-        tRow[fill[s]] = Int32(t)
-        tPos[fill[s]] = Int32(q)
-        fill[s] += 1
-      }
-    }
-    for c in touched { slotOf[Int(c)] = -1 }
-
     // 2. Forward: Z = X_b·V + μ, H = g(Z), S = H·Wᵀ at observed entries + b, O = f(S).
-    SparseKernels.gatherAxpy(
-      count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, values: input.pointer,
-      matrix: model.encoderWeight.pointer, matrixStride: k, initial: model.encoderBias.pointer,
-      output: z.pointer, outputStride: k, width: k)
+    batch.rowProducts(entryValues: input, matrix: model.encoderWeight.pointer, width: k, initial: model.encoderBias.pointer, output: z.pointer)
     for j in 0..<(b * k) { h[j] = g.apply(z[j]) }
     // Hidden dropout: H' = H ⊙ mask; the backward pass multiplies dH' by the same mask.
     let hiddenDropout = dropout.hidden > 0
@@ -182,10 +128,7 @@ public final class AutoRecGradient: @unchecked Sendable {
     } else {
       lastHiddenMask = []
     }
-    SparseKernels.gatherDot(
-      count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, dense: h.pointer, denseStride: k,
-      matrix: model.decoderWeight.pointer, matrixStride: k, bias: model.decoderBias.pointer,
-      output: bErr.pointer, outputStart: bStart.pointer, width: k)
+    batch.entryDots(dense: h.pointer, matrix: model.decoderWeight.pointer, width: k, bias: model.decoderBias.pointer, output: bErr.pointer)
     // 3. Output error: e = ∂/∂s (f(s) − r)² = 2 (f(s) − r) f'(s).
     var sse = 0.0
     for q in 0..<entries {
@@ -198,10 +141,7 @@ public final class AutoRecGradient: @unchecked Sendable {
     squaredError = sse
     ratingCount = entries
     // 4. Backward. dH = E·W (gather over the batch rows), dZ = dH ⊙ g'(Z).
-    SparseKernels.gatherAxpy(
-      count: b, rows: nil, rowStart: bStart.pointer, indices: bCols.pointer, values: bErr.pointer,
-      matrix: model.decoderWeight.pointer, matrixStride: k, initial: nil,
-      output: dh.pointer, outputStride: k, width: k)
+    batch.rowProducts(entryValues: bErr.pointer, matrix: model.decoderWeight.pointer, width: k, initial: nil, output: dh.pointer)
     if hiddenDropout {
       // h holds g(z)·mask; g'(z) needs g(z) itself where the unit was kept.
       let keep = 1 - dropout.hidden
@@ -215,16 +155,8 @@ public final class AutoRecGradient: @unchecked Sendable {
       for j in 0..<k { encoderBias[j] += row[j] }
     }
     // dW[c] = Σ_t e_tc H[t], dV[c] = Σ_t x_tc dZ[t]: one owner per touched column, no races.
-    SparseKernels.gatherAxpyIndirect(
-      count: nt, rowStart: tStart.pointer, indices: tRow.pointer, positions: tPos.pointer, values: bErr.pointer,
-      matrix: h.pointer, matrixStride: k, output: decoderWeight.pointer, outputStride: k, width: k)
-    SparseKernels.gatherAxpyIndirect(
-      count: nt, rowStart: tStart.pointer, indices: tRow.pointer, positions: tPos.pointer, values: input.pointer,
-      matrix: dh.pointer, matrixStride: k, output: encoderWeight.pointer, outputStride: k, width: k)
-    for s in 0..<nt {
-      var sum: Float = 0
-      for p in tStart[s]..<tStart[s + 1] { sum += bErr[Int(tPos[p])] }
-      decoderBias[s] = sum
-    }
+    batch.columnSums(entryValues: bErr.pointer, dense: h.pointer, width: k, output: decoderWeight.pointer)
+    batch.columnSums(entryValues: input, dense: dh.pointer, width: k, output: encoderWeight.pointer)
+    batch.columnTotals(entryValues: bErr.pointer, into: decoderBias.pointer)
   }
 }
