@@ -121,8 +121,8 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "L2 weight λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²).")
   var lambda: Float = AutoRecConfiguration.defaultLambda
 
-  @Option(help: "Optimiser: adam, sgd (momentum 0.9) or rprop (full batch).")
-  var optimizer: String = "adam"
+  @Option(help: "Optimiser: adam, sgd (momentum 0.9) or rprop (full batch) for AutoRec; adam, momentum, adagrad or rmsprop for deep-ae.")
+  var optimizer: String?
 
   @Option(help: "Learning rate (initial step for rprop); default per optimiser.")
   var learningRate: Float?
@@ -136,11 +136,50 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Regularisation of svd, svdpp and baseline-sgd (surprise's reg_all, default 0.02).")
   var reg: Float?
 
-  @Option(help: "Input rows per mini-batch.")
-  var batchSize: Int = TrainingOptions().batchSize
+  @Option(help: "Input rows per mini-batch (default: 4096 for AutoRec, the preset's for deep-ae).")
+  var batchSize: Int?
 
-  @Option(help: "Early-stopping patience in epochs (0: never stop early).")
-  var patience: Int = TrainingOptions().patience
+  @Option(help: "Early-stopping patience in epochs (0: never stop early; default 50 for AutoRec, the preset's for deep-ae).")
+  var patience: Int?
+
+  @Option(help: "deep-ae recipe: \(DeepAutoencoderPreset.all.map(\.name).joined(separator: ", ")) (default: small). Options below override it.")
+  var preset: String?
+
+  @Option(help: "deep-ae hidden layer sizes, e.g. 512,512,1024 (the last is the code).")
+  var layers: String?
+
+  @Option(help: "deep-ae activation of every layer: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var activation: String?
+
+  @Option(help: "deep-ae decoder activation, when it differs from --activation.")
+  var decoderLayerActivation: String?
+
+  @Flag(inversion: .prefixedNo, help: "deep-ae: tie decoder weights to the encoder's (constrained).")
+  var constrained: Bool? = nil
+
+  @Flag(inversion: .prefixedNo, help: "deep-ae: apply the activation on the output layer too.")
+  var lastActivation: Bool? = nil
+
+  @Option(help: "deep-ae dropout probability on the code layer.")
+  var dropout: Float?
+
+  @Option(help: "deep-ae dropout probability on re-fed inputs (noise_prob).")
+  var noise: Float?
+
+  @Option(help: "deep-ae dense re-feeding steps per batch (aug_step).")
+  var refeed: Int?
+
+  @Option(help: "deep-ae re-feeding target: output (f(x), DeepRecommender) or input (the ratings, seed 004).")
+  var refeedTarget: String?
+
+  @Flag(help: "deep-ae: items as rows (default: users as rows).")
+  var itemBased = false
+
+  @Option(help: "deep-ae L2 weight decay (PyTorch's weight_decay).")
+  var weightDecay: Float?
+
+  @Option(help: "deep-ae: clip the global gradient norm to this (0: off).")
+  var clipNorm: Float?
 
   @Option(help: "Random seed (splits, initial weights, shuffling).")
   var seed: UInt64 = 42
@@ -171,8 +210,15 @@ struct ModelOptions: ParsableArguments {
     guard let g = Activation(rawValue: encoderActivation), let f = Activation(rawValue: decoderActivation) else {
       throw EncoreError.invalidArgument("activations must be one of: \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    guard let opt = OptimizerKind(rawValue: optimizer) else {
-      throw EncoreError.invalidArgument("--optimizer must be adam, sgd or rprop")
+    let kind = try kind()
+    let opt: OptimizerKind
+    if kind == .deepAE {
+      opt = .adam
+    } else if let name = optimizer {
+      guard let parsed = OptimizerKind(rawValue: name) else { throw EncoreError.invalidArgument("--optimizer must be adam, sgd or rprop") }
+      opt = parsed
+    } else {
+      opt = .adam
     }
     guard hidden >= 1 else { throw EncoreError.invalidArgument("--hidden must be at least 1") }
     guard lambda >= 0 && lambda.isFinite else { throw EncoreError.invalidArgument("--lambda must be a non-negative number") }
@@ -184,8 +230,8 @@ struct ModelOptions: ParsableArguments {
     options.optimizer = opt
     options.learningRate = learningRate
     options.epochs = epochs ?? options.epochs
-    options.batchSize = batchSize
-    options.patience = patience
+    options.batchSize = batchSize ?? options.batchSize
+    options.patience = patience ?? options.patience
     options.seed = seed
     options.refit = refit
     options.centerInputs = centerInputs
@@ -195,7 +241,6 @@ struct ModelOptions: ParsableArguments {
       throw EncoreError.invalidArgument("--input-dropout and --hidden-dropout must be in [0, 1)")
     }
     options.dropout = .init(input: inputDropout, hidden: hiddenDropout)
-    let kind = try kind()
     var factorOptions: FactorTrainingOptions? = nil
     if let factorKind = kind.factorKind {
       var fo = FactorTrainingOptions.defaults(for: factorKind)
@@ -208,7 +253,61 @@ struct ModelOptions: ParsableArguments {
       if let reg { fo.regularization = reg }
       factorOptions = fo
     }
-    return ExperimentRun(kind: kind, configuration: config, options: options, factorOptions: factorOptions)
+    var run = ExperimentRun(kind: kind, configuration: config, options: options, factorOptions: factorOptions)
+    if kind == .deepAE { (run.deepConfiguration, run.deepOptions) = try deepSettings() }
+    return run
+  }
+
+  /// The deep autoencoder's settings: the preset, overridden by any option given.
+  func deepSettings() throws -> (DeepAutoencoderConfiguration, DeepTrainingOptions) {
+    guard let chosen = DeepAutoencoderPreset.named(preset ?? "small") else {
+      throw EncoreError.invalidArgument("--preset must be one of: \(DeepAutoencoderPreset.all.map(\.name).joined(separator: ", "))")
+    }
+    var c = chosen.configuration, o = chosen.options
+    if let layers {
+      let sizes = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+        throw EncoreError.invalidArgument("--layers takes positive sizes separated by commas, e.g. 512,512,1024")
+      }
+      c.hiddenLayers = sizes.map { $0! }
+    }
+    func activationNamed(_ name: String) throws -> Activation {
+      guard let a = Activation(rawValue: name) else {
+        throw EncoreError.invalidArgument("activations must be one of: \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      return a
+    }
+    if let activation { c.activation = try activationNamed(activation) }
+    if let decoderLayerActivation { c.decoderActivation = try activationNamed(decoderLayerActivation) }
+    if let constrained { c.constrained = constrained }
+    if let lastActivation { c.lastLayerActivation = lastActivation }
+    if let dropout { c.dropout = dropout }
+    if let noise { c.noise = noise }
+    if let refeed { c.refeed = refeed }
+    if let refeedTarget {
+      guard let t = DeepAutoencoderConfiguration.RefeedTarget(rawValue: refeedTarget) else {
+        throw EncoreError.invalidArgument("--refeed-target must be output or input")
+      }
+      c.refeedTarget = t
+    }
+    if itemBased { c.itemBased = true }
+    if let optimizer {
+      guard let parsed = DeepTrainingOptions.Optimizer(rawValue: optimizer == "sgd" ? "momentum" : optimizer) else {
+        throw EncoreError.invalidArgument("--optimizer for deep-ae must be adam, momentum, adagrad or rmsprop")
+      }
+      o.optimizer = parsed
+    }
+    if let learningRate { o.learningRate = learningRate }
+    if let weightDecay { o.weightDecay = weightDecay }
+    if let clipNorm { o.clipNorm = clipNorm }
+    if let batchSize { o.batchSize = batchSize }
+    if let epochs { o.epochs = epochs }
+    if let patience { o.patience = patience }
+    o.seed = seed
+    guard (0..<1).contains(c.dropout), (0..<1).contains(c.noise), c.refeed >= 0, o.weightDecay >= 0, o.clipNorm >= 0 else {
+      throw EncoreError.invalidArgument("--dropout and --noise must be in [0, 1); --refeed, --weight-decay and --clip-norm must not be negative")
+    }
+    return (c, o)
   }
 }
 

@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
       var plan = try dataOptions.plan(seed: modelOptions.seed)
       let experiment = try modelOptions.run()
       // Only the autoencoders stop early; the other models train on every training rating.
-      if !experiment.kind.isAutoRec { plan.validationFraction = 0 }
+      if !experiment.kind.isNetwork { plan.validationFraction = 0 }
       let progress = ProgressReporter(totalEpochs: experiment.options.epochs, quiet: false)
       progress.note("loading data")
       let (data, split) = try plan.prepare()

@@ -51,3 +51,18 @@ func smallRatings(users: Int, items: Int, perUser: Int, seed: UInt64) -> RatingS
   }
   return set
 }
+
+/// The activations in double precision, for the gradient-check references.
+func referenceActivation(_ a: Activation, _ z: Double) -> Double {
+  switch a {
+  case .identity: return z
+  case .sigmoid: return 1 / (1 + exp(-z))
+  case .relu: return max(z, 0)
+  case .relu6: return min(max(z, 0), 6)
+  case .lrelu: return z > 0 ? z : 0.01 * z
+  case .selu: return 1.0507009873554805 * (z > 0 ? z : 1.6732632423543772 * (exp(z) - 1))
+  case .elu: return z > 0 ? z : exp(z) - 1
+  case .tanh: return Foundation.tanh(z)
+  case .swish: return z / (1 + exp(-z))
+  }
+}

@@ -72,7 +72,7 @@ public struct Comparison: Sendable {
     var results: [ModelMeasurement] = []
     for kind in models {
       var modelSplit = split
-      if kind.isAutoRec {
+      if kind.isNetwork {
         let (fit, validation) = Splitter.carveValidation(split.train, fraction: validationFraction, seed: seed)
         modelSplit.train = fit
         modelSplit.validation = validation

@@ -17,6 +17,13 @@ public enum ModelFile {
     var titles: [String: String]
     var factorCount: Int?
     var factorGlobalMean: Float?
+    var deepConfiguration: DeepAutoencoderConfiguration?
+  }
+
+  /// Whether a deep-autoencoder parameter is stored [in, out] and so saved transposed, to
+  /// PyTorch's [out, in].
+  static func savedTransposed(_ p: DeepParameter, depth: Int) -> Bool {
+    p.name.hasSuffix(".weight") && p.name != "decoder.\(depth - 1).weight"
   }
 
   public static func save(_ model: TrainedModel, to path: String) throws {
@@ -34,6 +41,18 @@ public enum ModelFile {
       tensors["decoder.weight"] = .float(net.decoderWeight.array, shape: [d, k])
       tensors["decoder.bias"] = .float(net.decoderBias.array, shape: [d])
       matrix = net.input
+    } else if let deep = model.deep {
+      let depth = deep.configuration.hiddenLayers.count
+      for p in deep.parameters {
+        if savedTransposed(p, depth: depth) {
+          var t = [Float](repeating: 0, count: p.count)
+          for r in 0..<p.rows { for c in 0..<p.columns { t[c * p.rows + r] = p.value[r * p.columns + c] } }
+          tensors[p.name] = .float(t, shape: [p.columns, p.rows])
+        } else {
+          tensors[p.name] = .float(p.value.array, shape: p.rows == 1 ? [p.columns] : [p.rows, p.columns])
+        }
+      }
+      matrix = deep.input
     } else {
       matrix = model.rated
     }
@@ -55,7 +74,8 @@ public enum ModelFile {
     let description = Description(
       version: formatVersion, kind: model.kind, configuration: model.autoRec?.configuration, scale: model.scale,
       globalMean: model.baseline.globalMean, userIDs: model.users.rawIDs, itemIDs: model.items.rawIDs, titles: titles,
-      factorCount: model.factors?.factorCount, factorGlobalMean: model.factors?.globalMean)
+      factorCount: model.factors?.factorCount, factorGlobalMean: model.factors?.globalMean,
+      deepConfiguration: model.deep?.configuration)
     let json = String(decoding: try JSONEncoder().encode(description), as: UTF8.self)
     let metadata = [
       "format": "pt", "encore": json, "model": model.kind.rawValue,
@@ -95,7 +115,8 @@ public enum ModelFile {
     let rowStart = try tensor("input.row_start").int64s.map { Int($0) }
     let columns = try tensor("input.columns").int32s
     let values = try tensor("input.values").floats
-    let itemBased = description.kind.isAutoRec && description.configuration?.orientation == .itemBased
+    let itemBased = (description.kind.isAutoRec && description.configuration?.orientation == .itemBased)
+      || (description.kind == .deepAE && description.deepConfiguration?.itemBased == true)
     let rows = itemBased ? items.count : users.count
     let cols = itemBased ? users.count : items.count
     guard rowStart.count == rows + 1, rowStart.first == 0, rowStart.last == columns.count, columns.count == values.count,
@@ -107,7 +128,33 @@ public enum ModelFile {
     var model = TrainedModel(
       kind: description.kind, autoRec: nil, baseline: baseline, scale: description.scale, users: users, items: items,
       titles: titles, rated: input)
-    if let factorKind = description.kind.factorKind {
+    if description.kind == .deepAE {
+      guard let config = description.deepConfiguration else { throw bad("the deep autoencoder's configuration is missing") }
+      let depth = config.hiddenLayers.count
+      // Build once with placeholder values to learn each parameter's storage shape, then fill.
+      let shapes = try DeepAutoencoder(configuration: config, input: SparseMatrix(rowCount: 0, columnCount: cols, rowStart: [0], columns: [], values: [])) { _, r, c, _, _ in
+        StableBuffer(zeros: r * c)
+      }
+      var values: [String: [Float]] = [:]
+      for p in shapes.parameters {
+        let t = try tensor(p.name)
+        let v = t.floats
+        guard v.count == p.count else { throw bad("tensor '\(p.name)' has \(v.count) values, expected \(p.count)") }
+        if savedTransposed(p, depth: depth) {
+          var back = [Float](repeating: 0, count: p.count)
+          for r in 0..<p.rows { for c in 0..<p.columns { back[r * p.columns + c] = v[c * p.rows + r] } }
+          values[p.name] = back
+        } else {
+          values[p.name] = v
+        }
+      }
+      do {
+        model.deep = try DeepAutoencoder(configuration: config, input: input, values: values)
+      } catch let error as EncoreError {
+        throw bad(error.description)
+      }
+      model.rated = itemBased ? input.transposed() : input
+    } else if let factorKind = description.kind.factorKind {
       let f = description.factorCount ?? 0
       func floats(_ name: String, _ count: Int) throws -> [Float] {
         guard let t = tensors[name] else {

@@ -16,6 +16,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
   case svdpp
   /// Truncated SVD of the zero-filled rating matrix (seed 004).
   case truncatedSVD = "truncated-svd"
+  /// A deep autoencoder (NVIDIA DeepRecommender family).
+  case deepAE = "deep-ae"
 
   /// The factor-model algorithm behind this kind, if it is one.
   public var factorKind: FactorModel.Kind? {
@@ -25,12 +27,15 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case .svd: return .svd
     case .svdpp: return .svdpp
     case .truncatedSVD: return .truncatedSVD
-    case .iAutoRec, .uAutoRec, .baseline: return nil
+    case .iAutoRec, .uAutoRec, .baseline, .deepAE: return nil
     }
   }
 
   /// Whether this kind is an AutoRec network.
   public var isAutoRec: Bool { self == .iAutoRec || self == .uAutoRec }
+
+  /// Whether this kind is a neural network that stops early on validation RMSE.
+  public var isNetwork: Bool { isAutoRec || self == .deepAE }
 }
 
 /// Where the ratings come from and how they are split.
@@ -157,6 +162,7 @@ public struct TrainedModel: @unchecked Sendable {
   public var kind: ModelKind
   public var autoRec: AutoRec?
   public var factors: FactorModel?
+  public var deep: DeepAutoencoder?
   public var baseline: BiasBaseline
   public var scale: RatingScale
   public var users: IDMap
@@ -169,6 +175,7 @@ public struct TrainedModel: @unchecked Sendable {
     self.kind = kind
     self.autoRec = autoRec
     self.factors = nil
+    self.deep = nil
     self.baseline = baseline
     self.scale = scale
     self.users = users
@@ -181,6 +188,9 @@ public struct TrainedModel: @unchecked Sendable {
   public func predictor() -> RatingPredictor {
     if let autoRec {
       return RatingPredictor(autoRec: AutoRecPredictor(model: autoRec, baseline: baseline, scale: scale))
+    }
+    if let deep {
+      return RatingPredictor(deep: DeepAutoencoderPredictor(model: deep, baseline: baseline, scale: scale))
     }
     return RatingPredictor(baseline: baseline, scale: scale, known: rated, factors: factors)
   }
@@ -196,8 +206,21 @@ public struct RatingPredictor: @unchecked Sendable {
   let itemKnown: [Bool]
   let factors: FactorModel?
   let userVectors: [Float]
+  let deep: DeepAutoencoderPredictor?
+
+  init(deep: DeepAutoencoderPredictor) {
+    self.deep = deep
+    autoRec = nil
+    baseline = deep.baseline
+    scale = deep.scale
+    userKnown = []
+    itemKnown = []
+    factors = nil
+    userVectors = []
+  }
 
   init(autoRec: AutoRecPredictor) {
+    self.deep = nil
     self.autoRec = autoRec
     baseline = autoRec.baseline
     scale = autoRec.scale
@@ -209,6 +232,7 @@ public struct RatingPredictor: @unchecked Sendable {
 
   init(baseline: BiasBaseline, scale: RatingScale, known: SparseMatrix, factors: FactorModel?) {
     autoRec = nil
+    deep = nil
     self.baseline = baseline
     self.scale = scale
     self.factors = factors
@@ -221,6 +245,7 @@ public struct RatingPredictor: @unchecked Sendable {
 
   public func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
     if let autoRec { return autoRec.predict(user: user, item: item) }
+    if let deep { return deep.predict(user: user, item: item) }
     let known = Int(user) < userKnown.count && userKnown[Int(user)] && Int(item) < itemKnown.count && itemKnown[Int(item)]
     if known, let factors {
       let value = userVectors.withUnsafeBufferPointer { factors.estimate(user: Int(user), item: Int(item), userVectors: $0.baseAddress!) }
@@ -253,6 +278,9 @@ public struct ExperimentRun: Sendable {
   public var options: TrainingOptions
   /// Settings for the factor models; nil takes surprise's defaults for the kind.
   public var factorOptions: FactorTrainingOptions?
+  /// The deep autoencoder's shape and training (default: the "small" preset).
+  public var deepConfiguration = DeepAutoencoderPreset.small.configuration
+  public var deepOptions = DeepAutoencoderPreset.small.options
 
   public init(kind: ModelKind, configuration: AutoRecConfiguration, options: TrainingOptions, factorOptions: FactorTrainingOptions? = nil) {
     self.kind = kind
@@ -282,6 +310,16 @@ public struct ExperimentRun: Sendable {
       var fo = factorOptions ?? FactorTrainingOptions.defaults(for: factorKind)
       fo.seed = options.seed
       model.factors = try FactorModel.train(factorKind, on: split.train, userCount: userCount, itemCount: itemCount, options: fo)
+    } else if kind == .deepAE {
+      var deepOptions = self.deepOptions
+      deepOptions.seed = options.seed
+      let result = try DeepAutoencoderTrainer(options: deepOptions).train(
+        configuration: deepConfiguration, train: split.train, validation: split.validation, userCount: userCount,
+        itemCount: itemCount, baseline: baseline, scale: scale, progress: progress)
+      model.deep = result.model
+      history = result.history
+      bestEpoch = result.bestEpoch
+      epochsRun = result.epochsRun
     } else if kind.isAutoRec {
       config.orientation = kind == .iAutoRec ? .itemBased : .userBased
       let result = try AutoRecTrainer(options: options).train(
@@ -314,7 +352,8 @@ public struct ExperimentRun: Sendable {
     let baselinePredicted = (0..<split.test.count).map {
       scale.clip(baseline.predict(user: split.test.users[$0], item: split.test.items[$0]))
     }
-    let isNetwork = kind.isAutoRec
+    let isNetwork = kind.isNetwork
+    let isAutoRec = kind.isAutoRec
     let report = TrainingReport(
       model: kind.rawValue, data: data.sourceDescription, split: split.description, nUsers: userCount,
       nItems: itemCount, nTrain: split.train.count, nValidation: split.validation.count, nTest: split.test.count,
@@ -323,10 +362,10 @@ public struct ExperimentRun: Sendable {
       baselineTestRMSE: Metrics.rmse(predicted: baselinePredicted, actual: split.test.values), bestEpoch: bestEpoch,
       epochsRun: epochsRun, bestValidationRMSE: history.compactMap(\.validationRMSE).min(),
       trainSeconds: trainSeconds, fitSeconds: fitSeconds, secondsPerEpoch: isNetwork ? history.map(\.seconds).reduce(0, +) / Double(max(1, history.count)) : trainSeconds,
-      hiddenUnits: isNetwork ? config.hiddenUnits : nil, lambda: isNetwork ? Double(config.lambda) : nil,
-      optimizer: isNetwork ? options.optimizer.rawValue : nil,
-      learningRate: isNetwork ? Double(options.effectiveLearningRate) : nil,
-      batchSize: isNetwork ? options.batchSize : nil, seed: options.seed, kernels: SparseKernels.instructionSet,
+      hiddenUnits: isAutoRec ? config.hiddenUnits : nil, lambda: isAutoRec ? Double(config.lambda) : nil,
+      optimizer: isAutoRec ? options.optimizer.rawValue : (kind == .deepAE ? deepOptions.optimizer.rawValue : nil),
+      learningRate: isAutoRec ? Double(options.effectiveLearningRate) : (kind == .deepAE ? Double(deepOptions.learningRate) : nil),
+      batchSize: isAutoRec ? options.batchSize : (kind == .deepAE ? deepOptions.batchSize : nil), seed: options.seed, kernels: SparseKernels.instructionSet,
       history: keepHistory && isNetwork ? history : nil)
     return (model, report)
   }

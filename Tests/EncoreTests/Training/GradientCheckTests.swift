@@ -26,13 +26,13 @@ final class GradientCheckTests: XCTestCase {
       for h in 0..<k {
         var z = p.mu[h]
         for j in 0..<d { z += p.v[j * k + h] * dense[j] }
-        hidden[h] = apply(g, z) * Double(mask?[r * k + h] ?? 1)
+        hidden[h] = referenceActivation(g, z) * Double(mask?[r * k + h] ?? 1)
       }
       for q in x.rowStart[r]..<x.rowStart[r + 1] {
         let c = Int(x.columns[q])
         var s = p.b[c]
         for h in 0..<k { s += p.w[c * k + h] * hidden[h] }
-        let e = apply(f, s) - Double(x.values[q])
+        let e = referenceActivation(f, s) - Double(x.values[q])
         loss += e * e
       }
     }
@@ -40,21 +40,6 @@ final class GradientCheckTests: XCTestCase {
     for a in p.v { l2 += a * a }
     for a in p.w { l2 += a * a }
     return loss + lambda / 2 * l2
-  }
-
-  /// Activations in double precision for the reference.
-  func apply(_ a: Activation, _ z: Double) -> Double {
-    switch a {
-    case .identity: return z
-    case .sigmoid: return 1 / (1 + exp(-z))
-    case .relu: return max(z, 0)
-    case .relu6: return min(max(z, 0), 6)
-    case .lrelu: return z > 0 ? z : 0.01 * z
-    case .selu: return 1.0507009873554805 * (z > 0 ? z : 1.6732632423543772 * (exp(z) - 1))
-    case .elu: return z > 0 ? z : exp(z) - 1
-    case .tanh: return Foundation.tanh(z)
-    case .swish: return z / (1 + exp(-z))
-    }
   }
 
   func check(

@@ -1,0 +1,153 @@
+/// The shape of a deep autoencoder in the style of NVIDIA's DeepRecommender (Kuchaiev &
+/// Ginsburg 2017): encoder n → h₁ → … → h_L, a mirrored decoder back to n, the same
+/// activation on every layer (the last one optional), dropout on the code, and tied
+/// ("constrained") or free decoder weights.
+public struct DeepAutoencoderConfiguration: Codable, Sendable, Equatable {
+  /// Rows are items (their ratings by users) instead of users (DeepRecommender: users).
+  public var itemBased: Bool = false
+  /// Hidden layer sizes h₁…h_L; the last is the code.
+  public var hiddenLayers: [Int] = [512, 512, 1024]
+  /// Activation of the encoder layers.
+  public var activation: Activation = .selu
+  /// Activation of the decoder layers (nil: the encoder's). Seed 000 uses identity here.
+  public var decoderActivation: Activation? = nil
+  /// Whether the output layer applies the activation (DeepRecommender: yes unless
+  /// --skip_last_layer_nl).
+  public var lastLayerActivation: Bool = true
+  /// Decoder layers reuse the transposed encoder weights (with their own biases).
+  public var constrained: Bool = false
+  /// Dropout probability on the code layer while training.
+  public var dropout: Float = 0
+  /// Dropout probability on re-fed inputs (DeepRecommender's noise_prob).
+  public var noise: Float = 0
+  /// Dense re-feeding steps per batch (DeepRecommender's aug_step; 0 = off).
+  public var refeed: Int = 0
+  /// Target of a re-feeding step: the first pass's output f(x) (DeepRecommender's code) or
+  /// the original ratings x (seed 004).
+  public var refeedTarget: RefeedTarget = .output
+
+  public enum RefeedTarget: String, Codable, Sendable, CaseIterable {
+    case output, input
+  }
+
+  public init() {}
+
+  public var decoderActivationResolved: Activation { decoderActivation ?? activation }
+}
+
+/// Settings for training a deep autoencoder.
+public struct DeepTrainingOptions: Sendable, Equatable {
+  public enum Optimizer: String, Codable, Sendable, CaseIterable {
+    /// SGD with momentum 0.9 and DeepRecommender's step schedule (×0.5 at epochs 24, 36, 48, 66, 72).
+    case momentum
+    case adam, adagrad, rmsprop
+  }
+  public var optimizer: Optimizer = .adam
+  public var learningRate: Float = 1e-3
+  /// L2 weight decay added to every gradient, as PyTorch's weight_decay.
+  public var weightDecay: Float = 0
+  /// Clip the global gradient norm to this (0: no clipping).
+  public var clipNorm: Float = 0
+  public var batchSize: Int = 128
+  public var epochs: Int = 100
+  /// Early-stopping patience on validation RMSE (0: never stop early).
+  public var patience: Int = 20
+  public var seed: UInt64 = 42
+
+  public init() {}
+}
+
+/// Named recipes: the reference models users try to reproduce, and the small-data default.
+public struct DeepAutoencoderPreset: Sendable {
+  public var name: String
+  public var summary: String
+  public var configuration: DeepAutoencoderConfiguration
+  public var options: DeepTrainingOptions
+
+  public static let all: [DeepAutoencoderPreset] = [small, nvidiaNetflix, seed003, seed004, seed000]
+
+  public static func named(_ name: String) -> DeepAutoencoderPreset? { all.first { $0.name == name } }
+
+  /// The default for small data such as MovieLens-100K, chosen on validation RMSE (README).
+  public static let small: DeepAutoencoderPreset = {
+    var c = DeepAutoencoderConfiguration()
+    c.hiddenLayers = [256, 128]
+    c.activation = .selu
+    c.lastLayerActivation = false
+    c.constrained = true
+    c.dropout = 0.5
+    var o = DeepTrainingOptions()
+    o.optimizer = .adam
+    o.learningRate = 1e-3
+    o.weightDecay = 1e-3
+    o.batchSize = 32
+    o.epochs = 200
+    o.patience = 20
+    return DeepAutoencoderPreset(name: "small", summary: "n,256,128 selu, tied, dropout 0.5, Adam 1e-3, weight decay 1e-3 (default)", configuration: c, options: o)
+  }()
+
+  /// NVIDIA DeepRecommender's Netflix recipe (README): n,512,512,1024, selu, dropout 0.8,
+  /// momentum SGD lr 0.005, batch 128, re-feeding once, 12 epochs, free decoder.
+  public static let nvidiaNetflix: DeepAutoencoderPreset = {
+    var c = DeepAutoencoderConfiguration()
+    c.hiddenLayers = [512, 512, 1024]
+    c.dropout = 0.8
+    c.refeed = 1
+    var o = DeepTrainingOptions()
+    o.optimizer = .momentum
+    o.learningRate = 0.005
+    o.batchSize = 128
+    o.epochs = 12
+    o.patience = 0
+    return DeepAutoencoderPreset(name: "nvidia-netflix", summary: "n,512,512,1024 selu, dropout 0.8, momentum 0.005, batch 128, re-feed 1", configuration: c, options: o)
+  }()
+
+  /// Seed 003: 512,512,1024, selu, constrained, dropout 0.65, Adam 1e-4, no last-layer
+  /// activation, batch 64, 15 epochs, users as rows.
+  public static let seed003: DeepAutoencoderPreset = {
+    var c = DeepAutoencoderConfiguration()
+    c.hiddenLayers = [512, 512, 1024]
+    c.constrained = true
+    c.dropout = 0.65
+    c.lastLayerActivation = false
+    var o = DeepTrainingOptions()
+    o.learningRate = 1e-4
+    o.batchSize = 64
+    o.epochs = 15
+    o.patience = 0
+    return DeepAutoencoderPreset(name: "seed-003", summary: "n,512,512,1024 selu, tied, dropout 0.65, Adam 1e-4, no last activation", configuration: c, options: o)
+  }()
+
+  /// Seed 004: 512,512,1024, relu, constrained, Adam 1e-3, batch 128, re-feeding with the
+  /// original ratings as the target, no last-layer activation, 40 epochs.
+  public static let seed004: DeepAutoencoderPreset = {
+    var c = DeepAutoencoderConfiguration()
+    c.hiddenLayers = [512, 512, 1024]
+    c.activation = .relu
+    c.constrained = true
+    c.lastLayerActivation = false
+    c.refeed = 1
+    c.refeedTarget = .input
+    var o = DeepTrainingOptions()
+    o.learningRate = 1e-3
+    o.batchSize = 128
+    o.epochs = 40
+    o.patience = 0
+    return DeepAutoencoderPreset(name: "seed-004", summary: "n,512,512,1024 relu, tied, Adam 1e-3, re-feed 1 (target: the ratings)", configuration: c, options: o)
+  }()
+
+  /// Seed 000: 30,40,50 with sigmoid encoder and identity decoder, Adam 1e-3, batch 64,
+  /// items as rows.
+  public static let seed000: DeepAutoencoderPreset = {
+    var c = DeepAutoencoderConfiguration()
+    c.itemBased = true
+    c.hiddenLayers = [30, 40, 50]
+    c.activation = .sigmoid
+    c.decoderActivation = .identity
+    var o = DeepTrainingOptions()
+    o.learningRate = 1e-3
+    o.batchSize = 64
+    o.epochs = 100
+    return DeepAutoencoderPreset(name: "seed-000", summary: "n,30,40,50 sigmoid encoder, identity decoder, Adam 1e-3, items as rows", configuration: c, options: o)
+  }()
+}

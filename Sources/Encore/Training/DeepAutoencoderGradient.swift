@@ -1,0 +1,252 @@
+/// Forward and backward passes of a deep autoencoder on one batch, accumulating gradients
+/// into the parameters' `gradient` buffers.
+///
+/// The first pass is sparse at both ends: the first layer gathers weight rows for the
+/// observed input ratings (O(ratings × h₁)), the output layer is evaluated only at the
+/// observed ratings, and both weight gradients are summed per touched item. The inner layers
+/// and the dense re-feeding pass run on `DenseKernels.gemm`.
+/// The loss is DeepRecommender's masked MSE: Σ_observed (ŷ − y)² / (number observed).
+public final class DeepAutoencoderGradient: @unchecked Sendable {
+  let model: DeepAutoencoder
+  let batch: SparseBatch
+  private var capacity = 0
+  private var z: [StableBuffer<Float>] = []
+  private var a: [StableBuffer<Float>] = []
+  private var da: [StableBuffer<Float>] = []
+  private var codeMask = StableBuffer<Float>(zeros: 0)
+  private var entryOutput = StableBuffer<Float>(zeros: 0)
+  private var entryError = StableBuffer<Float>(zeros: 0)
+  private var compact = StableBuffer<Float>(zeros: 0)
+  private var compactBias = StableBuffer<Float>(zeros: 0)
+  private var denseZ = StableBuffer<Float>(zeros: 0)
+  private var denseError = StableBuffer<Float>(zeros: 0)
+  /// The code dropout mask of the last training pass (rows × code size; empty without dropout).
+  public private(set) var lastCodeMask: [Float] = []
+
+  public init(model: DeepAutoencoder) {
+    self.model = model
+    batch = SparseBatch(columnCount: model.inputSize)
+  }
+
+  private var hiddenCount: Int { model.layers.count - 1 }
+
+  private func reserve(rows: Int) {
+    guard rows > capacity else { return }
+    capacity = rows
+    z = (0..<hiddenCount).map { StableBuffer(zeros: rows * model.layers[$0].output) }
+    a = (0..<hiddenCount).map { StableBuffer(zeros: rows * model.layers[$0].output) }
+    da = (0..<hiddenCount).map { StableBuffer(zeros: rows * model.layers[$0].output) }
+    codeMask = StableBuffer(zeros: rows * model.layers[model.depth - 1].output)
+    denseZ = StableBuffer(zeros: rows * model.inputSize)
+    denseError = StableBuffer(zeros: rows * model.inputSize)
+  }
+
+  private func ensureEntries(_ n: Int) {
+    if entryOutput.count < n {
+      entryOutput = StableBuffer(zeros: n)
+      entryError = StableBuffer(zeros: n)
+    }
+    let w = max(model.layers[0].output, model.outputLayer.input)
+    if compact.count < batch.touched.count * w {
+      compact = StableBuffer(zeros: batch.touched.count * w)
+      compactBias = StableBuffer(zeros: batch.touched.count)
+    }
+  }
+
+  /// The input of hidden or output layer l: the previous layer's activations, with the code
+  /// dropout applied to the code layer's output.
+  private func layerInput(_ l: Int) -> UnsafeMutablePointer<Float> { a[l - 1].pointer }
+
+  /// Forward through the hidden layers. `denseInput` (rows × n) replaces the sparse batch for
+  /// layer 0 when given. With `mask` the code layer's output is multiplied by the dropout mask.
+  private func forwardHidden(rows b: Int, denseInput: UnsafePointer<Float>?, dropout: Float, generator: inout SeededGenerator) {
+    let p = model.parameters
+    for l in 0..<hiddenCount {
+      let layer = model.layers[l]
+      let w = p[layer.weight].value.pointer, bias = p[layer.bias].value.pointer
+      let out = layer.output
+      if l == 0 && denseInput == nil {
+        batch.rowProducts(entryValues: batch.entryValues, matrix: w, width: out, initial: bias, output: z[0].pointer)
+      } else {
+        let source = l == 0 ? denseInput! : UnsafePointer(layerInput(l))
+        DenseKernels.gemm(
+          transB: layer.outputMajor, m: b, n: out, k: layer.input, a: source, lda: layer.input, b: w,
+          ldb: layer.outputMajor ? layer.input : out, c: z[l].pointer, ldc: out)
+        for t in 0..<b { SparseKernels.axpy(1, bias, z[l].pointer + t * out, count: out) }
+      }
+      let zl = z[l].pointer, al = a[l].pointer
+      for j in 0..<(b * out) { al[j] = layer.activation.apply(zl[j]) }
+      if l == model.depth - 1 && dropout > 0 {
+        let keep = 1 - dropout
+        for j in 0..<(b * out) {
+          codeMask[j] = generator.nextUnitFloat() < keep ? 1 / keep : 0
+          al[j] *= codeMask[j]
+        }
+        lastCodeMask = Array(UnsafeBufferPointer(start: codeMask.pointer, count: b * out))
+      } else if l == model.depth - 1 {
+        lastCodeMask = []
+      }
+    }
+  }
+
+  /// The last hidden layer (rows × h₁) for `rows`, without dropout (for prediction).
+  func inference(rows: ArraySlice<Int32>) -> UnsafeMutablePointer<Float> {
+    batch.gather(model.input, rows: rows)
+    reserve(rows: rows.count)
+    var unused = SeededGenerator(seed: 0)
+    forwardHidden(rows: rows.count, denseInput: nil, dropout: 0, generator: &unused)
+    return a[hiddenCount - 1].pointer
+  }
+
+  /// Gathers `rows` of the model's input and runs the first (sparse) pass: forward, masked
+  /// MSE at the observed ratings, backward. Returns Σ squared error and the number of ratings.
+  @discardableResult
+  public func sparsePass(rows: ArraySlice<Int32>, generator: inout SeededGenerator) -> (sse: Double, count: Int) {
+    batch.gather(model.input, rows: rows)
+    let b = rows.count
+    reserve(rows: b)
+    ensureEntries(batch.entryCount)
+    forwardHidden(rows: b, denseInput: nil, dropout: model.configuration.dropout, generator: &generator)
+    return sparseOutputAndBackward(rows: b, denseInput: nil)
+  }
+
+  /// Output at the observed entries of the gathered batch, loss against their ratings, and
+  /// the backward pass (layer 0 reads `denseInput` when given).
+  private func sparseOutputAndBackward(rows b: Int, denseInput: UnsafePointer<Float>?) -> (sse: Double, count: Int) {
+    let p = model.parameters
+    let out = model.outputLayer
+    let hiddenIn = layerInput(hiddenCount)
+    let wOut = p[out.weight].value.pointer
+    let n = batch.entryCount
+    batch.entryDots(dense: hiddenIn, matrix: wOut, width: out.input, bias: p[out.bias].value.pointer, output: entryOutput.pointer)
+    var sse = 0.0
+    let y = batch.entryValues
+    let scale = 2 / Float(max(n, 1))
+    for q in 0..<n {
+      let s = entryOutput[q]
+      let o = out.activation.apply(s)
+      let diff = o - y[q]
+      sse += Double(diff) * Double(diff)
+      entryError[q] = scale * diff * out.activation.derivative(s, o)
+    }
+    // Output layer backward, sparse: dA = E·W_out, dW_out rows and d bias per touched item.
+    batch.rowProducts(entryValues: entryError.pointer, matrix: wOut, width: out.input, initial: nil, output: da[hiddenCount - 1].pointer)
+    batch.columnSums(entryValues: entryError.pointer, dense: hiddenIn, width: out.input, output: compact.pointer)
+    scatterAdd(compact.pointer, width: out.input, into: p[out.weight].gradient.pointer)
+    batch.columnTotals(entryValues: entryError.pointer, into: compactBias.pointer)
+    scatterAdd(compactBias.pointer, width: 1, into: p[out.bias].gradient.pointer)
+    backwardHidden(rows: b, denseInput: denseInput)
+    return (sse, n)
+  }
+
+  /// Adds compact rows (one per touched item of the batch) into a full parameter gradient.
+  private func scatterAdd(_ rows: UnsafePointer<Float>, width: Int, into gradient: UnsafeMutablePointer<Float>) {
+    for (s, c) in batch.touched.enumerated() {
+      SparseKernels.axpy(1, rows + s * width, gradient + Int(c) * width, count: width)
+    }
+  }
+
+  /// Backward through the hidden layers, from da[last] (already holding dL/d(output of the last
+  /// hidden layer)).
+  private func backwardHidden(rows b: Int, denseInput: UnsafePointer<Float>?) {
+    let p = model.parameters
+    for l in stride(from: hiddenCount - 1, through: 0, by: -1) {
+      let layer = model.layers[l]
+      let out = layer.output
+      let dz = da[l].pointer
+      let zl = z[l].pointer, al = a[l].pointer
+      let isCode = l == model.depth - 1 && model.configuration.dropout > 0
+      for j in 0..<(b * out) {
+        if isCode {
+          let m = codeMask[j]
+          dz[j] = m == 0 ? 0 : dz[j] * m * layer.activation.derivative(zl[j], al[j] / m)
+        } else {
+          dz[j] *= layer.activation.derivative(zl[j], al[j])
+        }
+      }
+      let biasGradient = p[layer.bias].gradient.pointer
+      for t in 0..<b { SparseKernels.axpy(1, dz + t * out, biasGradient, count: out) }
+      let weight = p[layer.weight]
+      if l == 0 && denseInput == nil {
+        batch.columnSums(entryValues: batch.entryValues, dense: dz, width: out, output: compact.pointer)
+        scatterAdd(compact.pointer, width: out, into: weight.gradient.pointer)
+        continue
+      }
+      let inputActivations = l == 0 ? denseInput! : UnsafePointer(layerInput(l))
+      if layer.outputMajor {
+        DenseKernels.gemm(transA: true, m: out, n: layer.input, k: b, a: dz, lda: out, b: inputActivations, ldb: layer.input,
+                          c: weight.gradient.pointer, ldc: layer.input, accumulate: true)
+      } else {
+        DenseKernels.gemm(transA: true, m: layer.input, n: out, k: b, a: inputActivations, lda: layer.input, b: dz, ldb: out,
+                          c: weight.gradient.pointer, ldc: out, accumulate: true)
+      }
+      if l > 0 {
+        DenseKernels.gemm(transB: !layer.outputMajor, m: b, n: layer.input, k: out, a: dz, lda: out, b: weight.value.pointer,
+                          ldb: layer.outputMajor ? layer.input : out, c: da[l - 1].pointer, ldc: layer.input)
+      }
+    }
+  }
+
+  /// The dense output f(x) (rows × n) of the last forward pass (before any update).
+  public func denseOutput(rows b: Int, into output: UnsafeMutablePointer<Float>) {
+    let p = model.parameters
+    let out = model.outputLayer
+    let n = model.inputSize
+    DenseKernels.gemm(transB: true, m: b, n: n, k: out.input, a: layerInput(hiddenCount), lda: out.input,
+                      b: p[out.weight].value.pointer, ldb: out.input, c: output, ldc: n)
+    let bias = p[out.bias].value.pointer
+    for t in 0..<b {
+      let row = output + t * n
+      SparseKernels.axpy(1, bias, row, count: n)
+      for j in 0..<n { row[j] = out.activation.apply(row[j]) }
+    }
+  }
+
+  /// A dense re-feeding pass on `input` (rows × n, e.g. the first pass's output). With
+  /// `denseTarget` the loss runs over its nonzero entries (DeepRecommender); without, over the
+  /// gathered batch's observed ratings (seed 004's target: the original ratings).
+  @discardableResult
+  public func densePass(rows b: Int, input: UnsafePointer<Float>, denseTarget: UnsafePointer<Float>?, generator: inout SeededGenerator) -> (sse: Double, count: Int) {
+    reserve(rows: b)
+    forwardHidden(rows: b, denseInput: input, dropout: model.configuration.dropout, generator: &generator)
+    guard let target = denseTarget else {
+      ensureEntries(batch.entryCount)
+      return sparseOutputAndBackward(rows: b, denseInput: input)
+    }
+    let p = model.parameters
+    let out = model.outputLayer
+    let n = model.inputSize
+    let hiddenIn = layerInput(hiddenCount)
+    let zOut = denseZ.pointer, e = denseError.pointer
+    DenseKernels.gemm(transB: true, m: b, n: n, k: out.input, a: hiddenIn, lda: out.input, b: p[out.weight].value.pointer,
+                      ldb: out.input, c: zOut, ldc: n)
+    let bias = p[out.bias].value.pointer
+    var count = 0
+    for j in 0..<(b * n) where target[j] != 0 { count += 1 }
+    let scale = 2 / Float(max(count, 1))
+    var sse = 0.0
+    for t in 0..<b {
+      for j in 0..<n {
+        let k = t * n + j
+        let s = zOut[k] + bias[j]
+        guard target[k] != 0 else { e[k] = 0; continue }
+        let o = out.activation.apply(s)
+        let diff = o - target[k]
+        sse += Double(diff) * Double(diff)
+        e[k] = scale * diff * out.activation.derivative(s, o)
+      }
+    }
+    // Output layer backward, dense: dA = E·W_out ([n, h₁]), dW_out += Eᵀ·A, d bias = Σ_t E.
+    DenseKernels.gemm(m: b, n: out.input, k: n, a: e, lda: n, b: p[out.weight].value.pointer, ldb: out.input,
+                      c: da[hiddenCount - 1].pointer, ldc: out.input)
+    DenseKernels.gemm(transA: true, m: n, n: out.input, k: b, a: e, lda: n, b: hiddenIn, ldb: out.input,
+                      c: p[out.weight].gradient.pointer, ldc: out.input, accumulate: true)
+    let biasGradient = p[out.bias].gradient.pointer
+    for t in 0..<b { SparseKernels.axpy(1, e + t * n, biasGradient, count: n) }
+    backwardHidden(rows: b, denseInput: input)
+    return (sse, count)
+  }
+
+  /// Rows gathered by the last sparse pass.
+  var gatheredRows: Int { batch.rowCount }
+}

@@ -1,0 +1,124 @@
+import XCTest
+
+@testable import Encore
+
+/// Finite-difference checks of the deep autoencoder's masked-MSE gradient against a dense,
+/// double-precision reference, for every activation, tied and free decoders, the sparse first
+/// pass, and the dense re-feeding pass with either target, with a fixed code-dropout mask.
+final class DeepGradientCheckTests: XCTestCase {
+  enum Target { case sparse, dense }
+
+  /// The loss Σ (ŷ − y)² / N over the rows, recomputed densely in Double.
+  func referenceLoss(
+    _ model: DeepAutoencoder, values: [[Double]], rows: [Int], denseInput: [[Double]]?, target: Target,
+    denseTarget: [[Double]]?, mask: [Float]
+  ) -> Double {
+    let x = model.input
+    var sse = 0.0, count = 0
+    for (t, r) in rows.enumerated() {
+      var a = denseInput?[t] ?? {
+        var v = [Double](repeating: 0, count: x.columnCount)
+        for p in x.rowStart[r]..<x.rowStart[r + 1] { v[Int(x.columns[p])] = Double(x.values[p]) }
+        return v
+      }()
+      for (l, layer) in model.layers.enumerated() {
+        let w = values[layer.weight], b = values[layer.bias]
+        var next = [Double](repeating: 0, count: layer.output)
+        for o in 0..<layer.output {
+          var s = b[o]
+          for i in 0..<layer.input { s += a[i] * (layer.outputMajor ? w[o * layer.input + i] : w[i * layer.output + o]) }
+          next[o] = referenceActivation(layer.activation, s)
+          if l == model.depth - 1 && !mask.isEmpty { next[o] *= Double(mask[t * layer.output + o]) }
+        }
+        a = next
+      }
+      if target == .sparse {
+        for p in x.rowStart[r]..<x.rowStart[r + 1] {
+          let e = a[Int(x.columns[p])] - Double(x.values[p])
+          sse += e * e
+          count += 1
+        }
+      } else {
+        for (c, y) in denseTarget![t].enumerated() where y != 0 {
+          let e = a[c] - y
+          sse += e * e
+          count += 1
+        }
+      }
+    }
+    return sse / Double(max(count, 1))
+  }
+
+  func check(activation: Activation, constrained: Bool, lastActivation: Bool = true, dropout: Float = 0, refeed: Target? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+    let ratings = smallRatings(users: 7, items: 6, perUser: 3, seed: 12)
+    var config = DeepAutoencoderConfiguration()
+    config.hiddenLayers = [4, 3]
+    config.activation = activation
+    config.constrained = constrained
+    config.lastLayerActivation = lastActivation
+    config.dropout = dropout
+    let x = SparseMatrix(ratings, userCount: 7, itemCount: 6, itemsAsRows: false)
+    let model = try DeepAutoencoder(configuration: config, input: x, seed: 5)
+    // Non-zero biases and values that keep relu-like units away from their kinks.
+    var rng = SeededGenerator(seed: 77)
+    for p in model.parameters where p.name.hasSuffix("bias") { for j in 0..<p.count { p.value[j] = 0.3 * (rng.nextUnitFloat() - 0.3) } }
+    let gradient = DeepAutoencoderGradient(model: model)
+    let rows = Array(0..<Int32(7))
+    var generator = SeededGenerator(seed: 3)
+    for p in model.parameters { p.gradient.fill(0) }
+    var denseInput: [[Double]]? = nil
+    var denseTarget: [[Double]]? = nil
+    var mask: [Float]
+    if let refeed {
+      gradient.sparsePass(rows: rows[...], generator: &generator)  // gathers the batch
+      var input = [Float](repeating: 0, count: 7 * 6)
+      for k in 0..<input.count { input[k] = Float(1 + (k * 7) % 5) * (k % 4 == 0 ? 0 : 1) }
+      for p in model.parameters { p.gradient.fill(0) }
+      input.withUnsafeBufferPointer { i in
+        _ = gradient.densePass(rows: 7, input: i.baseAddress!, denseTarget: refeed == .dense ? i.baseAddress! : nil, generator: &generator)
+      }
+      denseInput = (0..<7).map { t in (0..<6).map { Double(input[t * 6 + $0]) } }
+      if refeed == .dense { denseTarget = denseInput }
+      mask = gradient.lastCodeMask
+    } else {
+      gradient.sparsePass(rows: rows[...], generator: &generator)
+      mask = gradient.lastCodeMask
+    }
+    if dropout > 0 { XCTAssertTrue(mask.contains(0), "the mask drops something", file: file, line: line) }
+    let target: Target = refeed == .dense ? .dense : .sparse
+    let base = model.parameters.map { $0.value.array.map(Double.init) }
+    let eps = 1e-5
+    for (pi, p) in model.parameters.enumerated() {
+      for j in 0..<p.count {
+        var plus = base, minus = base
+        plus[pi][j] += eps
+        minus[pi][j] -= eps
+        let numeric = (referenceLoss(model, values: plus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, mask: mask)
+          - referenceLoss(model, values: minus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, mask: mask)) / (2 * eps)
+        XCTAssertEqual(Double(p.gradient[j]), numeric, accuracy: 2e-3 * max(1, abs(numeric)),
+                       "\(activation) tied=\(constrained) refeed=\(String(describing: refeed)) \(p.name)[\(j)]", file: file, line: line)
+      }
+    }
+  }
+
+  func testEveryActivationTiedAndFree() throws {
+    for a in Activation.allCases {
+      try check(activation: a, constrained: true)
+      try check(activation: a, constrained: false, lastActivation: false)
+    }
+  }
+
+  func testCodeDropoutWithAFixedMask() throws {
+    try check(activation: .selu, constrained: true, dropout: 0.4)
+    try check(activation: .elu, constrained: false, dropout: 0.5)
+  }
+
+  func testDenseRefeedingWithOutputAndInputTargets() throws {
+    for a in [Activation.selu, .sigmoid, .tanh] {
+      try check(activation: a, constrained: true, refeed: .dense)
+      try check(activation: a, constrained: false, lastActivation: false, refeed: .dense)
+      try check(activation: a, constrained: true, refeed: .sparse)
+    }
+    try check(activation: .relu, constrained: false, dropout: 0.3, refeed: .dense)
+  }
+}
