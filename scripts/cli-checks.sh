@@ -36,5 +36,6 @@ expect_error "no ratings found" "$encore" data info "$dir/empty.csv"
 head -c 100 "$dir/model.safetensors" > "$dir/broken.safetensors"
 expect_error "not a usable Encore model" "$encore" recommend --model "$dir/broken.safetensors" --user 1
 expect_error "unknown user ID 'nobody'" "$encore" recommend --model "$dir/model.safetensors" --user nobody
-expect_error "deep-ae is not available yet" "$encore" compare --data "$dir/ratings.csv" --models svd,deep-ae
+expect_error "unknown model 'deep-autoencoder'" "$encore" compare --data "$dir/ratings.csv" --models svd,deep-autoencoder
+expect_error "--layers takes positive sizes" "$encore" train --model deep-ae --data "$dir/ratings.csv" --layers 512,x
 echo "command-line checks passed"

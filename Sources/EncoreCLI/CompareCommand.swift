@@ -8,7 +8,7 @@ struct CompareCommand: ParsableCommand {
     abstract: "Train and measure several models on identical splits; print mean ± std of RMSE, MAE, FCP, P@K, R@K, NDCG@K and times.")
 
   @Option(help: "Comma-separated models (\(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))).")
-  var models: String = "baseline,svd,svdpp,i-autorec,u-autorec"
+  var models: String = "baseline,svd,svdpp,i-autorec,u-autorec,deep-ae"
 
   @Option(help: "A rating file or folder, split by --folds (k-fold) or --seeds (random 90/10 holdouts).")
   var data: String?
@@ -43,9 +43,6 @@ struct CompareCommand: ParsableCommand {
     try EncoreCommand.guarded {
       let kinds = try models.split(separator: ",").map { name -> ModelKind in
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        if trimmed == "deep-ae" {
-          throw EncoreError.invalidArgument("deep-ae is not available yet (the deep autoencoder lands with issue 3)")
-        }
         guard let kind = ModelKind(rawValue: trimmed) else {
           throw EncoreError.invalidArgument("unknown model '\(trimmed)'; choose from \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -196,6 +196,12 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Decay of a moving average of the weights used for validation and the saved model (0: off).")
   var averaging: Float = TrainingOptions().averaging
 
+  @Flag(inversion: .prefixedNo, help: "AutoRec: apply λ to the biases too (default on).")
+  var decayBiases = true
+
+  @Flag(help: "AutoRec: start the output biases at the mean training rating (default: 0).")
+  var outputBiasAtMean = false
+
   @Flag(help: "After validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
   var refit = false
 
@@ -235,6 +241,8 @@ struct ModelOptions: ParsableArguments {
     options.seed = seed
     options.refit = refit
     options.centerInputs = centerInputs
+    options.decayBiases = decayBiases
+    options.outputBiasAtMean = outputBiasAtMean
     guard (0..<1).contains(averaging) else { throw EncoreError.invalidArgument("--averaging must be in [0, 1)") }
     options.averaging = averaging
     guard (0..<1).contains(inputDropout), (0..<1).contains(hiddenDropout) else {

@@ -21,7 +21,8 @@ struct TrainCommand: ParsableCommand {
       let experiment = try modelOptions.run()
       // Only the autoencoders stop early; the other models train on every training rating.
       if !experiment.kind.isNetwork { plan.validationFraction = 0 }
-      let progress = ProgressReporter(totalEpochs: experiment.options.epochs, quiet: false)
+      let totalEpochs = experiment.kind == .deepAE ? experiment.deepOptions.epochs : experiment.options.epochs
+      let progress = ProgressReporter(totalEpochs: totalEpochs, quiet: false)
       progress.note("loading data")
       let (data, split) = try plan.prepare()
       progress.note("training \(experiment.kind.rawValue) on \(split.train.count) ratings (\(data.users.count) users, \(data.items.count) items)")

@@ -34,5 +34,5 @@ public struct AutoRecConfiguration: Codable, Sendable, Equatable {
   }
 
   /// The default λ, chosen on MovieLens-100K validation data (see README, "Results").
-  public static let defaultLambda: Float = 120
+  public static let defaultLambda: Float = 100
 }

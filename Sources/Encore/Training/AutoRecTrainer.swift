@@ -24,6 +24,13 @@ public struct TrainingOptions: Sendable, Equatable {
   /// Decay of an exponential moving average of the parameters, updated after every step and
   /// used for validation and the saved model (0: off, use the raw parameters).
   public var averaging: Float = 0
+  /// Apply the L2 weight λ to the biases μ and b too (as PyTorch's weight_decay does). Chosen on
+  /// MovieLens-100K validation RMSE averaged over four validation splits: 0.8829 with, against
+  /// 0.8832 without (and zero initial output biases).
+  public var decayBiases = true
+  /// Start the output biases at the mean training rating instead of 0. Zero won on validation
+  /// (0.8832 against 0.8881); the mean helps small learning rates start faster.
+  public var outputBiasAtMean = false
 
   public init() {}
 
@@ -68,7 +75,7 @@ public struct AutoRecTrainer: Sendable {
     let input = SparseMatrix(train, userCount: userCount, itemCount: itemCount, itemsAsRows: itemsAsRows)
     var configuration = configuration
     if options.centerInputs ?? (configuration.orientation == .userBased) { configuration.inputOffset = Float(train.mean) }
-    let model = AutoRec(configuration: configuration, input: input, seed: options.seed, outputBias: Float(train.mean))
+    let model = AutoRec(configuration: configuration, input: input, seed: options.seed, outputBias: options.outputBiasAtMean ? Float(train.mean) : 0)
     return try self.train(model: model, validation: validation, baseline: baseline, scale: scale, progress: progress)
   }
 
@@ -85,6 +92,7 @@ public struct AutoRecTrainer: Sendable {
     let activeRows = (0..<x.rowCount).filter { x.rowLength($0) > 0 }.map(Int32.init)
     guard !activeRows.isEmpty else { throw EncoreError.invalidArgument("no training ratings") }
     let lambda = model.configuration.lambda
+    let biasDecay = options.decayBiases ? lambda : 0
     let lr = options.effectiveLearningRate
     let gradient = AutoRecGradient(columnCount: d)
     let fullBatch = options.optimizer == .rprop
@@ -169,12 +177,12 @@ public struct AutoRecTrainer: Sendable {
               rowDecay: rowDecay, stepNumber: stepNumber)
             bState.step(
               options.optimizer, weights: model.decoderBias, rows: t.baseAddress, count: t.count,
-              gradient: gradient.decoderBias, gradientScale: scaleFactor, learningRate: lr, decay: 0,
+              gradient: gradient.decoderBias, gradientScale: scaleFactor, learningRate: lr, decay: biasDecay,
               stepNumber: stepNumber)
           }
           muState.step(
             options.optimizer, weights: model.encoderBias, rows: nil, count: 1, gradient: gradient.encoderBias,
-            gradientScale: scaleFactor, learningRate: lr, decay: 0, stepNumber: stepNumber)
+            gradientScale: scaleFactor, learningRate: lr, decay: biasDecay, stepNumber: stepNumber)
         }
         lo = hi
         if let averaged { averaged.blend(toward: model, keeping: options.averaging) }
@@ -184,6 +192,10 @@ public struct AutoRecTrainer: Sendable {
         for j in 0..<(d * k) {
           fullV[j] += lambda * model.encoderWeight[j]
           fullW[j] += lambda * model.decoderWeight[j]
+        }
+        if options.decayBiases {
+          for j in 0..<d { fullB[j] += lambda * model.decoderBias[j] }
+          for j in 0..<k { fullMu[j] += lambda * model.encoderBias[j] }
         }
         rprop[0].step(weights: model.encoderWeight, gradient: fullV)
         rprop[1].step(weights: model.decoderWeight, gradient: fullW)
