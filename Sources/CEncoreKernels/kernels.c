@@ -274,16 +274,22 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
       for (long jp = 0; jp < nc; jp += GEMM_NR) {
         long w = nc - jp < GEMM_NR ? nc - jp : GEMM_NR;
         float *dst = bp + jp * kc;
-        for (long k = 0; k < kc; k++) {
-          float *row = dst + k * GEMM_NR;
-          if (!transB) {
+        if (!transB) {
+          for (long k = 0; k < kc; k++) {
+            float *row = dst + k * GEMM_NR;
             const float *src = B + (pc + k) * ldb + jc + jp;
             for (long j = 0; j < w; j++) row[j] = src[j];
-          } else {
-            const float *src = B + (jc + jp) * ldb + pc + k;
-            for (long j = 0; j < w; j++) row[j] = src[j * ldb];
+            for (long j = w; j < GEMM_NR; j++) row[j] = 0;
           }
-          for (long j = w; j < GEMM_NR; j++) row[j] = 0;
+        } else {
+          // Bᵀ: read each source row contiguously and scatter it down one packed column (the
+          // packed panel, kc × 64 floats, stays in cache), instead of 64 strided loads per k.
+          for (long j = 0; j < w; j++) {
+            const float *src = B + (jc + jp + j) * ldb + pc;
+            for (long k = 0; k < kc; k++) dst[k * GEMM_NR + j] = src[k];
+          }
+          for (long j = w; j < GEMM_NR; j++)
+            for (long k = 0; k < kc; k++) dst[k * GEMM_NR + j] = 0;
         }
       }
       for (long ic = m0; ic < m1; ic += GEMM_MC) {

@@ -14,10 +14,12 @@ struct EpochBenchCommand: ParsableCommand {
     abstract: "Time AutoRec training epochs on a synthetic set of a given shape and report peak memory.")
 
   @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: String = "ml-20m"
-  @Option(help: "The model: i-autorec or u-autorec.") var model: String = "i-autorec"
+  @Option(help: "The model: i-autorec, u-autorec or deep-ae.") var model: String = "i-autorec"
+  @Option(help: "deep-ae preset (default seed-003).") var preset: String = "seed-003"
+  @Option(help: "deep-ae re-feeding steps (default: 1, as the issue's seed-003 benchmark).") var refeed: Int = 1
   @Option(help: "Hidden units.") var hidden: Int = 500
   @Option(help: "Epochs to time.") var epochs: Int = 1
-  @Option(help: "Input rows per mini-batch.") var batchSize: Int = TrainingOptions().batchSize
+  @Option(help: "Input rows per mini-batch (default: 4096 for AutoRec, 128 for deep-ae).") var batchSize: Int?
   @Option(help: "Optimiser: adam, sgd or rprop.") var optimizer: String = "adam"
   @Flag(help: "Print one JSON object instead of text.") var json = false
 
@@ -30,6 +32,7 @@ struct EpochBenchCommand: ParsableCommand {
     var hidden_units: Int
     var batch_size: Int
     var optimizer: String
+    var description: String
     var generate_seconds: Double
     var epoch_seconds: [Double]
     var seconds_per_epoch: Double
@@ -47,39 +50,58 @@ struct EpochBenchCommand: ParsableCommand {
       case "ml-100k": shape = .demo
       default: throw EncoreError.invalidArgument("--like must be ml-20m or ml-100k")
       }
-      guard let kind = ModelKind(rawValue: model), kind != .baseline else {
-        throw EncoreError.invalidArgument("--model must be i-autorec or u-autorec")
+      guard let kind = ModelKind(rawValue: model), kind.isNetwork else {
+        throw EncoreError.invalidArgument("--model must be i-autorec, u-autorec or deep-ae")
       }
       guard let opt = OptimizerKind(rawValue: optimizer) else { throw EncoreError.invalidArgument("--optimizer must be adam, sgd or rprop") }
       let start = Platform.now()
       let data = SyntheticRatings(shape: shape).generate()
       let generateSeconds = Platform.now() - start
-      var options = TrainingOptions()
-      options.epochs = epochs
-      options.batchSize = batchSize
-      options.optimizer = opt
-      let config = AutoRecConfiguration(orientation: kind == .iAutoRec ? .itemBased : .userBased, hiddenUnits: hidden)
       let baseline = BiasBaseline(fitting: data.ratings, userCount: data.users.count, itemCount: data.items.count)
       let progress = ProgressReporter(totalEpochs: epochs, quiet: json)
-      progress.note("timing \(epochs) epoch(s) of \(kind.rawValue), \(hidden) hidden units, on \(data.ratings.count) ratings")
-      let result = try AutoRecTrainer(options: options).train(
-        configuration: config, train: data.ratings, validation: RatingSet(), userCount: data.users.count,
-        itemCount: data.items.count, baseline: baseline, scale: RatingScale(minimum: shape.minimum, maximum: shape.maximum),
-        progress: progress.epoch)
+      let scale = RatingScale(minimum: shape.minimum, maximum: shape.maximum)
+      let history: [EpochRecord]
+      var described = "\(hidden) hidden units"
+      var batch = batchSize ?? TrainingOptions().batchSize
+      if kind == .deepAE {
+        guard let chosen = DeepAutoencoderPreset.named(preset) else { throw EncoreError.invalidArgument("unknown --preset \(preset)") }
+        var config = chosen.configuration
+        config.refeed = refeed
+        var options = chosen.options
+        options.epochs = epochs
+        options.patience = 0
+        batch = batchSize ?? 128
+        options.batchSize = batch
+        described = "preset \(preset) (layers \(config.hiddenLayers.map(String.init).joined(separator: ",")), \(config.constrained ? "tied" : "free"), re-feed \(config.refeed), \(config.itemBased ? "items" : "users") as rows)"
+        progress.note("timing \(epochs) epoch(s) of deep-ae \(described), batch \(batch), on \(data.ratings.count) ratings")
+        history = try DeepAutoencoderTrainer(options: options).train(
+          configuration: config, train: data.ratings, validation: RatingSet(), userCount: data.users.count,
+          itemCount: data.items.count, baseline: baseline, scale: scale, progress: progress.epoch).history
+      } else {
+        var options = TrainingOptions()
+        options.epochs = epochs
+        options.batchSize = batch
+        options.optimizer = opt
+        let config = AutoRecConfiguration(orientation: kind == .iAutoRec ? .itemBased : .userBased, hiddenUnits: hidden)
+        progress.note("timing \(epochs) epoch(s) of \(kind.rawValue), \(hidden) hidden units, on \(data.ratings.count) ratings")
+        history = try AutoRecTrainer(options: options).train(
+          configuration: config, train: data.ratings, validation: RatingSet(), userCount: data.users.count,
+          itemCount: data.items.count, baseline: baseline, scale: scale, progress: progress.epoch).history
+      }
       progress.finish()
-      let times = result.history.map(\.seconds)
+      let times = history.map(\.seconds)
       let rss = Platform.peakResidentBytes()
       let report = Report(
         shape: like, model: kind.rawValue, users: shape.users, items: shape.items, ratings: data.ratings.count,
-        hidden_units: hidden, batch_size: batchSize, optimizer: opt.rawValue, generate_seconds: generateSeconds,
+        hidden_units: hidden, batch_size: batch, optimizer: kind == .deepAE ? "preset" : opt.rawValue, description: described, generate_seconds: generateSeconds,
         epoch_seconds: times, seconds_per_epoch: times.reduce(0, +) / Double(max(1, times.count)), peak_rss_bytes: rss,
         peak_rss_gib: rss.map { Double($0) / Double(1 << 30) }, kernels: SparseKernels.instructionSet,
         threads: Parallel.threadCount)
       if json {
         print(try JSONOutput.encode(report))
       } else {
-        print(String(format: "%@ on %d ratings (%d x %d), %d hidden units: %.2f s per epoch, peak memory %.2f GiB (%@ kernels, %d threads)",
-                     kind.rawValue, data.ratings.count, shape.users, shape.items, hidden, report.seconds_per_epoch,
+        print(String(format: "%@ on %d ratings (%d x %d), %@: %.2f s per epoch, peak memory %.2f GiB (%@ kernels, %d threads)",
+                     kind.rawValue, data.ratings.count, shape.users, shape.items, described, report.seconds_per_epoch,
                      report.peak_rss_gib ?? -1, report.kernels, report.threads))
       }
     }
@@ -90,7 +112,7 @@ struct GemmBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gemm", abstract: "GFLOP/s of the built-in GEMM and of OpenBLAS (when installed) on the autoencoders' shapes.")
 
-  @Option(help: "Repetitions per shape (the median is reported).") var repeats: Int = 15
+  @Option(help: "Repetitions per shape (the median is reported).") var repeats: Int = 9
   @Flag(help: "Print one JSON object instead of text.") var json = false
 
   struct Row: Codable {
@@ -115,6 +137,10 @@ struct GemmBenchCommand: ParsableCommand {
       ("(256x512)·(512x512)", false, false, 256, 512, 512),
       ("dW (256x500)ᵀ·(256x9724)", true, false, 500, 9724, 256),
       ("dH (256x9724)·(500x9724)ᵀ", false, true, 256, 500, 9724),
+      // Deep autoencoder, ML-20M shape (n = 26,744 items, h₁ = 512, batch 128).
+      ("out (128x512)·(26744x512)ᵀ", false, true, 128, 26744, 512),
+      ("in (128x26744)·(26744x512)", false, false, 128, 512, 26744),
+      ("dW (128x26744)ᵀ·(128x512)", true, false, 26744, 512, 128),
     ]
     var rows: [Row] = []
     var rng = SeededGenerator(seed: 1)

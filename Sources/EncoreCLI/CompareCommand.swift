@@ -29,6 +29,7 @@ struct CompareCommand: ParsableCommand {
   @Option(help: "A test rating at or above this is relevant.") var threshold: Double = 3.5
   @Flag(help: "Print one JSON object (summary and every run).") var json = false
   @Option(help: "Also write the per-run results as CSV to this file.") var csv: String?
+  @Option(help: "Also write a chart of each model's RMSE (mean ± std) to this SVG file.") var plot: String?
 
   struct Output: Encodable {
     var models: [String]
@@ -87,6 +88,9 @@ struct CompareCommand: ParsableCommand {
         throw EncoreError.invalidArgument("say where the ratings are: --data PATH [--folds K], or --train FILES --test FILES")
       }
       let summary = kinds.map { kind in ComparisonSummary(model: kind.rawValue, results: all.filter { $0.model == kind.rawValue }) }
+      if let plot {
+        try AtomicFile.write(SVGChart.comparison(summary, title: "Test RMSE over \(Set(all.map(\.run)).count) run(s)"), to: plot)
+      }
       if let csv {
         var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds"]
         for r in all {

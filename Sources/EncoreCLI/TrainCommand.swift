@@ -9,8 +9,14 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var dataOptions: DataOptions
   @OptionGroup var modelOptions: ModelOptions
 
-  @Option(help: "Save the trained model to this file (written atomically).")
+  @Option(help: "Save the trained model to this file (safetensors, written atomically).")
   var save: String?
+
+  @Option(help: "Write TensorBoard event files to this folder (Training_RMSE_per_epoch, EVALUATION_RMSE, Epoch_time, …).")
+  var logdir: String?
+
+  @Option(help: "Write the train and validation RMSE curves to this SVG file.")
+  var plot: String?
 
   @Flag(help: "Print one JSON object with the results instead of text.")
   var json = false
@@ -26,8 +32,18 @@ struct TrainCommand: ParsableCommand {
       progress.note("loading data")
       let (data, split) = try plan.prepare()
       progress.note("training \(experiment.kind.rawValue) on \(split.train.count) ratings (\(data.users.count) users, \(data.items.count) items)")
-      let (model, report) = try experiment.run(data: data, split: split, progress: progress.epoch)
+      let logger = try logdir.map { try TrainingLogger(logdir: $0) }
+      let (model, report) = try experiment.run(data: data, split: split) { record in
+        progress.epoch(record)
+        logger?.epoch(record)
+      }
       progress.finish()
+      if let logger, let network = model.networkParameters {
+        try logger.finish(parameters: network)
+      }
+      if let plot, let history = report.history {
+        try AtomicFile.write(SVGChart.learningCurves(history, title: "\(report.model) on \(report.data)"), to: plot)
+      }
       if let save {
         try ModelFile.save(model, to: save)
       }

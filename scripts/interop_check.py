@@ -1,0 +1,124 @@
+"""Checks Encore's artefacts with the tools their users open them with:
+1. safetensors.numpy.load_file reads an Encore model, and numpy applying those weights
+   reproduces Encore's outputs to 1e-5;
+2. onnx.checker accepts the exported model and onnxruntime reproduces Encore's outputs to 1e-5,
+   for I-AutoRec and for a tied deep autoencoder;
+3. TensorBoard's event reader lists the expected tags with one value per epoch;
+4. the learning-curve and comparison SVGs are well-formed.
+
+    python3 scripts/interop_check.py ENCORE_BINARY
+"""
+import json, os, subprocess, sys, tempfile
+import xml.etree.ElementTree as ET
+import numpy as np
+
+encore = sys.argv[1] if len(sys.argv) > 1 else ".build/release/encore"
+work = tempfile.mkdtemp(prefix="encore-interop-")
+
+
+def run(*args):
+    subprocess.run([encore, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def act(name, x):
+    return {"identity": lambda v: v, "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0),
+            "tanh": np.tanh, "elu": lambda v: np.where(v > 0, v, np.exp(v) - 1),
+            "selu": lambda v: 1.0507009873554805 * np.where(v > 0, v, 1.6732632423543772 * (np.exp(v) - 1))}[name](x)
+
+
+ratings = os.path.join(work, "ratings.csv")
+run("data", "synth", "--out", ratings, "--users", "200", "--items", "150", "--ratings", "6000")
+models = {
+    "i-autorec": ["--model", "i-autorec", "--hidden", "24", "--epochs", "6"],
+    "deep-ae": ["--model", "deep-ae", "--preset", "seed-003", "--layers", "16,12,8", "--epochs", "4", "--batch-size", "32",
+                "--learning-rate", "0.001"],
+}
+from safetensors.numpy import load_file
+import onnx, onnxruntime as ort
+
+failures = []
+for name, options in models.items():
+    model = os.path.join(work, name + ".safetensors")
+    logdir = os.path.join(work, "logs-" + name)
+    plot = os.path.join(work, name + ".svg")
+    out = subprocess.run([encore, "train", "--data", ratings, *options, "--save", model, "--logdir", logdir, "--plot", plot,
+                          "--json"], check=True, capture_output=True, text=True).stdout
+    report = json.loads(out)
+    onnx_path = os.path.join(work, name + ".onnx")
+    sample_path = os.path.join(work, name + ".json")
+    run("export", "onnx", "--model", model, "--out", onnx_path, "--sample", sample_path)
+    sample = json.load(open(sample_path))
+    x = np.array(sample["inputs"], dtype=np.float32)
+    expected = np.array(sample["outputs"], dtype=np.float32)
+
+    # 1. safetensors + numpy.
+    tensors = load_file(model)
+    import struct
+    with open(model, "rb") as f:
+        header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+    description = json.loads(header["__metadata__"]["encore"])
+    if name == "i-autorec":
+        config = description["configuration"]
+        h = act(config["encoderActivation"], x @ tensors["encoder.weight"].T + tensors["encoder.bias"])
+        y = act(config["decoderActivation"], h @ tensors["decoder.weight"].T + tensors["decoder.bias"])
+    else:
+        config = description["deepConfiguration"]
+        depth = len(config["hiddenLayers"])
+        a = config["activation"]
+        h = x
+        for l in range(depth):
+            h = act(a, h @ tensors[f"encoder.{l}.weight"].T + tensors[f"encoder.{l}.bias"])
+        for j in range(depth):
+            w = tensors[f"encoder.{depth - 1 - j}.weight"]  # tied: [out_enc, in_enc] = decoder's [in, out]
+            z = h @ w + tensors[f"decoder.{j}.bias"]
+            last = j == depth - 1
+            h = z if (last and not config["lastLayerActivation"]) else act(config.get("decoderActivation") or a, z)
+        y = h
+    err = np.abs(y - expected).max()
+    print(f"{name}: numpy with safetensors weights vs Encore: max |diff| = {err:.2e}")
+    if not np.allclose(y, expected, rtol=1e-5, atol=1e-5):
+        failures.append(f"{name}: numpy/safetensors differs from Encore by {err}")
+
+    # 2. ONNX.
+    onnx.checker.check_model(onnx.load(onnx_path), full_check=True)
+    session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    got = session.run(None, {"ratings": x})[0]
+    got1 = session.run(None, {"ratings": x[:3]})[0]  # a different batch size: the batch dimension is dynamic
+    err = np.abs(got - expected).max()
+    print(f"{name}: onnxruntime vs Encore on {len(x)} rows: max |diff| = {err:.2e}")
+    if not np.allclose(got, expected, rtol=1e-5, atol=1e-5) or not np.allclose(got1, expected[:3], rtol=1e-5, atol=1e-5):
+        failures.append(f"{name}: onnxruntime differs from Encore by {err}")
+    if name == "deep-ae":
+        initializer_names = [i.name for i in onnx.load(onnx_path).graph.initializer]
+        if any(n.startswith("decoder") and n.endswith("weight") for n in initializer_names):
+            failures.append("tied deep autoencoder exported separate decoder weights")
+
+    # 3. TensorBoard.
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    accumulator = EventAccumulator(logdir)
+    accumulator.Reload()
+    tags = set(accumulator.Tags()["scalars"])
+    wanted = {"Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time", "Training_RMSE"}
+    if not wanted <= tags or not any(t.startswith("Variables/FrobNorm/") for t in tags):
+        failures.append(f"{name}: TensorBoard tags {sorted(tags)} lack some of {sorted(wanted)}")
+    for tag in ["Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time"]:
+        values = accumulator.Scalars(tag) if tag in tags else []
+        if len(values) != report["epochs_run"]:
+            failures.append(f"{name}: {tag} has {len(values)} values for {report['epochs_run']} epochs")
+    print(f"{name}: TensorBoard tags {sorted(tags)}; {report['epochs_run']} epochs")
+
+    # 4. The plot parses as SVG.
+    root = ET.parse(plot).getroot()
+    if not root.tag.endswith("svg"):
+        failures.append(f"{name}: {plot} is not SVG")
+
+chart = os.path.join(work, "compare.svg")
+run("compare", "--data", ratings, "--models", "baseline,svd,i-autorec", "--folds", "3", "--plot", chart)
+ET.parse(chart)
+print("compare chart parses as SVG")
+
+if failures:
+    print("\n".join("FAIL: " + f for f in failures))
+    print(f"0 passed, {len(failures)} failed")
+    sys.exit(1)
+print("interop checks passed")
