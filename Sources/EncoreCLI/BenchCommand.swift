@@ -119,7 +119,9 @@ struct GemmBenchCommand: ParsableCommand {
     var shape: String
     var builtin_gflops: Double
     var openblas_gflops: Double?
+    var openblas_direct_gflops: Double?
     var ratio: Double?
+    var through_encore_vs_direct: Double?
   }
   struct Report: Codable {
     var rows: [Row]
@@ -148,12 +150,17 @@ struct GemmBenchCommand: ParsableCommand {
       let a = StableBuffer<Float>((0..<(m * k)).map { _ in rng.nextUnitFloat() })
       let b = StableBuffer<Float>((0..<(k * n)).map { _ in rng.nextUnitFloat() })
       let c = StableBuffer<Float>(zeros: m * n)
-      func time(_ blas: Bool) -> Double {
+      func time(_ blas: Bool, direct: Bool = false) -> Double {
         var samples: [Double] = []
         for _ in 0..<(repeats + 2) {
           let start = Platform.now()
-          DenseKernels.gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.pointer, lda: ta ? m : k, b: b.pointer, ldb: tb ? k : n,
-                            c: c.pointer, ldc: n, useBLAS: blas)
+          if direct, let library = BLASLibrary.shared {
+            library.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.pointer, lda: ta ? m : k, b: b.pointer, ldb: tb ? k : n,
+                          c: c.pointer, ldc: n, beta: 0)
+          } else {
+            DenseKernels.gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.pointer, lda: ta ? m : k, b: b.pointer, ldb: tb ? k : n,
+                              c: c.pointer, ldc: n, useBLAS: blas)
+          }
           samples.append(Platform.now() - start)
         }
         let sorted = samples.dropFirst(2).sorted()
@@ -162,9 +169,12 @@ struct GemmBenchCommand: ParsableCommand {
       // Interleave so both see the same machine phase.
       let builtin = time(false)
       let blas = BLASLibrary.shared != nil ? time(true) : nil
+      let direct = BLASLibrary.shared != nil ? time(true, direct: true) : nil
       let builtin2 = time(false)
       let best = max(builtin, builtin2)
-      rows.append(Row(shape: name, builtin_gflops: best, openblas_gflops: blas, ratio: blas.map { best / $0 }))
+      let reference = direct.map { max($0, blas ?? 0) }
+      rows.append(Row(shape: name, builtin_gflops: best, openblas_gflops: blas, openblas_direct_gflops: direct,
+                      ratio: reference.map { best / $0 }, through_encore_vs_direct: blas.flatMap { b in direct.map { b / $0 } }))
     }
     let report = Report(rows: rows, openblas: BLASLibrary.shared?.path, openblas_core: BLASLibrary.shared?.coreName,
                         kernels: SparseKernels.instructionSet, threads: Parallel.threadCount)
@@ -174,7 +184,10 @@ struct GemmBenchCommand: ParsableCommand {
       print("threads \(report.threads), kernels \(report.kernels), OpenBLAS: \(report.openblas.map { "\($0) (core \(report.openblas_core ?? "?"))" } ?? "not installed")")
       for r in rows {
         print(String(format: "%-28@ built-in %7.1f GFLOP/s", r.shape, r.builtin_gflops)
-          + (r.openblas_gflops.map { String(format: "   OpenBLAS %7.1f GFLOP/s   ratio %.2f", $0, r.ratio!) } ?? ""))
+          + (r.openblas_gflops.map {
+            String(format: "   OpenBLAS via Encore %7.1f, called directly %7.1f GFLOP/s   built-in/OpenBLAS %.2f   via Encore/direct %.2f",
+                   $0, r.openblas_direct_gflops!, r.ratio!, r.through_encore_vs_direct!)
+          } ?? ""))
       }
     }
   }
