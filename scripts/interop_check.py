@@ -4,7 +4,9 @@
 2. onnx.checker accepts the exported model and onnxruntime reproduces Encore's outputs to 1e-5,
    for I-AutoRec and for a tied deep autoencoder;
 3. TensorBoard's event reader lists the expected tags with one value per epoch;
-4. the learning-curve and comparison SVGs are well-formed.
+4. a run resumed from a --save-every checkpoint ends with exactly the weights of an
+   uninterrupted run;
+5. the learning-curve and comparison SVGs are well-formed.
 
     python3 scripts/interop_check.py ENCORE_BINARY
 """
@@ -42,7 +44,7 @@ for name, options in models.items():
     logdir = os.path.join(work, "logs-" + name)
     plot = os.path.join(work, name + ".svg")
     out = subprocess.run([encore, "train", "--data", ratings, *options, "--save", model, "--logdir", logdir, "--plot", plot,
-                          "--json"], check=True, capture_output=True, text=True).stdout
+                          "--summary-frequency", "1", "--json"], check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
     onnx_path = os.path.join(work, name + ".onnx")
     sample_path = os.path.join(work, name + ".json")
@@ -99,9 +101,13 @@ for name, options in models.items():
     accumulator.Reload()
     tags = set(accumulator.Tags()["scalars"])
     wanted = {"Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time", "Training_RMSE"}
-    if not wanted <= tags or not any(t.startswith("Variables/FrobNorm/") for t in tags):
-        failures.append(f"{name}: TensorBoard tags {sorted(tags)} lack some of {sorted(wanted)}")
-    for tag in ["Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time"]:
+    norms = [t for t in tags if t.startswith("Variables/FrobNorm/") or t.startswith("Gradients/FrobNorm/")]
+    if not wanted <= tags or not any(t.startswith("Variables/FrobNorm/") for t in norms) \
+            or not any(t.startswith("Gradients/FrobNorm/") for t in norms):
+        failures.append(f"{name}: TensorBoard tags {sorted(tags)} lack some of {sorted(wanted)} or the norms")
+    if len(accumulator.Scalars("Training_RMSE")) < report["epochs_run"]:
+        failures.append(f"{name}: Training_RMSE is not logged per step interval")
+    for tag in ["Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time", *norms]:
         values = accumulator.Scalars(tag) if tag in tags else []
         if len(values) != report["epochs_run"]:
             failures.append(f"{name}: {tag} has {len(values)} values for {report['epochs_run']} epochs")
@@ -111,6 +117,20 @@ for name, options in models.items():
     root = ET.parse(plot).getroot()
     if not root.tag.endswith("svg"):
         failures.append(f"{name}: {plot} is not SVG")
+
+# Resume: 6 epochs straight, against 3 epochs + a checkpoint + 3 more.
+for name, options in models.items():
+    straight, part, resumed = (os.path.join(work, f"{name}-{k}.safetensors") for k in ("straight", "part", "resumed"))
+    common = ["train", "--data", ratings, *options, "--epochs", "6", "--patience", "0"]
+    run(*common, "--save", straight)
+    run("train", "--data", ratings, *options, "--epochs", "3", "--patience", "0", "--save", part, "--save-every", "3")
+    run(*common, "--resume", part.replace(".safetensors", ".epoch3.safetensors"), "--save", resumed)
+    a, b = load_file(straight), load_file(resumed)
+    names = [k for k in a if not k.startswith("train.")]
+    same = all(np.array_equal(a[k], b[k]) for k in names) and set(names) == {k for k in b if not k.startswith("train.")}
+    print(f"{name}: resumed run's weights equal the uninterrupted run's: {same}")
+    if not same:
+        failures.append(f"{name}: resumed weights differ")
 
 chart = os.path.join(work, "compare.svg")
 run("compare", "--data", ratings, "--models", "baseline,svd,i-autorec", "--folds", "3", "--plot", chart)

@@ -12,8 +12,17 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Save the trained model to this file (safetensors, written atomically).")
   var save: String?
 
+  @Option(help: "Also write a resumable checkpoint every N epochs, next to --save (NAME.epochN.safetensors).")
+  var saveEvery: Int = 0
+
+  @Option(help: "Continue training from a checkpoint written by --save-every (same data options and --seed).")
+  var resume: String?
+
   @Option(help: "Write TensorBoard event files to this folder (Training_RMSE_per_epoch, EVALUATION_RMSE, Epoch_time, …).")
   var logdir: String?
+
+  @Option(help: "With --logdir: log Training_RMSE every N optimiser steps (DeepRecommender's summary_frequency).")
+  var summaryFrequency: Int = 100
 
   @Option(help: "Write the train and validation RMSE curves to this SVG file.")
   var plot: String?
@@ -33,14 +42,20 @@ struct TrainCommand: ParsableCommand {
       let (data, split) = try plan.prepare()
       progress.note("training \(experiment.kind.rawValue) on \(split.train.count) ratings (\(data.users.count) users, \(data.items.count) items)")
       let logger = try logdir.map { try TrainingLogger(logdir: $0) }
-      let (model, report) = try experiment.run(data: data, split: split) { record in
+      guard saveEvery >= 0 else { throw EncoreError.invalidArgument("--save-every must not be negative") }
+      var files: ExperimentRun.CheckpointFiles? = nil
+      if saveEvery > 0 {
+        guard let save else { throw EncoreError.invalidArgument("--save-every needs --save FILE to name the checkpoints") }
+        let stem = save.hasSuffix(".safetensors") ? String(save.dropLast(".safetensors".count)) : save
+        files = ExperimentRun.CheckpointFiles(every: saveEvery) { "\(stem).epoch\($0).safetensors" }
+      }
+      let (model, report) = try experiment.run(data: data, split: split, checkpointFiles: files, resumeFrom: resume,
+        monitor: logger?.monitor(stepInterval: summaryFrequency)) { record in
         progress.epoch(record)
         logger?.epoch(record)
       }
       progress.finish()
-      if let logger, let network = model.networkParameters {
-        try logger.finish(parameters: network)
-      }
+      try logger?.finish()
       if let plot, let history = report.history {
         try AtomicFile.write(SVGChart.learningCurves(history, title: "\(report.model) on \(report.data)"), to: plot)
       }

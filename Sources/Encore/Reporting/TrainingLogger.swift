@@ -6,24 +6,29 @@ public final class TrainingLogger {
 
   public init(logdir: String) throws { writer = try TensorBoardWriter(logdir: logdir) }
 
+  /// A monitor that logs Training_RMSE every `stepInterval` optimiser steps and the
+  /// Variables/FrobNorm and Gradients/FrobNorm of every weight at the end of each epoch.
+  public func monitor(stepInterval: Int) -> TrainingMonitor {
+    TrainingMonitor(stepInterval: stepInterval, onSteps: { [writer] step, rmse in
+      writer.scalar("Training_RMSE", rmse, step: step)
+    }, onNorms: { [writer] epoch, norms in
+      for n in norms {
+        writer.scalar("Variables/FrobNorm/\(n.name)", n.weight, step: epoch)
+        writer.scalar("Gradients/FrobNorm/\(n.name)", n.gradient, step: epoch)
+      }
+    })
+  }
+
   /// Logs one epoch and rewrites the event file.
   public func epoch(_ r: EpochRecord) {
     writer.scalar("Training_RMSE_per_epoch", r.trainRMSE, step: r.epoch)
-    writer.scalar("Training_RMSE", r.trainRMSE, step: r.epoch)
     if let v = r.validationRMSE { writer.scalar("EVALUATION_RMSE", v, step: r.epoch) }
     writer.scalar("Epoch_time", r.seconds, step: r.epoch)
     try? writer.flush()
   }
 
-  /// Logs the final per-layer weight norms and writes the file.
-  public func finish(parameters: [(String, [Float])]) throws {
-    for (name, values) in parameters where name.hasSuffix("weight") {
-      var s = 0.0
-      for v in values { s += Double(v) * Double(v) }
-      writer.scalar("Variables/FrobNorm/\(name)", s.squareRoot(), step: 0)
-    }
-    try writer.flush()
-  }
+  /// Writes the event file.
+  public func finish() throws { try writer.flush() }
 }
 
 extension TrainedModel {

@@ -26,8 +26,12 @@ public enum ModelFile {
     p.name.hasSuffix(".weight") && p.name != "decoder.\(depth - 1).weight"
   }
 
-  public static func save(_ model: TrainedModel, to path: String) throws {
+  /// Saves `model`; with `checkpoint`, also the training state needed to resume exactly.
+  public static func save(_ model: TrainedModel, to path: String, checkpoint: TrainingCheckpoint? = nil) throws {
     var tensors: [String: SafeTensors.Tensor] = [:]
+    if let checkpoint {
+      for (name, values) in checkpoint.tensors { tensors[name] = .float(values, shape: [values.count]) }
+    }
     tensors["baseline.user_bias"] = .float(model.baseline.userBias, shape: [model.baseline.userBias.count])
     tensors["baseline.item_bias"] = .float(model.baseline.itemBias, shape: [model.baseline.itemBias.count])
     let matrix: SparseMatrix
@@ -77,11 +81,32 @@ public enum ModelFile {
       factorCount: model.factors?.factorCount, factorGlobalMean: model.factors?.globalMean,
       deepConfiguration: model.deep?.configuration)
     let json = String(decoding: try JSONEncoder().encode(description), as: UTF8.self)
-    let metadata = [
+    var metadata = [
       "format": "pt", "encore": json, "model": model.kind.rawValue,
       "input_rows": String(matrix.rowCount), "input_columns": String(matrix.columnCount),
     ]
+    if let checkpoint {
+      metadata["encore_checkpoint"] = String(decoding: try JSONEncoder().encode(checkpoint.state), as: UTF8.self)
+    }
     try AtomicFile.write(try SafeTensors.encode(tensors, metadata: metadata), to: path)
+  }
+
+  /// The training state saved with a checkpoint, or nil when the file is a plain model.
+  public static func loadCheckpoint(_ path: String) throws -> TrainingCheckpoint? {
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw EncoreError.io(path: path, reason: "cannot read the checkpoint")
+    }
+    let (tensors, metadata) = try SafeTensors.decode(data, path: path)
+    guard let json = metadata["encore_checkpoint"] else { return nil }
+    guard let state = try? JSONDecoder().decode(TrainingCheckpoint.State.self, from: Data(json.utf8)) else {
+      throw EncoreError.badModelFile(path: path, reason: "the checkpoint state is unreadable")
+    }
+    var values: [String: [Float]] = [:]
+    for (name, t) in tensors where name.hasPrefix("train.") { values[name] = t.floats }
+    return TrainingCheckpoint(state: state, tensors: values)
   }
 
   public static func load(_ path: String) throws -> TrainedModel {

@@ -23,6 +23,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     self.init(seed: seed &* 0x2545_F491_4F6C_DD1D ^ (stream &+ 0x1234_5678_9ABC_DEF1))
   }
 
+  /// The four state words, to save a generator mid-stream (checkpoints).
+  public var state: [UInt64] { [s0, s1, s2, s3] }
+
+  /// A generator restored from `state`.
+  public init(state: [UInt64]) {
+    precondition(state.count == 4)
+    (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+  }
+
   public mutating func next() -> UInt64 {
     let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
     let t = s1 << 17

@@ -71,17 +71,23 @@ public struct AutoRecTrainer: Sendable {
     configuration: AutoRecConfiguration, train: RatingSet, validation: RatingSet, userCount: Int, itemCount: Int,
     baseline: BiasBaseline, scale: RatingScale, progress: (EpochRecord) -> Void = { _ in }
   ) throws -> AutoRecTrainingResult {
-    let itemsAsRows = configuration.orientation == .itemBased
-    let input = SparseMatrix(train, userCount: userCount, itemCount: itemCount, itemsAsRows: itemsAsRows)
+    let model = makeNetwork(configuration: configuration, train: train, userCount: userCount, itemCount: itemCount)
+    return try self.train(model: model, validation: validation, baseline: baseline, scale: scale, progress: progress)
+  }
+
+  /// A fresh network for `train` with these options: the input matrix in the configuration's
+  /// orientation, inputs centred when asked, output biases at 0 or at the mean rating.
+  public func makeNetwork(configuration: AutoRecConfiguration, train: RatingSet, userCount: Int, itemCount: Int) -> AutoRec {
     var configuration = configuration
     if options.centerInputs ?? (configuration.orientation == .userBased) { configuration.inputOffset = Float(train.mean) }
-    let model = AutoRec(configuration: configuration, input: input, seed: options.seed, outputBias: options.outputBiasAtMean ? Float(train.mean) : 0)
-    return try self.train(model: model, validation: validation, baseline: baseline, scale: scale, progress: progress)
+    let input = SparseMatrix(train, userCount: userCount, itemCount: itemCount, itemsAsRows: configuration.orientation == .itemBased)
+    return AutoRec(configuration: configuration, input: input, seed: options.seed, outputBias: options.outputBiasAtMean ? Float(train.mean) : 0)
   }
 
   /// Trains `model` in place from its current parameters.
   public func train(
     model: AutoRec, validation: RatingSet, baseline: BiasBaseline, scale: RatingScale,
+    resume: TrainingCheckpoint? = nil, checkpoints: CheckpointPolicy? = nil, monitor: TrainingMonitor? = nil,
     progress: (EpochRecord) -> Void = { _ in }
   ) throws -> AutoRecTrainingResult {
     guard options.epochs >= 1 else { throw EncoreError.invalidArgument("--epochs must be at least 1") }
@@ -135,6 +141,41 @@ public struct AutoRecTrainer: Sendable {
     var dropoutGenerator = SeededGenerator(seed: options.seed, stream: 77)
     let averaged: AutoRec? = options.averaging > 0 ? model.copy() : nil
     var epoch = 0
+    // Everything that evolves during training, by name, for checkpoints.
+    var stateBuffers: [(String, StableBuffer<Float>)] = []
+    for (name, state) in [("v", vState), ("w", wState), ("b", bState), ("mu", muState)] {
+      stateBuffers.append(("train.\(name).first", state.first))
+      stateBuffers.append(("train.\(name).second", state.second))
+    }
+    for (i, r) in rprop.enumerated() {
+      stateBuffers.append(("train.rprop\(i).previous", r.previous))
+      stateBuffers.append(("train.rprop\(i).step", r.stepSize))
+    }
+    func parameterBuffers(_ m: AutoRec, _ prefix: String) -> [(String, StableBuffer<Float>)] {
+      [("\(prefix).encoder_weight", m.encoderWeight), ("\(prefix).encoder_bias", m.encoderBias),
+       ("\(prefix).decoder_weight", m.decoderWeight), ("\(prefix).decoder_bias", m.decoderBias)]
+    }
+    if let averaged { stateBuffers += parameterBuffers(averaged, "train.averaged") }
+    if let resume {
+      for (name, buffer) in stateBuffers where buffer.count > 0 {
+        let values = try resume.tensor(name, count: buffer.count)
+        buffer.pointer.update(from: values, count: values.count)
+      }
+      if resume.tensors["train.best.encoder_weight"] != nil {
+        let restored = model.copy()
+        for (name, buffer) in parameterBuffers(restored, "train.best") {
+          buffer.pointer.update(from: try resume.tensor(name, count: buffer.count), count: buffer.count)
+        }
+        best = restored
+      }
+      epoch = resume.state.epoch
+      stepNumber = resume.state.stepNumber
+      bestRMSE = resume.state.bestScore
+      bestEpoch = resume.state.bestEpoch
+      firstLoss = resume.state.firstLoss
+      history = resume.state.history
+      dropoutGenerator = SeededGenerator(state: resume.generatorState)
+    }
     while epoch < options.epochs {
       epoch += 1
       let epochStart = Platform.now()
@@ -186,7 +227,9 @@ public struct AutoRecTrainer: Sendable {
         }
         lo = hi
         if let averaged { averaged.blend(toward: model, keeping: options.averaging) }
+        if !fullBatch { monitor?.step(stepNumber, squaredError: gradient.squaredError, count: gradient.ratingCount) }
       }
+      if fullBatch { monitor?.step(epoch, squaredError: sse, count: seen) }
       if fullBatch {
         defer { if let averaged { averaged.blend(toward: model, keeping: options.averaging) } }
         for j in 0..<(d * k) {
@@ -201,6 +244,15 @@ public struct AutoRecTrainer: Sendable {
         rprop[1].step(weights: model.decoderWeight, gradient: fullW)
         rprop[2].step(weights: model.decoderBias, gradient: fullB)
         rprop[3].step(weights: model.encoderBias, gradient: fullMu)
+      }
+      if let monitor {
+        let nt = gradient.touched.count
+        monitor.epochEnded(epoch, norms: [
+          ("encoder.weight", TrainingMonitor.norm(model.encoderWeight.pointer, model.encoderWeight.count),
+           fullBatch ? TrainingMonitor.norm(fullV.pointer, fullV.count) : TrainingMonitor.norm(gradient.encoderWeight.pointer, nt * k)),
+          ("decoder.weight", TrainingMonitor.norm(model.decoderWeight.pointer, model.decoderWeight.count),
+           fullBatch ? TrainingMonitor.norm(fullW.pointer, fullW.count) : TrainingMonitor.norm(gradient.decoderWeight.pointer, nt * k)),
+        ])
       }
       let trainRMSE = (sse / Double(max(seen, 1))).squareRoot()
       if !trainRMSE.isFinite {
@@ -235,6 +287,15 @@ public struct AutoRecTrainer: Sendable {
         isBest: improved)
       history.append(record)
       progress(record)
+      if let checkpoints, checkpoints.every > 0, epoch % checkpoints.every == 0 || epoch == options.epochs {
+        var tensors: [String: [Float]] = [:]
+        for (name, buffer) in stateBuffers where buffer.count > 0 { tensors[name] = buffer.array }
+        if let best { for (name, buffer) in parameterBuffers(best, "train.best") { tensors[name] = buffer.array } }
+        let state = TrainingCheckpoint.State(
+          epoch: epoch, stepNumber: stepNumber, bestScore: bestRMSE, bestEpoch: bestEpoch, firstLoss: firstLoss,
+          history: history, generator: dropoutGenerator.state.map(String.init))
+        try checkpoints.write(TrainingCheckpoint(state: state, tensors: tensors), epoch)
+      }
       if options.patience > 0 && validationRMSE != nil && epoch - bestEpoch >= options.patience {
         stoppedEarly = true
         break

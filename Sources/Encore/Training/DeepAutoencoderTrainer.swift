@@ -31,6 +31,7 @@ public struct DeepAutoencoderTrainer: Sendable {
 
   public func train(
     model: DeepAutoencoder, validation: RatingSet, baseline: BiasBaseline, scale: RatingScale,
+    resume: TrainingCheckpoint? = nil, checkpoints: CheckpointPolicy? = nil, monitor: TrainingMonitor? = nil,
     progress: (EpochRecord) -> Void = { _ in }
   ) throws -> DeepTrainingResult {
     guard options.epochs >= 1, options.batchSize >= 1 else {
@@ -54,6 +55,34 @@ public struct DeepAutoencoderTrainer: Sendable {
     var history: [EpochRecord] = []
     var stepNumber = 0
     var epoch = 0
+    for p in model.parameters where p.firstMoment == nil {
+      p.firstMoment = StableBuffer(zeros: p.count)
+      if options.optimizer != .momentum { p.secondMoment = StableBuffer(zeros: p.count) }
+    }
+    if let resume {
+      for p in model.parameters {
+        let m = try resume.tensor("train.\(p.name).first", count: p.count)
+        p.firstMoment!.pointer.update(from: m, count: m.count)
+        if let second = p.secondMoment {
+          let v = try resume.tensor("train.\(p.name).second", count: p.count)
+          second.pointer.update(from: v, count: v.count)
+        }
+      }
+      if resume.tensors["train.best.\(model.parameters[0].name)"] != nil {
+        let restored = model.copy()
+        for p in restored.parameters {
+          let v = try resume.tensor("train.best.\(p.name)", count: p.count)
+          p.value.pointer.update(from: v, count: v.count)
+        }
+        best = restored
+      }
+      epoch = resume.state.epoch
+      stepNumber = resume.state.stepNumber
+      bestRMSE = resume.state.bestScore
+      bestEpoch = resume.state.bestEpoch
+      history = resume.state.history
+      generator = SeededGenerator(state: resume.generatorState)
+    }
     while epoch < options.epochs {
       epoch += 1
       let epochStart = Platform.now()
@@ -75,6 +104,7 @@ public struct DeepAutoencoderTrainer: Sendable {
         seen += c
         if config.refeed > 0 { gradient.denseOutput(rows: b, into: refeedInput.pointer) }
         try step(model, learningRate: lr, stepNumber: &stepNumber, epoch: epoch)
+        monitor?.step(stepNumber, squaredError: s, count: c)
         for t in 0..<config.refeed {
           let current = t % 2 == 0 ? refeedInput : refeedNext
           if config.noise > 0 {
@@ -90,6 +120,9 @@ public struct DeepAutoencoderTrainer: Sendable {
         }
         lo = hi
       }
+      monitor?.epochEnded(epoch, norms: model.parameters.filter { $0.name.hasSuffix("weight") }.map {
+        ($0.name, TrainingMonitor.norm($0.value.pointer, $0.count), TrainingMonitor.norm($0.gradient.pointer, $0.count))
+      })
       let trainRMSE = (sse / Double(max(seen, 1))).squareRoot()
       guard trainRMSE.isFinite else {
         throw EncoreError.diverged(epoch: epoch, detail: "the training loss became NaN or infinite")
@@ -113,6 +146,18 @@ public struct DeepAutoencoderTrainer: Sendable {
       let record = EpochRecord(epoch: epoch, trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart, isBest: improved)
       history.append(record)
       progress(record)
+      if let checkpoints, checkpoints.every > 0, epoch % checkpoints.every == 0 || epoch == options.epochs {
+        var tensors: [String: [Float]] = [:]
+        for p in model.parameters {
+          tensors["train.\(p.name).first"] = p.firstMoment!.array
+          if let second = p.secondMoment { tensors["train.\(p.name).second"] = second.array }
+        }
+        if let best { for p in best.parameters { tensors["train.best.\(p.name)"] = p.value.array } }
+        let state = TrainingCheckpoint.State(
+          epoch: epoch, stepNumber: stepNumber, bestScore: bestRMSE, bestEpoch: bestEpoch, firstLoss: nil, history: history,
+          generator: generator.state.map(String.init))
+        try checkpoints.write(TrainingCheckpoint(state: state, tensors: tensors), epoch)
+      }
       if options.patience > 0 && validationRMSE != nil && epoch - bestEpoch >= options.patience { break }
     }
     if let best { model.assign(from: best) }

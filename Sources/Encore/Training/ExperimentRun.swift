@@ -289,8 +289,19 @@ public struct ExperimentRun: Sendable {
     self.factorOptions = factorOptions
   }
 
+  /// Where checkpoints go: every `every` epochs to `path(epoch)`.
+  public struct CheckpointFiles {
+    public var every: Int
+    public var path: (Int) -> String
+    public init(every: Int, path: @escaping (Int) -> String) {
+      self.every = every
+      self.path = path
+    }
+  }
+
   public func run(
-    data: RatingData, split: DataSplit, keepHistory: Bool = true, progress: (EpochRecord) -> Void = { _ in }
+    data: RatingData, split: DataSplit, keepHistory: Bool = true, checkpointFiles: CheckpointFiles? = nil,
+    resumeFrom: String? = nil, monitor: TrainingMonitor? = nil, progress: (EpochRecord) -> Void = { _ in }
   ) throws -> (model: TrainedModel, report: TrainingReport) {
     let userCount = data.users.count, itemCount = data.items.count
     guard !split.train.isEmpty else { throw EncoreError.invalidArgument("the training part has no ratings") }
@@ -305,6 +316,30 @@ public struct ExperimentRun: Sendable {
     var history: [EpochRecord] = []
     var bestEpoch = 1, epochsRun = 1
     var config = configuration
+    // Resuming: the checkpoint's network and state, checked against this run's data.
+    var resumed: (TrainedModel, TrainingCheckpoint)? = nil
+    if let resumeFrom {
+      guard kind.isNetwork else { throw EncoreError.invalidArgument("--resume applies to i-autorec, u-autorec and deep-ae") }
+      let loaded = try ModelFile.load(resumeFrom)
+      guard let checkpoint = try ModelFile.loadCheckpoint(resumeFrom) else {
+        throw EncoreError.badModelFile(path: resumeFrom, reason: "it holds no training state; resume from a file written by --save-every")
+      }
+      guard loaded.kind == kind else {
+        throw EncoreError.invalidArgument("\(resumeFrom) is a \(loaded.kind.rawValue) checkpoint, not \(kind.rawValue)")
+      }
+      let expectedRated = SparseMatrix(split.train, userCount: userCount, itemCount: itemCount, itemsAsRows: false)
+      guard loaded.rated == expectedRated, loaded.users == data.users, loaded.items == data.items else {
+        throw EncoreError.invalidArgument("\(resumeFrom) was trained on other ratings or another split; give the same data options and --seed")
+      }
+      resumed = (loaded, checkpoint)
+    }
+    func policy(_ network: @escaping () -> TrainedModel) -> CheckpointPolicy? {
+      checkpointFiles.map { files in
+        CheckpointPolicy(every: files.every) { checkpoint, epoch in
+          try ModelFile.save(network(), to: files.path(epoch), checkpoint: checkpoint)
+        }
+      }
+    }
     let fitStart = Platform.now()
     if let factorKind = kind.factorKind {
       var fo = factorOptions ?? FactorTrainingOptions.defaults(for: factorKind)
@@ -313,18 +348,29 @@ public struct ExperimentRun: Sendable {
     } else if kind == .deepAE {
       var deepOptions = self.deepOptions
       deepOptions.seed = options.seed
-      let result = try DeepAutoencoderTrainer(options: deepOptions).train(
-        configuration: deepConfiguration, train: split.train, validation: split.validation, userCount: userCount,
-        itemCount: itemCount, baseline: baseline, scale: scale, progress: progress)
+      let trainer = DeepAutoencoderTrainer(options: deepOptions)
+      let network = try resumed?.0.deep ?? DeepAutoencoder(
+        configuration: deepConfiguration,
+        input: SparseMatrix(split.train, userCount: userCount, itemCount: itemCount, itemsAsRows: deepConfiguration.itemBased),
+        seed: deepOptions.seed)
+      var snapshot = model
+      snapshot.deep = network
+      let result = try trainer.train(
+        model: network, validation: split.validation, baseline: baseline, scale: scale, resume: resumed?.1,
+        checkpoints: policy { snapshot }, monitor: monitor, progress: progress)
       model.deep = result.model
       history = result.history
       bestEpoch = result.bestEpoch
       epochsRun = result.epochsRun
     } else if kind.isAutoRec {
       config.orientation = kind == .iAutoRec ? .itemBased : .userBased
+      let network = resumed?.0.autoRec
+        ?? AutoRecTrainer(options: options).makeNetwork(configuration: config, train: split.train, userCount: userCount, itemCount: itemCount)
+      var snapshot = model
+      snapshot.autoRec = network
       let result = try AutoRecTrainer(options: options).train(
-        configuration: config, train: split.train, validation: split.validation, userCount: userCount,
-        itemCount: itemCount, baseline: baseline, scale: scale, progress: progress)
+        model: network, validation: split.validation, baseline: baseline, scale: scale, resume: resumed?.1,
+        checkpoints: policy { snapshot }, monitor: monitor, progress: progress)
       model.autoRec = result.model
       history = result.history
       bestEpoch = result.bestEpoch
