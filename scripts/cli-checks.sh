@@ -8,7 +8,7 @@ trap 'rm -rf "$dir"' EXIT
 
 "$encore" data synth --out "$dir/ratings.csv" --users 300 --items 200 --ratings 8000 --scale 0.5-5 --step 0.5 > /dev/null
 "$encore" data info "$dir/ratings.csv" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ratings"] == 8000, d'
-"$encore" train --data "$dir/ratings.csv" --epochs 5 --hidden 32 --save "$dir/model.safetensors" --json 2> /dev/null \
+"$encore" train --data "$dir/ratings.csv" --epochs 60 --hidden 32 --save "$dir/model.safetensors" --json 2> /dev/null \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 800 and d["test_rmse"] < 1.5, d'
 "$encore" evaluate --model "$dir/model.safetensors" --test "$dir/ratings.csv" --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 8000, d'
