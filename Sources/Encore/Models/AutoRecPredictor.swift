@@ -7,19 +7,14 @@ public struct AutoRecPredictor: @unchecked Sendable {
   public let baseline: BiasBaseline
   public let scale: RatingScale
   let codes: StableBuffer<Float>
-  let rowHasData: [Bool]
-  let columnHasData: [Bool]
+  let known: KnownCells
 
   public init(model: AutoRec, baseline: BiasBaseline, scale: RatingScale) {
     self.model = model
     self.baseline = baseline
     self.scale = scale
     codes = model.codes()
-    let x = model.input
-    rowHasData = (0..<x.rowCount).map { x.rowLength($0) > 0 }
-    var cols = [Bool](repeating: false, count: x.columnCount)
-    for c in x.columns { cols[Int(c)] = true }
-    columnHasData = cols
+    known = KnownCells(model.input)
   }
 
   /// The (row, column) of a (user, item) pair in the network's orientation.
@@ -30,7 +25,7 @@ public struct AutoRecPredictor: @unchecked Sendable {
   /// Whether the network (rather than the baseline) can predict this pair.
   public func isKnown(user: Int32, item: Int32) -> Bool {
     let (r, c) = cell(user: user, item: item)
-    return r >= 0 && c >= 0 && r < rowHasData.count && c < columnHasData.count && rowHasData[r] && columnHasData[c]
+    return known.contains(row: r, column: c)
   }
 
   /// The predicted rating, clipped to the scale, and whether the baseline answered.

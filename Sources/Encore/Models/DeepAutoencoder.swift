@@ -171,8 +171,7 @@ public final class DeepAutoencoder: @unchecked Sendable {
 public struct DeepAutoencoderPredictor: @unchecked Sendable {
   public let model: DeepAutoencoder
   let hidden: StableBuffer<Float>
-  let rowHasData: [Bool]
-  let columnHasData: [Bool]
+  let known: KnownCells
   let baseline: BiasBaseline
   let scale: RatingScale
 
@@ -181,16 +180,12 @@ public struct DeepAutoencoderPredictor: @unchecked Sendable {
     self.baseline = baseline
     self.scale = scale
     hidden = model.lastHidden()
-    let x = model.input
-    rowHasData = (0..<x.rowCount).map { x.rowLength($0) > 0 }
-    var cols = [Bool](repeating: false, count: x.columnCount)
-    for c in x.columns { cols[Int(c)] = true }
-    columnHasData = cols
+    known = KnownCells(model.input)
   }
 
   public func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
     let (r, c) = model.configuration.itemBased ? (Int(item), Int(user)) : (Int(user), Int(item))
-    guard r >= 0, c >= 0, r < rowHasData.count, c < columnHasData.count, rowHasData[r], columnHasData[c] else {
+    guard known.contains(row: r, column: c) else {
       return (scale.clip(baseline.predict(user: user, item: item)), true)
     }
     let layer = model.outputLayer

@@ -131,16 +131,10 @@ public struct AutoRecTrainer: Sendable {
       }
     }
     var best: AutoRec? = nil
-    var bestRMSE = Double.infinity
-    var bestEpoch = 0
-    var history: [EpochRecord] = []
-    var stepNumber = 0
-    var firstLoss: Double? = nil
     var stoppedEarly = false
     let start = Platform.now()
-    var dropoutGenerator = SeededGenerator(seed: options.seed, stream: 77)
+    var state = TrainingProgress(seed: options.seed, stream: 77, resume: resume)
     let averaged: AutoRec? = options.averaging > 0 ? model.copy() : nil
-    var epoch = 0
     // Everything that evolves during training, by name, for checkpoints.
     var stateBuffers: [(String, StableBuffer<Float>)] = []
     for (name, state) in [("v", vState), ("w", wState), ("b", bState), ("mu", muState)] {
@@ -168,16 +162,10 @@ public struct AutoRecTrainer: Sendable {
         }
         best = restored
       }
-      epoch = resume.state.epoch
-      stepNumber = resume.state.stepNumber
-      bestRMSE = resume.state.bestScore
-      bestEpoch = resume.state.bestEpoch
-      firstLoss = resume.state.firstLoss
-      history = resume.state.history
-      dropoutGenerator = SeededGenerator(state: resume.generatorState)
     }
-    while epoch < options.epochs {
-      epoch += 1
+    while state.epoch < options.epochs {
+      state.epoch += 1
+      let epoch = state.epoch
       let epochStart = Platform.now()
       var order = activeRows
       if !fullBatch {
@@ -193,7 +181,7 @@ public struct AutoRecTrainer: Sendable {
       var lo = 0
       while lo < order.count {
         let hi = min(order.count, lo + (fullBatch ? 4096 : batch))
-        gradient.compute(model: model, rows: order[lo..<hi], dropout: options.dropout, generator: &dropoutGenerator)
+        gradient.compute(model: model, rows: order[lo..<hi], dropout: options.dropout, generator: &state.generator)
         sse += gradient.squaredError
         seen += gradient.ratingCount
         let touched = gradient.touched
@@ -205,29 +193,29 @@ public struct AutoRecTrainer: Sendable {
           }
           SparseKernels.axpy(1, gradient.encoderBias.pointer, fullMu.pointer, count: k)
         } else {
-          stepNumber += 1
+          state.stepNumber += 1
           let scaleFactor = Float(Double(activeRows.count) / Double(hi - lo))
           touched.withUnsafeBufferPointer { t in
             vState.step(
               options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
               gradient: gradient.encoderWeight, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
-              rowDecay: rowDecay, stepNumber: stepNumber)
+              rowDecay: rowDecay, stepNumber: state.stepNumber)
             wState.step(
               options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
               gradient: gradient.decoderWeight, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
-              rowDecay: rowDecay, stepNumber: stepNumber)
+              rowDecay: rowDecay, stepNumber: state.stepNumber)
             bState.step(
               options.optimizer, weights: model.decoderBias, rows: t.baseAddress, count: t.count,
               gradient: gradient.decoderBias, gradientScale: scaleFactor, learningRate: lr, decay: biasDecay,
-              stepNumber: stepNumber)
+              stepNumber: state.stepNumber)
           }
           muState.step(
             options.optimizer, weights: model.encoderBias, rows: nil, count: 1, gradient: gradient.encoderBias,
-            gradientScale: scaleFactor, learningRate: lr, decay: biasDecay, stepNumber: stepNumber)
+            gradientScale: scaleFactor, learningRate: lr, decay: biasDecay, stepNumber: state.stepNumber)
         }
         lo = hi
         if let averaged { averaged.blend(toward: model, keeping: options.averaging) }
-        if !fullBatch { monitor?.step(stepNumber, squaredError: gradient.squaredError, count: gradient.ratingCount) }
+        if !fullBatch { monitor?.step(state.stepNumber, squaredError: gradient.squaredError, count: gradient.ratingCount) }
       }
       if fullBatch { monitor?.step(epoch, squaredError: sse, count: seen) }
       if fullBatch {
@@ -258,11 +246,11 @@ public struct AutoRecTrainer: Sendable {
       if !trainRMSE.isFinite {
         throw EncoreError.diverged(epoch: epoch, detail: "the training loss became NaN or infinite")
       }
-      if let first = firstLoss, trainRMSE > 100 * max(first, 1) {
+      if let first = state.firstLoss, trainRMSE > 100 * max(first, 1) {
         throw EncoreError.diverged(
           epoch: epoch, detail: String(format2("training RMSE exploded from %.3f to %.3g", first, trainRMSE)))
       }
-      if firstLoss == nil { firstLoss = trainRMSE }
+      if state.firstLoss == nil { state.firstLoss = trainRMSE }
       var validationRMSE: Double? = nil
       if !validation.isEmpty {
         let predictor = AutoRecPredictor(model: averaged ?? model, baseline: baseline, scale: scale)
@@ -272,38 +260,26 @@ public struct AutoRecTrainer: Sendable {
           throw EncoreError.diverged(epoch: epoch, detail: "the validation RMSE became NaN")
         }
       }
-      let score = validationRMSE ?? trainRMSE
-      let improved = score < bestRMSE
-      if improved {
-        bestRMSE = score
-        bestEpoch = epoch
-        if validationRMSE != nil {
-          let current = averaged ?? model
-          if let best { best.assign(from: current) } else { best = current.copy() }
-        }
+      let record = state.finishEpoch(trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart)
+      if record.isBest && validationRMSE != nil {
+        let current = averaged ?? model
+        if let best { best.assign(from: current) } else { best = current.copy() }
       }
-      let record = EpochRecord(
-        epoch: epoch, trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart,
-        isBest: improved)
-      history.append(record)
       progress(record)
       if let checkpoints, checkpoints.every > 0, epoch % checkpoints.every == 0 || epoch == options.epochs {
         var tensors: [String: [Float]] = [:]
         for (name, buffer) in stateBuffers where buffer.count > 0 { tensors[name] = buffer.array }
         if let best { for (name, buffer) in parameterBuffers(best, "train.best") { tensors[name] = buffer.array } }
-        let state = TrainingCheckpoint.State(
-          epoch: epoch, stepNumber: stepNumber, bestScore: bestRMSE, bestEpoch: bestEpoch, firstLoss: firstLoss,
-          history: history, generator: dropoutGenerator.state.map(String.init))
-        try checkpoints.write(TrainingCheckpoint(state: state, tensors: tensors), epoch)
+        try checkpoints.write(TrainingCheckpoint(state: state.checkpointState, tensors: tensors), epoch)
       }
-      if options.patience > 0 && validationRMSE != nil && epoch - bestEpoch >= options.patience {
+      if state.shouldStop(patience: options.patience, validating: validationRMSE != nil) {
         stoppedEarly = true
         break
       }
     }
     if let best { model.assign(from: best) } else if let averaged { model.assign(from: averaged) }
     return AutoRecTrainingResult(
-      model: model, history: history, bestEpoch: validation.isEmpty ? epoch : bestEpoch, epochsRun: epoch,
+      model: model, history: state.history, bestEpoch: validation.isEmpty ? state.epoch : state.bestEpoch, epochsRun: state.epoch,
       trainSeconds: Platform.now() - start, stoppedEarly: stoppedEarly)
   }
 }

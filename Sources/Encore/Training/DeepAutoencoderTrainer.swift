@@ -49,12 +49,8 @@ public struct DeepAutoencoderTrainer: Sendable {
     let n = model.inputSize
     let refeedInput = StableBuffer<Float>(zeros: config.refeed > 0 ? batchSize * n : 0)
     let refeedNext = StableBuffer<Float>(zeros: config.refeed > 1 ? batchSize * n : 0)
-    var generator = SeededGenerator(seed: options.seed, stream: 41)
+    var state = TrainingProgress(seed: options.seed, stream: 41, resume: resume)
     var best: DeepAutoencoder? = nil
-    var bestRMSE = Double.infinity, bestEpoch = 0
-    var history: [EpochRecord] = []
-    var stepNumber = 0
-    var epoch = 0
     for p in model.parameters where p.firstMoment == nil {
       p.firstMoment = StableBuffer(zeros: p.count)
       if options.optimizer != .momentum { p.secondMoment = StableBuffer(zeros: p.count) }
@@ -76,15 +72,10 @@ public struct DeepAutoencoderTrainer: Sendable {
         }
         best = restored
       }
-      epoch = resume.state.epoch
-      stepNumber = resume.state.stepNumber
-      bestRMSE = resume.state.bestScore
-      bestEpoch = resume.state.bestEpoch
-      history = resume.state.history
-      generator = SeededGenerator(state: resume.generatorState)
     }
-    while epoch < options.epochs {
-      epoch += 1
+    while state.epoch < options.epochs {
+      state.epoch += 1
+      let epoch = state.epoch
       let epochStart = Platform.now()
       var lr = options.learningRate
       if options.optimizer == .momentum {
@@ -99,24 +90,24 @@ public struct DeepAutoencoderTrainer: Sendable {
         let hi = min(order.count, lo + batchSize)
         let b = hi - lo
         for p in model.parameters { p.gradient.fill(0) }
-        let (s, c) = gradient.sparsePass(rows: order[lo..<hi], generator: &generator)
+        let (s, c) = gradient.sparsePass(rows: order[lo..<hi], generator: &state.generator)
         sse += s
         seen += c
         if config.refeed > 0 { gradient.denseOutput(rows: b, into: refeedInput.pointer) }
-        try step(model, learningRate: lr, stepNumber: &stepNumber, epoch: epoch)
-        monitor?.step(stepNumber, squaredError: s, count: c)
+        try step(model, learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
+        monitor?.step(state.stepNumber, squaredError: s, count: c)
         for t in 0..<config.refeed {
           let current = t % 2 == 0 ? refeedInput : refeedNext
           if config.noise > 0 {
             let keep = 1 - config.noise
-            for j in 0..<(b * n) { current[j] = generator.nextUnitFloat() < keep ? current[j] / keep : 0 }
+            for j in 0..<(b * n) { current[j] = state.generator.nextUnitFloat() < keep ? current[j] / keep : 0 }
           }
           for p in model.parameters { p.gradient.fill(0) }
           gradient.densePass(
             rows: b, input: current.pointer, denseTarget: config.refeedTarget == .output ? current.pointer : nil,
-            generator: &generator)
+            generator: &state.generator)
           if t + 1 < config.refeed { gradient.denseOutput(rows: b, into: (t % 2 == 0 ? refeedNext : refeedInput).pointer) }
-          try step(model, learningRate: lr, stepNumber: &stepNumber, epoch: epoch)
+          try step(model, learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
         }
         lo = hi
       }
@@ -134,17 +125,10 @@ public struct DeepAutoencoderTrainer: Sendable {
         validationRMSE = Metrics.rmse(predicted: predicted, actual: validation.values)
         guard validationRMSE!.isFinite else { throw EncoreError.diverged(epoch: epoch, detail: "the validation RMSE became NaN") }
       }
-      let score = validationRMSE ?? trainRMSE
-      let improved = score < bestRMSE
-      if improved {
-        bestRMSE = score
-        bestEpoch = epoch
-        if validationRMSE != nil {
-          if let best { best.assign(from: model) } else { best = model.copy() }
-        }
+      let record = state.finishEpoch(trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart)
+      if record.isBest && validationRMSE != nil {
+        if let best { best.assign(from: model) } else { best = model.copy() }
       }
-      let record = EpochRecord(epoch: epoch, trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart, isBest: improved)
-      history.append(record)
       progress(record)
       if let checkpoints, checkpoints.every > 0, epoch % checkpoints.every == 0 || epoch == options.epochs {
         var tensors: [String: [Float]] = [:]
@@ -153,15 +137,12 @@ public struct DeepAutoencoderTrainer: Sendable {
           if let second = p.secondMoment { tensors["train.\(p.name).second"] = second.array }
         }
         if let best { for p in best.parameters { tensors["train.best.\(p.name)"] = p.value.array } }
-        let state = TrainingCheckpoint.State(
-          epoch: epoch, stepNumber: stepNumber, bestScore: bestRMSE, bestEpoch: bestEpoch, firstLoss: nil, history: history,
-          generator: generator.state.map(String.init))
-        try checkpoints.write(TrainingCheckpoint(state: state, tensors: tensors), epoch)
+        try checkpoints.write(TrainingCheckpoint(state: state.checkpointState, tensors: tensors), epoch)
       }
-      if options.patience > 0 && validationRMSE != nil && epoch - bestEpoch >= options.patience { break }
+      if state.shouldStop(patience: options.patience, validating: validationRMSE != nil) { break }
     }
     if let best { model.assign(from: best) }
-    return DeepTrainingResult(model: model, history: history, bestEpoch: validation.isEmpty ? epoch : bestEpoch, epochsRun: epoch)
+    return DeepTrainingResult(model: model, history: state.history, bestEpoch: validation.isEmpty ? state.epoch : state.bestEpoch, epochsRun: state.epoch)
   }
 
   /// One optimiser step over every parameter, after weight decay and clipping.

@@ -12,6 +12,7 @@ final class SparseKernelTests: XCTestCase {
       let x = SparseMatrix(ratings, userCount: rows, itemCount: cols, itemsAsRows: false)
       let m = StableBuffer<Float>((0..<(cols * width)).map { _ in rng.nextUnitFloat() - 0.5 })
       let initial = StableBuffer<Float>((0..<width).map { _ in rng.nextUnitFloat() })
+      let columnBias = StableBuffer<Float>((0..<cols).map { _ in rng.nextUnitFloat() })  // one per column
       let out = StableBuffer<Float>(zeros: rows * width)
       x.rowStart.withUnsafeBufferPointer { rs in
         x.columns.withUnsafeBufferPointer { cs in
@@ -23,7 +24,7 @@ final class SparseKernelTests: XCTestCase {
             let dots = StableBuffer<Float>(zeros: x.nonzeroCount)
             SparseKernels.gatherDot(
               count: rows, rows: nil, rowStart: rs.baseAddress!, indices: cs.baseAddress!, dense: out.pointer,
-              denseStride: width, matrix: m.pointer, matrixStride: width, bias: initial.pointer, output: dots.pointer,
+              denseStride: width, matrix: m.pointer, matrixStride: width, bias: columnBias.pointer, output: dots.pointer,
               outputStart: rs.baseAddress!, width: width)
             for r in 0..<rows {
               for h in 0..<width {
@@ -32,7 +33,7 @@ final class SparseKernelTests: XCTestCase {
                 XCTAssertEqual(out[r * width + h], expected, accuracy: 1e-4)
               }
               for p in x.rowStart[r]..<x.rowStart[r + 1] {
-                var expected = initial[Int(x.columns[p])]
+                var expected = columnBias[Int(x.columns[p])]
                 for h in 0..<width { expected += out[r * width + h] * m[Int(x.columns[p]) * width + h] }
                 XCTAssertEqual(dots[p], expected, accuracy: 1e-3 * max(1, abs(expected)))
               }

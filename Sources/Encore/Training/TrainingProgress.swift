@@ -1,0 +1,49 @@
+/// The bookkeeping every trainer keeps across epochs: epoch and step counters, the best
+/// validation score so far, the first training loss (for the divergence guard), the history,
+/// and the dropout generator. It is what a checkpoint restores besides the tensors.
+struct TrainingProgress {
+  var epoch = 0
+  var stepNumber = 0
+  var bestScore = Double.infinity
+  var bestEpoch = 0
+  var firstLoss: Double? = nil
+  var history: [EpochRecord] = []
+  var generator: SeededGenerator
+
+  init(seed: UInt64, stream: UInt64, resume: TrainingCheckpoint?) {
+    generator = SeededGenerator(seed: seed, stream: stream)
+    if let r = resume?.state {
+      epoch = r.epoch
+      stepNumber = r.stepNumber
+      bestScore = r.bestScore
+      bestEpoch = r.bestEpoch
+      firstLoss = r.firstLoss
+      history = r.history
+      generator = SeededGenerator(state: resume!.generatorState)
+    }
+  }
+
+  /// The state a checkpoint saves.
+  var checkpointState: TrainingCheckpoint.State {
+    .init(epoch: epoch, stepNumber: stepNumber, bestScore: bestScore, bestEpoch: bestEpoch, firstLoss: firstLoss,
+          history: history, generator: generator.state.map(String.init))
+  }
+
+  /// Records the finished epoch, scored on validation RMSE (training RMSE without validation).
+  mutating func finishEpoch(trainRMSE: Double, validationRMSE: Double?, seconds: Double) -> EpochRecord {
+    let score = validationRMSE ?? trainRMSE
+    let improved = score < bestScore
+    if improved {
+      bestScore = score
+      bestEpoch = epoch
+    }
+    let record = EpochRecord(epoch: epoch, trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: seconds, isBest: improved)
+    history.append(record)
+    return record
+  }
+
+  /// Whether validation RMSE has not improved for `patience` epochs (0: never stop).
+  func shouldStop(patience: Int, validating: Bool) -> Bool {
+    patience > 0 && validating && epoch - bestEpoch >= patience
+  }
+}
