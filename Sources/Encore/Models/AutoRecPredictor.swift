@@ -2,7 +2,7 @@
 /// each (user, item) pair with one dot product. Pairs whose user or item has no training
 /// ratings get the bias baseline instead (and are counted as fallbacks). Predictions are
 /// clipped to the rating scale.
-public struct AutoRecPredictor: @unchecked Sendable {
+public struct AutoRecPredictor: PairPredictor, @unchecked Sendable {
   public let model: AutoRec
   public let baseline: BiasBaseline
   public let scale: RatingScale
@@ -36,27 +36,6 @@ public struct AutoRecPredictor: @unchecked Sendable {
     let (r, c) = cell(user: user, item: item)
     let k = model.hiddenUnits
     return (scale.clip(model.output(code: codes.pointer + r * k, column: c)), false)
-  }
-
-  /// Predictions for many pairs on both cores.
-  public func predict(_ ratings: RatingSet) -> (values: [Float], fallbacks: Int) {
-    var values = [Float](repeating: 0, count: ratings.count)
-    var fallbackFlags = [Bool](repeating: false, count: ratings.count)
-    values.withUnsafeMutableBufferPointer { out in
-      fallbackFlags.withUnsafeMutableBufferPointer { flags in
-        let box = UncheckedSendable((out.baseAddress!, flags.baseAddress!))
-        let me = self
-        Parallel.forRanges(ratings.count, grain: 4096) { lo, hi in
-          let (o, fl) = box.value
-          for k in lo..<hi {
-            let (v, f) = me.predict(user: ratings.users[k], item: ratings.items[k])
-            o[k] = v
-            fl[k] = f
-          }
-        }
-      }
-    }
-    return (values, fallbackFlags.reduce(0) { $0 + ($1 ? 1 : 0) })
   }
 
   /// Predicted ratings of every item for `user` (indices into the item map; items the

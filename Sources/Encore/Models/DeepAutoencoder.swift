@@ -168,7 +168,7 @@ public final class DeepAutoencoder: @unchecked Sendable {
 /// Predicts ratings from a trained deep autoencoder: each input row's last hidden layer is
 /// computed once; a rating is then one dot product with the output weights, the output
 /// activation, and clipping. Pairs without training ratings get the bias baseline.
-public struct DeepAutoencoderPredictor: @unchecked Sendable {
+public struct DeepAutoencoderPredictor: PairPredictor, @unchecked Sendable {
   public let model: DeepAutoencoder
   let hidden: StableBuffer<Float>
   let known: KnownCells

@@ -121,7 +121,7 @@ public struct DeepAutoencoderTrainer: Sendable {
       var validationRMSE: Double? = nil
       if !validation.isEmpty {
         let predictor = DeepAutoencoderPredictor(model: model, baseline: baseline, scale: scale)
-        let predicted = (0..<validation.count).map { predictor.predict(user: validation.users[$0], item: validation.items[$0]).value }
+        let (predicted, _) = predictor.predict(validation)
         validationRMSE = Metrics.rmse(predicted: predicted, actual: validation.values)
         guard validationRMSE!.isFinite else { throw EncoreError.diverged(epoch: epoch, detail: "the validation RMSE became NaN") }
       }

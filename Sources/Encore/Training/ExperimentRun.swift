@@ -186,88 +186,9 @@ public struct TrainedModel: @unchecked Sendable {
 
   /// A predictor for this model (encodes all rows once).
   public func predictor() -> RatingPredictor {
-    if let autoRec {
-      return RatingPredictor(autoRec: AutoRecPredictor(model: autoRec, baseline: baseline, scale: scale))
-    }
-    if let deep {
-      return RatingPredictor(deep: DeepAutoencoderPredictor(model: deep, baseline: baseline, scale: scale))
-    }
-    return RatingPredictor(baseline: baseline, scale: scale, known: rated, factors: factors)
-  }
-}
-
-/// Answers rating queries for any trained model, with the baseline fallback for pairs the
-/// model cannot score.
-public struct RatingPredictor: @unchecked Sendable {
-  let autoRec: AutoRecPredictor?
-  let baseline: BiasBaseline
-  let scale: RatingScale
-  let userKnown: [Bool]
-  let itemKnown: [Bool]
-  let factors: FactorModel?
-  let userVectors: [Float]
-  let deep: DeepAutoencoderPredictor?
-
-  init(deep: DeepAutoencoderPredictor) {
-    self.deep = deep
-    autoRec = nil
-    baseline = deep.baseline
-    scale = deep.scale
-    userKnown = []
-    itemKnown = []
-    factors = nil
-    userVectors = []
-  }
-
-  init(autoRec: AutoRecPredictor) {
-    self.deep = nil
-    self.autoRec = autoRec
-    baseline = autoRec.baseline
-    scale = autoRec.scale
-    userKnown = []
-    itemKnown = []
-    factors = nil
-    userVectors = []
-  }
-
-  init(baseline: BiasBaseline, scale: RatingScale, known: SparseMatrix, factors: FactorModel?) {
-    autoRec = nil
-    deep = nil
-    self.baseline = baseline
-    self.scale = scale
-    self.factors = factors
-    userVectors = factors?.userVectors(rated: known) ?? []
-    userKnown = (0..<known.rowCount).map { known.rowLength($0) > 0 }
-    var items = [Bool](repeating: false, count: known.columnCount)
-    for c in known.columns { items[Int(c)] = true }
-    itemKnown = items
-  }
-
-  public func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
-    if let autoRec { return autoRec.predict(user: user, item: item) }
-    if let deep { return deep.predict(user: user, item: item) }
-    let known = Int(user) < userKnown.count && userKnown[Int(user)] && Int(item) < itemKnown.count && itemKnown[Int(item)]
-    if known, let factors {
-      let value = userVectors.withUnsafeBufferPointer { factors.estimate(user: Int(user), item: Int(item), userVectors: $0.baseAddress!) }
-      return (scale.clip(value), false)
-    }
-    return (scale.clip(baseline.predict(user: user, item: item)), !known)
-  }
-
-  public func predict(_ ratings: RatingSet) -> (values: [Float], fallbacks: Int) {
-    if let autoRec { return autoRec.predict(ratings) }
-    var values = [Float](repeating: 0, count: ratings.count)
-    var flags = [Bool](repeating: false, count: ratings.count)
-    values.withUnsafeMutableBufferPointer { out in
-      flags.withUnsafeMutableBufferPointer { fl in
-        let box = UncheckedSendable((out.baseAddress!, fl.baseAddress!, self))
-        Parallel.forRanges(ratings.count, grain: 4096) { lo, hi in
-          let (o, f, me) = box.value
-          for k in lo..<hi { (o[k], f[k]) = me.predict(user: ratings.users[k], item: ratings.items[k]) }
-        }
-      }
-    }
-    return (values, flags.reduce(0) { $0 + ($1 ? 1 : 0) })
+    if let autoRec { return RatingPredictor(AutoRecPredictor(model: autoRec, baseline: baseline, scale: scale)) }
+    if let deep { return RatingPredictor(DeepAutoencoderPredictor(model: deep, baseline: baseline, scale: scale)) }
+    return RatingPredictor(FactorPredictor(baseline: baseline, scale: scale, known: rated, factors: factors))
   }
 }
 
