@@ -31,7 +31,7 @@ def act(name, x):
 ratings = os.path.join(work, "ratings.csv")
 run("data", "synth", "--out", ratings, "--users", "200", "--items", "150", "--ratings", "6000")
 models = {
-    "i-autorec": ["--model", "i-autorec", "--hidden", "24", "--epochs", "6"],
+    "i-autorec": ["--model", "i-autorec", "--hidden", "24", "--epochs", "6", "--plateau-factor", "0.5", "--plateau-patience", "1"],
     "deep-ae": ["--model", "deep-ae", "--preset", "seed-003", "--layers", "16,12,8", "--epochs", "4", "--batch-size", "32",
                 "--learning-rate", "0.001"],
 }
@@ -100,14 +100,14 @@ for name, options in models.items():
     accumulator = EventAccumulator(logdir)
     accumulator.Reload()
     tags = set(accumulator.Tags()["scalars"])
-    wanted = {"Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time", "Training_RMSE"}
+    wanted = {"Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time", "Training_RMSE", "Learning_rate"}
     norms = [t for t in tags if t.startswith("Variables/FrobNorm/") or t.startswith("Gradients/FrobNorm/")]
     if not wanted <= tags or not any(t.startswith("Variables/FrobNorm/") for t in norms) \
             or not any(t.startswith("Gradients/FrobNorm/") for t in norms):
         failures.append(f"{name}: TensorBoard tags {sorted(tags)} lack some of {sorted(wanted)} or the norms")
     if len(accumulator.Scalars("Training_RMSE")) < report["epochs_run"]:
         failures.append(f"{name}: Training_RMSE is not logged per step interval")
-    for tag in ["Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time", *norms]:
+    for tag in ["Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time", "Learning_rate", *norms]:
         values = accumulator.Scalars(tag) if tag in tags else []
         if len(values) != report["epochs_run"]:
             failures.append(f"{name}: {tag} has {len(values)} values for {report['epochs_run']} epochs")

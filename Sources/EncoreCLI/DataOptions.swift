@@ -28,7 +28,7 @@ struct DataOptions: ParsableArguments {
   var temporalQuantile: Double = 0.9
 
   @Option(help: "Fraction of the training ratings held out as validation for early stopping (0 disables).")
-  var validationFraction: Double = 0.05
+  var validationFraction: Double = DataPlan.defaultValidationFraction
 
   @Option(help: "Field delimiter for your own files (e.g. ',' ';' '::' 'tab' 'space'); guessed when omitted.")
   var delimiter: String?
@@ -202,6 +202,12 @@ struct ModelOptions: ParsableArguments {
   @Flag(help: "AutoRec: start the output biases at the mean training rating (default: 0).")
   var outputBiasAtMean = false
 
+  @Option(help: "AutoRec: multiply the learning rate by this factor whenever validation RMSE stalls for --plateau-patience epochs (1: constant).")
+  var plateauFactor: Float = TrainingOptions().plateauFactor
+
+  @Option(help: "AutoRec: epochs without a better validation RMSE before each learning-rate cut.")
+  var plateauPatience: Int = TrainingOptions().plateauPatience
+
   @Flag(help: "After validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
   var refit = false
 
@@ -245,6 +251,10 @@ struct ModelOptions: ParsableArguments {
     options.outputBiasAtMean = outputBiasAtMean
     guard (0..<1).contains(averaging) else { throw EncoreError.invalidArgument("--averaging must be in [0, 1)") }
     options.averaging = averaging
+    guard plateauFactor > 0 && plateauFactor <= 1 else { throw EncoreError.invalidArgument("--plateau-factor must be in (0, 1]") }
+    guard plateauPatience >= 1 else { throw EncoreError.invalidArgument("--plateau-patience must be at least 1") }
+    options.plateauFactor = plateauFactor
+    options.plateauPatience = plateauPatience
     guard (0..<1).contains(inputDropout), (0..<1).contains(hiddenDropout) else {
       throw EncoreError.invalidArgument("--input-dropout and --hidden-dropout must be in [0, 1)")
     }

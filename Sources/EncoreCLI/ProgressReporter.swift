@@ -27,20 +27,21 @@ final class ProgressReporter {
     let validation = r.validationRMSE.map { String(format: "%.4f", $0) } ?? "-"
     let left = elapsed / Double(r.epoch) * Double(totalEpochs - r.epoch)
     let mark = r.isBest ? " *" : ""
+    let rate = r.learningRate.map { String(format: " lr %.3g", $0) } ?? ""
     if isTerminal {
       let width = 24
       let filled = min(width, width * r.epoch / max(1, totalEpochs))
       let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
       let line = String(
-        format: "[%@] epoch %d/%d  train %.4f  valid %@%@  %.2fs/epoch  at most %@ left", bar, r.epoch, totalEpochs,
-        r.trainRMSE, validation, mark, r.seconds, Self.duration(left))
+        format: "[%@] epoch %d/%d  train %.4f  valid %@%@ %@ %.2fs/epoch  at most %@ left", bar, r.epoch, totalEpochs,
+        r.trainRMSE, validation, mark, rate, r.seconds, Self.duration(left))
       clearLine()
       FileHandle.standardError.write(Data(line.utf8))
       lastLength = line.count
     } else {
       let line = String(
-        format: "epoch %d/%d train_rmse %.4f valid_rmse %@%@ %.2fs\n", r.epoch, totalEpochs, r.trainRMSE, validation,
-        mark, r.seconds)
+        format: "epoch %d/%d train_rmse %.4f valid_rmse %@%@%@ %.2fs\n", r.epoch, totalEpochs, r.trainRMSE, validation,
+        mark, rate, r.seconds)
       FileHandle.standardError.write(Data(line.utf8))
     }
   }

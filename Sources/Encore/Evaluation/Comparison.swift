@@ -62,7 +62,7 @@ public struct Comparison: Sendable {
   public var k: Int = 10
   public var threshold: Double = 3.5
   /// Fraction of each split's training ratings held out for the autoencoders' early stopping.
-  public var validationFraction: Double = 0.05
+  public var validationFraction: Double = DataPlan.defaultValidationFraction
   public var seed: UInt64 = 42
 
   public init(models: [ModelKind]) { self.models = models }

@@ -24,6 +24,7 @@ public final class TrainingLogger {
     writer.scalar("Training_RMSE_per_epoch", r.trainRMSE, step: r.epoch)
     if let v = r.validationRMSE { writer.scalar("EVALUATION_RMSE", v, step: r.epoch) }
     writer.scalar("Epoch_time", r.seconds, step: r.epoch)
+    if let lr = r.learningRate { writer.scalar("Learning_rate", lr, step: r.epoch) }
     try? writer.flush()
   }
 

@@ -31,6 +31,11 @@ public struct TrainingOptions: Sendable, Equatable {
   /// Start the output biases at the mean training rating instead of 0. Zero won on validation
   /// (0.8832 against 0.8881); the mean helps small learning rates start faster.
   public var outputBiasAtMean = false
+  /// Multiply the learning rate by this factor when validation RMSE has not improved for
+  /// `plateauPatience` epochs (1: keep it constant), as PyTorch's ReduceLROnPlateau.
+  public var plateauFactor: Float = 1
+  /// Epochs without improvement before each cut of the learning rate.
+  public var plateauPatience: Int = 10
 
   public init() {}
 
@@ -45,6 +50,8 @@ public struct EpochRecord: Codable, Sendable, Equatable {
   public var seconds: Double
   /// Whether this epoch is the best so far on validation.
   public var isBest: Bool
+  /// The learning rate this epoch's steps used (nil for Rprop, which adapts its own steps).
+  public var learningRate: Double? = nil
 }
 
 /// The outcome of training: the network from the best validation epoch and its history.
@@ -99,7 +106,7 @@ public struct AutoRecTrainer: Sendable {
     guard !activeRows.isEmpty else { throw EncoreError.invalidArgument("no training ratings") }
     let lambda = model.configuration.lambda
     let biasDecay = options.decayBiases ? lambda : 0
-    let lr = options.effectiveLearningRate
+    let baseLearningRate = options.effectiveLearningRate
     let gradient = AutoRecGradient(columnCount: d)
     let fullBatch = options.optimizer == .rprop
     let needsSecond = options.optimizer == .adam
@@ -114,8 +121,8 @@ public struct AutoRecTrainer: Sendable {
     let fullB = StableBuffer<Float>(zeros: fullBatch ? d : 0)
     let fullMu = StableBuffer<Float>(zeros: fullBatch ? k : 0)
     let rprop = fullBatch
-      ? [RpropState(count: d * k, initialStep: lr), RpropState(count: d * k, initialStep: lr),
-         RpropState(count: d, initialStep: lr), RpropState(count: k, initialStep: lr)] : []
+      ? [RpropState(count: d * k, initialStep: baseLearningRate), RpropState(count: d * k, initialStep: baseLearningRate),
+         RpropState(count: d, initialStep: baseLearningRate), RpropState(count: k, initialStep: baseLearningRate)] : []
     // The mini-batch gradient is scaled by (rows / batch rows), so that λ weighs the same
     // against the data term as in the full objective Σ_O (h(r) − r)² + λ/2 (‖W‖² + ‖V‖²).
     let batch = min(options.batchSize, activeRows.count)
@@ -167,6 +174,7 @@ public struct AutoRecTrainer: Sendable {
       state.epoch += 1
       let epoch = state.epoch
       let epochStart = Platform.now()
+      let lr = baseLearningRate * state.learningRateScale
       var order = activeRows
       if !fullBatch {
         var rng = SeededGenerator(seed: options.seed, stream: 1000 + UInt64(epoch))
@@ -260,12 +268,15 @@ public struct AutoRecTrainer: Sendable {
           throw EncoreError.diverged(epoch: epoch, detail: "the validation RMSE became NaN")
         }
       }
-      let record = state.finishEpoch(trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart)
+      let record = state.finishEpoch(
+        trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart,
+        learningRate: fullBatch ? nil : Double(lr))
       if record.isBest && validationRMSE != nil {
         let current = averaged ?? model
         if let best { best.assign(from: current) } else { best = current.copy() }
       }
       progress(record)
+      if validationRMSE != nil { state.reduceOnPlateau(factor: options.plateauFactor, patience: options.plateauPatience) }
       if let checkpoints, checkpoints.every > 0, epoch % checkpoints.every == 0 || epoch == options.epochs {
         var tensors: [String: [Float]] = [:]
         for (name, buffer) in stateBuffers where buffer.count > 0 { tensors[name] = buffer.array }

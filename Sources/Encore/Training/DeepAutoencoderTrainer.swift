@@ -125,7 +125,8 @@ public struct DeepAutoencoderTrainer: Sendable {
         validationRMSE = Metrics.rmse(predicted: predicted, actual: validation.values)
         guard validationRMSE!.isFinite else { throw EncoreError.diverged(epoch: epoch, detail: "the validation RMSE became NaN") }
       }
-      let record = state.finishEpoch(trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart)
+      let record = state.finishEpoch(
+        trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart, learningRate: Double(lr))
       if record.isBest && validationRMSE != nil {
         if let best { best.assign(from: model) } else { best = model.copy() }
       }

@@ -9,6 +9,9 @@ public struct TrainingCheckpoint: Sendable, Equatable {
     public var bestScore: Double
     public var bestEpoch: Int
     public var firstLoss: Double?
+    /// The learning-rate factor and the epoch of its last cut (absent in older checkpoints).
+    public var learningRateScale: Float?
+    public var lastDecayEpoch: Int?
     public var history: [EpochRecord]
     /// The dropout generator's state words, as decimal strings (JSON has no 64-bit integers).
     public var generator: [String]

@@ -7,6 +7,10 @@ struct TrainingProgress {
   var bestScore = Double.infinity
   var bestEpoch = 0
   var firstLoss: Double? = nil
+  /// The factor on the base learning rate, lowered by `reduceOnPlateau`.
+  var learningRateScale: Float = 1
+  /// The epoch of the last learning-rate cut (0: none yet).
+  var lastDecayEpoch = 0
   var history: [EpochRecord] = []
   var generator: SeededGenerator
 
@@ -18,6 +22,8 @@ struct TrainingProgress {
       bestScore = r.bestScore
       bestEpoch = r.bestEpoch
       firstLoss = r.firstLoss
+      learningRateScale = r.learningRateScale ?? 1
+      lastDecayEpoch = r.lastDecayEpoch ?? 0
       history = r.history
       generator = SeededGenerator(state: resume!.generatorState)
     }
@@ -26,20 +32,29 @@ struct TrainingProgress {
   /// The state a checkpoint saves.
   var checkpointState: TrainingCheckpoint.State {
     .init(epoch: epoch, stepNumber: stepNumber, bestScore: bestScore, bestEpoch: bestEpoch, firstLoss: firstLoss,
-          history: history, generator: generator.state.map(String.init))
+          learningRateScale: learningRateScale, lastDecayEpoch: lastDecayEpoch, history: history, generator: generator.state.map(String.init))
   }
 
   /// Records the finished epoch, scored on validation RMSE (training RMSE without validation).
-  mutating func finishEpoch(trainRMSE: Double, validationRMSE: Double?, seconds: Double) -> EpochRecord {
+  mutating func finishEpoch(trainRMSE: Double, validationRMSE: Double?, seconds: Double, learningRate: Double? = nil) -> EpochRecord {
     let score = validationRMSE ?? trainRMSE
     let improved = score < bestScore
     if improved {
       bestScore = score
       bestEpoch = epoch
     }
-    let record = EpochRecord(epoch: epoch, trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: seconds, isBest: improved)
+    let record = EpochRecord(epoch: epoch, trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: seconds, isBest: improved,
+                             learningRate: learningRate)
     history.append(record)
     return record
+  }
+
+  /// Cuts the learning rate by `factor` when the score has not improved for `patience` epochs
+  /// since the best epoch or the last cut, as PyTorch's ReduceLROnPlateau does (factor 1: off).
+  mutating func reduceOnPlateau(factor: Float, patience: Int) {
+    guard factor < 1, patience > 0, epoch - max(bestEpoch, lastDecayEpoch) >= patience else { return }
+    learningRateScale *= factor
+    lastDecayEpoch = epoch
   }
 
   /// Whether validation RMSE has not improved for `patience` epochs (0: never stop).
