@@ -25,7 +25,7 @@ trap 'rm -rf "$dir"' EXIT
 expect_error() {  # expect_error "message part" command...
   local want=$1; shift
   if "$@" > "$dir/out" 2> "$dir/err"; then echo "expected failure: $*"; exit 1; fi
-  grep -q -- "$want" "$dir/err" || { echo "expected '$want' in:"; cat "$dir/err"; exit 1; }
+  grep -qF -- "$want" "$dir/err" || { echo "expected '$want' in:"; cat "$dir/err"; exit 1; }
 }
 printf '1\t1\t5\t1\n1\t2\tfive\t2\n' > "$dir/u.data"
 expect_error "u.data:2: rating 'five' is not a finite number" "$encore" data info "$dir/u.data"
@@ -38,4 +38,6 @@ expect_error "not a usable Encore model" "$encore" recommend --model "$dir/broke
 expect_error "unknown user ID 'nobody'" "$encore" recommend --model "$dir/model.safetensors" --user nobody
 expect_error "unknown model 'deep-autoencoder'" "$encore" compare --data "$dir/ratings.csv" --models svd,deep-autoencoder
 expect_error "--layers takes positive sizes" "$encore" train --model deep-ae --data "$dir/ratings.csv" --layers 512,x
+expect_error "--plateau-factor must be in (0, 1]" "$encore" train --data "$dir/ratings.csv" --plateau-factor 0
+expect_error "--validation-fraction must be in [0, 1)" "$encore" train --data "$dir/ratings.csv" --validation-fraction 1
 echo "command-line checks passed"
