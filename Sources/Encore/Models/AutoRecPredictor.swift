@@ -14,26 +14,17 @@ public struct AutoRecPredictor: PairPredictor, @unchecked Sendable {
     self.baseline = baseline
     self.scale = scale
     codes = model.codes()
-    known = KnownCells(model.input)
-  }
-
-  /// The (row, column) of a (user, item) pair in the network's orientation.
-  @inline(__always) func cell(user: Int32, item: Int32) -> (row: Int, column: Int) {
-    model.configuration.orientation == .itemBased ? (Int(item), Int(user)) : (Int(user), Int(item))
+    known = KnownCells(model.input, itemsAsRows: model.configuration.orientation == .itemBased)
   }
 
   /// Whether the network (rather than the baseline) can predict this pair.
-  public func isKnown(user: Int32, item: Int32) -> Bool {
-    let (r, c) = cell(user: user, item: item)
-    return known.contains(row: r, column: c)
-  }
+  public func isKnown(user: Int32, item: Int32) -> Bool { known.cell(user: user, item: item) != nil }
 
   /// The predicted rating, clipped to the scale, and whether the baseline answered.
   public func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
-    guard isKnown(user: user, item: item) else {
+    guard let (r, c) = known.cell(user: user, item: item) else {
       return (scale.clip(baseline.predict(user: user, item: item)), true)
     }
-    let (r, c) = cell(user: user, item: item)
     let k = model.hiddenUnits
     return (scale.clip(model.output(code: codes.pointer + r * k, column: c)), false)
   }

@@ -180,12 +180,11 @@ public struct DeepAutoencoderPredictor: PairPredictor, @unchecked Sendable {
     self.baseline = baseline
     self.scale = scale
     hidden = model.lastHidden()
-    known = KnownCells(model.input)
+    known = KnownCells(model.input, itemsAsRows: model.configuration.itemBased)
   }
 
   public func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
-    let (r, c) = model.configuration.itemBased ? (Int(item), Int(user)) : (Int(user), Int(item))
-    guard known.contains(row: r, column: c) else {
+    guard let (r, c) = known.cell(user: user, item: item) else {
       return (scale.clip(baseline.predict(user: user, item: item)), true)
     }
     let layer = model.outputLayer

@@ -47,7 +47,7 @@ struct FactorPredictor: PairPredictor {
   }
 
   func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
-    let isKnown = known.contains(row: Int(user), column: Int(item))
+    let isKnown = known.cell(user: user, item: item) != nil
     if isKnown, let factors {
       let value = userVectors.withUnsafeBufferPointer { factors.estimate(user: Int(user), item: Int(item), userVectors: $0.baseAddress!) }
       return (scale.clip(value), false)
