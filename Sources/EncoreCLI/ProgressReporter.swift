@@ -33,7 +33,7 @@ final class ProgressReporter {
       let filled = min(width, width * r.epoch / max(1, totalEpochs))
       let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
       let line = String(
-        format: "[%@] epoch %d/%d  train %.4f  valid %@%@ %@ %.2fs/epoch  at most %@ left", bar, r.epoch, totalEpochs,
+        format: "[%@] epoch %d/%d  train %.4f  valid %@%@%@  %.2fs/epoch  at most %@ left", bar, r.epoch, totalEpochs,
         r.trainRMSE, validation, mark, rate, r.seconds, Self.duration(left))
       clearLine()
       FileHandle.standardError.write(Data(line.utf8))
