@@ -23,6 +23,7 @@ let package = Package(
       dependencies: ["Encore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     // MARK: - Tests
-    .testTarget(name: "EncoreTests", dependencies: ["Encore"]),
+    // Fixtures are read by path (model files written by earlier versions), not bundled.
+    .testTarget(name: "EncoreTests", dependencies: ["Encore"], exclude: ["Fixtures"]),
   ]
 )

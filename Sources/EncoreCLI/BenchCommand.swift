@@ -50,50 +50,46 @@ struct EpochBenchCommand: ParsableCommand {
       case "ml-100k": shape = .demo
       default: throw EncoreError.invalidArgument("--like must be ml-20m or ml-100k")
       }
-      guard let kind = ModelKind(rawValue: model), kind.isNetwork else {
-        throw EncoreError.invalidArgument("--model must be i-autorec, u-autorec or deep-ae")
+      let family = type(of: try ModelFamilies.defaults(named: model))
+      guard try ModelFamilies.defaults(named: model).stopsOnValidation else {
+        throw EncoreError.invalidArgument("--model must be one of \(ModelFamilies.iterativeModelNames.joined(separator: ", "))")
       }
-      guard let opt = OptimizerKind(rawValue: optimizer) else { throw EncoreError.invalidArgument("--optimizer must be adam, sgd or rprop") }
+      guard let opt = OptimizerKind(named: optimizer) else { throw EncoreError.invalidArgument("--optimizer must be adam, sgd or rprop") }
+      // The bench's options, given to the model where its family takes them.
+      var overrides = ModelOverrides()
+      let takes = family.acceptedSettings
+      overrides.epochs = epochs
+      overrides.patience = 0
+      if takes.contains(.preset) {
+        overrides.preset = preset
+        overrides.refeed = refeed
+        overrides.batchSize = batchSize ?? 128
+      } else {
+        overrides.hidden = hidden
+        overrides.optimizer = opt
+        overrides.batchSize = batchSize
+      }
+      let spec = try ModelFamilies.spec(named: model, overrides: overrides)
       let start = Platform.now()
       let data = SyntheticRatings(shape: shape).generate()
       let generateSeconds = Platform.now() - start
       let baseline = BiasBaseline(fitting: data.ratings, userCount: data.users.count, itemCount: data.items.count)
       let progress = ProgressReporter(totalEpochs: epochs, quiet: json)
       let scale = RatingScale(minimum: shape.minimum, maximum: shape.maximum)
-      let history: [EpochRecord]
-      var described = "\(hidden) hidden units"
-      var batch = batchSize ?? TrainingOptions().batchSize
-      if kind == .deepAE {
-        guard let chosen = DeepAutoencoderPreset.named(preset) else { throw EncoreError.invalidArgument("unknown --preset \(preset)") }
-        var config = chosen.configuration
-        config.refeed = refeed
-        var options = chosen.options
-        options.epochs = epochs
-        options.patience = 0
-        batch = batchSize ?? 128
-        options.batchSize = batch
-        described = "preset \(preset) (layers \(config.hiddenLayers.map(String.init).joined(separator: ",")), \(config.constrained ? "tied" : "free"), re-feed \(config.refeed), \(config.itemBased ? "items" : "users") as rows)"
-        progress.note("timing \(epochs) epoch(s) of deep-ae \(described), batch \(batch), on \(data.ratings.count) ratings")
-        history = try DeepAutoencoderTrainer(options: options).train(
-          configuration: config, train: data.ratings, validation: RatingSet(), userCount: data.users.count,
-          itemCount: data.items.count, baseline: baseline, scale: scale, progress: progress.epoch).history
-      } else {
-        var options = TrainingOptions()
-        options.epochs = epochs
-        options.batchSize = batch
-        options.optimizer = opt
-        let config = AutoRecConfiguration(orientation: kind == .iAutoRec ? .itemBased : .userBased, hiddenUnits: hidden)
-        progress.note("timing \(epochs) epoch(s) of \(kind.rawValue), \(hidden) hidden units, on \(data.ratings.count) ratings")
-        history = try AutoRecTrainer(options: options).train(
-          configuration: config, train: data.ratings, validation: RatingSet(), userCount: data.users.count,
-          itemCount: data.items.count, baseline: baseline, scale: scale, progress: progress.epoch).history
-      }
+      let summary = spec.settings.summary
+      let batch = summary.batchSize ?? 0
+      let described = (try? spec.flattened().filter { $0.0.hasPrefix("configuration.") }.map { "\($0.0.dropFirst(14))=\($0.1)" }.joined(separator: " ")) ?? ""
+      progress.note("timing \(epochs) epoch(s) of \(spec.name) (\(described)), batch \(batch), on \(data.ratings.count) ratings")
+      let job = TrainingJob(
+        train: data.ratings, validation: RatingSet(), userCount: data.users.count, itemCount: data.items.count,
+        baseline: baseline, scale: scale, progress: progress.epoch)
+      let history = try spec.settings.train(job).history
       progress.finish()
       let times = history.map(\.seconds)
       let rss = Platform.peakResidentBytes()
       let report = Report(
-        shape: like, model: kind.rawValue, users: shape.users, items: shape.items, ratings: data.ratings.count,
-        hidden_units: hidden, batch_size: batch, optimizer: kind == .deepAE ? "preset" : opt.rawValue, description: described, generate_seconds: generateSeconds,
+        shape: like, model: spec.name, users: shape.users, items: shape.items, ratings: data.ratings.count,
+        hidden_units: summary.hiddenUnits ?? 0, batch_size: batch, optimizer: summary.optimizer ?? "", description: described, generate_seconds: generateSeconds,
         epoch_seconds: times, seconds_per_epoch: times.reduce(0, +) / Double(max(1, times.count)), peak_rss_bytes: rss,
         peak_rss_gib: rss.map { Double($0) / Double(1 << 30) }, kernels: SparseKernels.instructionSet,
         threads: Parallel.threadCount)
@@ -101,7 +97,7 @@ struct EpochBenchCommand: ParsableCommand {
         print(try JSONOutput.encode(report))
       } else {
         print(String(format: "%@ on %d ratings (%d x %d), %@: %.2f s per epoch, peak memory %.2f GiB (%@ kernels, %d threads)",
-                     kind.rawValue, data.ratings.count, shape.users, shape.items, described, report.seconds_per_epoch,
+                     spec.name, data.ratings.count, shape.users, shape.items, described, report.seconds_per_epoch,
                      report.peak_rss_gib ?? -1, report.kernels, report.threads))
       }
     }

@@ -7,7 +7,7 @@ struct CompareCommand: ParsableCommand {
     commandName: "compare",
     abstract: "Train and measure several models on identical splits; print mean ± std of RMSE, MAE, FCP, P@K, R@K, NDCG@K and times.")
 
-  @Option(help: "Comma-separated models (\(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))).")
+  @Option(help: "Comma-separated models (\(ModelFamilies.modelNames.joined(separator: ", "))).")
   var models: String = "baseline,svd,svdpp,i-autorec,u-autorec,deep-ae"
 
   @Option(help: "A rating file or folder, split by --folds (k-fold) or --seeds (random 90/10 holdouts).")
@@ -42,66 +42,30 @@ struct CompareCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
-      let kinds = try models.split(separator: ",").map { name -> ModelKind in
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard let kind = ModelKind(rawValue: trimmed) else {
-          throw EncoreError.invalidArgument("unknown model '\(trimmed)'; choose from \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return kind
-      }
-      guard seeds >= 1, k >= 1 else { throw EncoreError.invalidArgument("--seeds and --k must be at least 1") }
+      var comparison = try Comparison(modelNames: models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+      comparison.k = k
+      comparison.threshold = threshold
       let progress = ProgressReporter(totalEpochs: 1, quiet: json)
-      var all: [ModelMeasurement] = []
-      func measure(_ label: String, _ data: RatingData, _ split: DataSplit, seed: UInt64) throws {
-        var comparison = Comparison(models: kinds)
-        comparison.k = k
-        comparison.threshold = threshold
-        comparison.seed = seed
-        progress.note("run \(label): \(split.train.count) training and \(split.test.count) test ratings")
-        all += try comparison.run(label: label, data: data, split: split)
-      }
+      let source: Comparison.Source
       if let train, let test {
         let trains = train.split(separator: ",").map(String.init), tests = test.split(separator: ",").map(String.init)
         guard trains.count == tests.count else { throw EncoreError.invalidArgument("--train and --test need the same number of files") }
-        for (trainFile, testFile) in zip(trains, tests) {
-          let (data, testSet) = try RatingDataLoader().load(train: trainFile, test: testFile)
-          let split = DataSplit(train: data.ratings, validation: RatingSet(), test: testSet, description: "explicit")
-          for s in 0..<seeds {
-            try measure((trainFile as NSString).lastPathComponent + (seeds > 1 ? " seed \(s + 1)" : ""), data, split, seed: UInt64(42 + s))
-          }
-        }
+        source = .files(Array(zip(trains, tests)).map { (train: $0.0, test: $0.1) })
       } else if let data {
-        let loaded = try RatingDataLoader().load(data)
-        for s in 0..<seeds {
-          let seed = UInt64(42 + s)
-          if let folds {
-            for fold in 0..<folds {
-              let (tr, te) = try Splitter.split(loaded.ratings, .kFold(folds: folds, fold: fold), seed: seed)
-              try measure("fold \(fold + 1)" + (seeds > 1 ? " seed \(s + 1)" : ""), loaded, DataSplit(train: tr, validation: RatingSet(), test: te, description: ""), seed: seed)
-            }
-          } else {
-            let (tr, te) = try Splitter.split(loaded.ratings, .holdout(testFraction: 0.1), seed: seed)
-            try measure("seed \(s + 1)", loaded, DataSplit(train: tr, validation: RatingSet(), test: te, description: ""), seed: seed)
-          }
-        }
+        source = .data(data, folds: folds)
       } else {
         throw EncoreError.invalidArgument("say where the ratings are: --data PATH [--folds K], or --train FILES --test FILES")
       }
-      let summary = kinds.map { kind in ComparisonSummary(model: kind.rawValue, results: all.filter { $0.model == kind.rawValue }) }
+      let all = try comparison.runAll(source, seeds: seeds, note: progress.note)
+      let summary = comparison.summaries(all)
       if let plot {
         try AtomicFile.write(SVGChart.comparison(summary, title: "Test RMSE over \(Set(all.map(\.run)).count) run(s)"), to: plot)
       }
       if let csv {
-        var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds"]
-        for r in all {
-          lines.append([r.model, r.run.replacingOccurrences(of: ",", with: ";"), String(r.rmse), String(r.mae), String(r.fcp),
-                        String(r.ranking.precision), String(r.ranking.recall), String(r.ranking.ndcg), String(r.ranking.map),
-                        String(r.ranking.hitRate), String(r.fitSeconds), String(r.predictSeconds)].joined(separator: ","))
-        }
-        try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: csv)
+        try AtomicFile.write(Comparison.csv(all), to: csv)
       }
       if json {
-        print(try JSONOutput.encode(Output(models: kinds.map(\.rawValue), k: k, threshold: threshold, summary: summary, runs: all)))
+        print(try JSONOutput.encode(Output(models: comparison.models.map(\.name), k: k, threshold: threshold, summary: summary, runs: all)))
       } else {
         let runs = Set(all.map(\.run)).count
         print("\(runs) run(s); ranking metrics rank each user's test items (surprise's convention), K = \(k), relevant ≥ \(threshold)")

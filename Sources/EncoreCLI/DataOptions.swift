@@ -104,30 +104,32 @@ struct DataOptions: ParsableArguments {
   }
 }
 
-/// Model and training settings; shared by train and demo.
+/// Model and training settings; shared by train and bench. Every setting is optional: the
+/// model's defaults (`ModelFamilies`) apply unless it is given, and a setting the model does
+/// not use is an error naming both.
 struct ModelOptions: ParsableArguments {
-  @Option(help: "The model: i-autorec, u-autorec, baseline (ALS), baseline-sgd, global-mean, svd, svdpp or truncated-svd.")
+  @Option(help: "The model: \(ModelFamilies.modelNames.joined(separator: ", ")).")
   var model: String = "i-autorec"
 
-  @Option(help: "Hidden units.")
-  var hidden: Int = 500
+  @Option(help: "AutoRec: hidden units (default 500).")
+  var hidden: Int?
 
-  @Option(help: "Hidden (encoder) activation g: identity, sigmoid, relu, relu6, lrelu, selu, elu, tanh, swish.")
-  var encoderActivation: String = "sigmoid"
+  @Option(help: "AutoRec: hidden (encoder) activation g: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default sigmoid).")
+  var encoderActivation: Activation?
 
-  @Option(help: "Output (decoder) activation f.")
-  var decoderActivation: String = "identity"
+  @Option(help: "AutoRec: output (decoder) activation f (default identity).")
+  var decoderActivation: Activation?
 
-  @Option(help: "L2 weight λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²).")
-  var lambda: Float = AutoRecConfiguration.defaultLambda
+  @Option(help: "AutoRec: L2 weight λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²) (default \(AutoRecConfiguration.defaultLambda)).")
+  var lambda: Float?
 
-  @Option(help: "Optimiser: adam, sgd (momentum 0.9) or rprop (full batch) for AutoRec; adam, momentum, adagrad or rmsprop for deep-ae.")
-  var optimizer: String?
+  @Option(help: "Optimiser: adam, sgd (momentum 0.9) or rprop (full batch) for AutoRec; adam, momentum (sgd), adagrad or rmsprop for deep-ae.")
+  var optimizer: OptimizerKind?
 
-  @Option(help: "Learning rate (initial step for rprop); default per optimiser.")
+  @Option(help: "Learning rate (initial step for rprop); default per model and optimiser.")
   var learningRate: Float?
 
-  @Option(help: "Maximum epochs (default: 1000 for autoencoders with early stopping, 20 for svd/svdpp/baseline-sgd as in surprise).")
+  @Option(help: "Maximum epochs (default: 1000 for AutoRec with early stopping, the preset's for deep-ae, 20 for svd/svdpp/baseline-sgd as in surprise).")
   var epochs: Int?
 
   @Option(help: "Latent factors for svd (default 100), svdpp (20) and truncated-svd (components, 3).")
@@ -149,10 +151,10 @@ struct ModelOptions: ParsableArguments {
   var layers: String?
 
   @Option(help: "deep-ae activation of every layer: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var activation: String?
+  var activation: Activation?
 
   @Option(help: "deep-ae decoder activation, when it differs from --activation.")
-  var decoderLayerActivation: String?
+  var decoderLayerActivation: Activation?
 
   @Flag(inversion: .prefixedNo, help: "deep-ae: tie decoder weights to the encoder's (constrained).")
   var constrained: Bool? = nil
@@ -170,10 +172,10 @@ struct ModelOptions: ParsableArguments {
   var refeed: Int?
 
   @Option(help: "deep-ae re-feeding target: output (f(x), DeepRecommender) or input (the ratings, seed 004).")
-  var refeedTarget: String?
+  var refeedTarget: RefeedTarget?
 
-  @Flag(help: "deep-ae: items as rows (default: users as rows).")
-  var itemBased = false
+  @Flag(inversion: .prefixedNo, help: "deep-ae: items as rows (the small preset's default) or users as rows (--no-item-based).")
+  var itemBased: Bool? = nil
 
   @Option(help: "deep-ae L2 weight decay (PyTorch's weight_decay).")
   var weightDecay: Float?
@@ -184,149 +186,88 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Random seed (splits, initial weights, shuffling).")
   var seed: UInt64 = 42
 
-  @Option(help: "Fraction of each input vector's ratings hidden from the encoder while training (all stay targets).")
-  var inputDropout: Float = TrainingOptions().dropout.input
+  @Option(help: "AutoRec: fraction of each input vector's ratings hidden from the encoder while training (all stay targets).")
+  var inputDropout: Float?
 
-  @Option(help: "Fraction of hidden units dropped while training.")
-  var hiddenDropout: Float = TrainingOptions().dropout.hidden
+  @Option(help: "AutoRec: fraction of hidden units dropped while training.")
+  var hiddenDropout: Float?
 
-  @Flag(inversion: .prefixedNo, help: "Centre the encoder's inputs on the mean training rating, so a missing rating reads as average (default: on for u-autorec, off for i-autorec).")
+  @Flag(inversion: .prefixedNo, help: "AutoRec: centre the encoder's inputs on the mean training rating, so a missing rating reads as average (default: on for u-autorec, off for i-autorec).")
   var centerInputs: Bool? = nil
 
-  @Option(help: "Decay of a moving average of the weights used for validation and the saved model (0: off).")
-  var averaging: Float = TrainingOptions().averaging
+  @Option(help: "Networks: decay of a moving average of the weights used for validation and the saved model (0: off).")
+  var averaging: Float?
 
   @Flag(inversion: .prefixedNo, help: "AutoRec: apply λ to the biases too (default on).")
-  var decayBiases = true
+  var decayBiases: Bool? = nil
 
-  @Flag(help: "AutoRec: start the output biases at the mean training rating (default: 0).")
-  var outputBiasAtMean = false
+  @Flag(inversion: .prefixedNo, help: "AutoRec: start the output biases at the mean training rating (default: 0).")
+  var outputBiasAtMean: Bool? = nil
 
-  @Option(help: "AutoRec: multiply the learning rate by this factor whenever validation RMSE stalls for --plateau-patience epochs (1: constant).")
-  var plateauFactor: Float = TrainingOptions().plateauFactor
+  @Option(help: "Networks: multiply the learning rate by this factor whenever validation RMSE stalls for --plateau-patience epochs (1: constant).")
+  var plateauFactor: Float?
 
-  @Option(help: "AutoRec: epochs without a better validation RMSE before each learning-rate cut.")
-  var plateauPatience: Int = TrainingOptions().plateauPatience
+  @Option(help: "Networks: epochs without a better validation RMSE before each learning-rate cut.")
+  var plateauPatience: Int?
 
-  @Flag(help: "After validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
+  @Flag(help: "AutoRec: after validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
   var refit = false
 
-  func kind() throws -> ModelKind {
-    guard let kind = ModelKind(rawValue: model) else {
-      throw EncoreError.invalidArgument("--model must be one of: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    return kind
-  }
-
-  func run() throws -> ExperimentRun {
-    guard let g = Activation(rawValue: encoderActivation), let f = Activation(rawValue: decoderActivation) else {
-      throw EncoreError.invalidArgument("activations must be one of: \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    let kind = try kind()
-    let opt: OptimizerKind
-    if kind == .deepAE {
-      opt = .adam
-    } else if let name = optimizer {
-      guard let parsed = OptimizerKind(rawValue: name) else { throw EncoreError.invalidArgument("--optimizer must be adam, sgd or rprop") }
-      opt = parsed
-    } else {
-      opt = .adam
-    }
-    guard hidden >= 1 else { throw EncoreError.invalidArgument("--hidden must be at least 1") }
-    guard lambda >= 0 && lambda.isFinite else { throw EncoreError.invalidArgument("--lambda must be a non-negative number") }
-    if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
-      throw EncoreError.invalidArgument("--learning-rate must be a positive number")
-    }
-    let config = AutoRecConfiguration(hiddenUnits: hidden, encoderActivation: g, decoderActivation: f, lambda: lambda)
-    var options = TrainingOptions()
-    options.optimizer = opt
-    options.learningRate = learningRate
-    options.epochs = epochs ?? options.epochs
-    options.batchSize = batchSize ?? options.batchSize
-    options.patience = patience ?? options.patience
-    options.seed = seed
-    options.refit = refit
-    options.centerInputs = centerInputs
-    options.decayBiases = decayBiases
-    options.outputBiasAtMean = outputBiasAtMean
-    guard (0..<1).contains(averaging) else { throw EncoreError.invalidArgument("--averaging must be in [0, 1)") }
-    options.averaging = averaging
-    guard plateauFactor > 0 && plateauFactor <= 1 else { throw EncoreError.invalidArgument("--plateau-factor must be in (0, 1]") }
-    guard plateauPatience >= 1 else { throw EncoreError.invalidArgument("--plateau-patience must be at least 1") }
-    options.plateauFactor = plateauFactor
-    options.plateauPatience = plateauPatience
-    guard (0..<1).contains(inputDropout), (0..<1).contains(hiddenDropout) else {
-      throw EncoreError.invalidArgument("--input-dropout and --hidden-dropout must be in [0, 1)")
-    }
-    options.dropout = .init(input: inputDropout, hidden: hiddenDropout)
-    var factorOptions: FactorTrainingOptions? = nil
-    if let factorKind = kind.factorKind {
-      var fo = FactorTrainingOptions.defaults(for: factorKind)
-      if let epochs { fo.epochs = epochs }
-      if let factors {
-        guard factors >= 1 else { throw EncoreError.invalidArgument("--factors must be at least 1") }
-        fo.factors = factors
-      }
-      if let learningRate { fo.learningRate = learningRate }
-      if let reg { fo.regularization = reg }
-      factorOptions = fo
-    }
-    var run = ExperimentRun(kind: kind, configuration: config, options: options, factorOptions: factorOptions)
-    if kind == .deepAE { (run.deepConfiguration, run.deepOptions) = try deepSettings() }
-    return run
-  }
-
-  /// The deep autoencoder's settings: the preset, overridden by any option given.
-  func deepSettings() throws -> (DeepAutoencoderConfiguration, DeepTrainingOptions) {
-    guard let chosen = DeepAutoencoderPreset.named(preset ?? "small") else {
-      throw EncoreError.invalidArgument("--preset must be one of: \(DeepAutoencoderPreset.all.map(\.name).joined(separator: ", "))")
-    }
-    var c = chosen.configuration, o = chosen.options
+  /// The settings given on the command line.
+  func overrides() throws -> ModelOverrides {
+    var o = ModelOverrides()
+    o.hidden = hidden
+    o.encoderActivation = encoderActivation
+    o.decoderActivation = decoderActivation
+    o.lambda = lambda
+    o.optimizer = optimizer
+    o.learningRate = learningRate
+    o.epochs = epochs
+    o.factors = factors
+    o.reg = reg
+    o.batchSize = batchSize
+    o.patience = patience
+    o.preset = preset
     if let layers {
       let sizes = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
       guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-        throw EncoreError.invalidArgument("--layers takes positive sizes separated by commas, e.g. 512,512,1024")
+        throw EncoreError.invalidSetting("layers", "takes positive sizes separated by commas, e.g. 512,512,1024")
       }
-      c.hiddenLayers = sizes.map { $0! }
+      o.layers = sizes.map { $0! }
     }
-    func activationNamed(_ name: String) throws -> Activation {
-      guard let a = Activation(rawValue: name) else {
-        throw EncoreError.invalidArgument("activations must be one of: \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
-      }
-      return a
-    }
-    if let activation { c.activation = try activationNamed(activation) }
-    if let decoderLayerActivation { c.decoderActivation = try activationNamed(decoderLayerActivation) }
-    if let constrained { c.constrained = constrained }
-    if let lastActivation { c.lastLayerActivation = lastActivation }
-    if let dropout { c.dropout = dropout }
-    if let noise { c.noise = noise }
-    if let refeed { c.refeed = refeed }
-    if let refeedTarget {
-      guard let t = DeepAutoencoderConfiguration.RefeedTarget(rawValue: refeedTarget) else {
-        throw EncoreError.invalidArgument("--refeed-target must be output or input")
-      }
-      c.refeedTarget = t
-    }
-    if itemBased { c.itemBased = true }
-    if let optimizer {
-      guard let parsed = DeepTrainingOptions.Optimizer(rawValue: optimizer == "sgd" ? "momentum" : optimizer) else {
-        throw EncoreError.invalidArgument("--optimizer for deep-ae must be adam, momentum, adagrad or rmsprop")
-      }
-      o.optimizer = parsed
-    }
-    if let learningRate { o.learningRate = learningRate }
-    if let weightDecay { o.weightDecay = weightDecay }
-    if let clipNorm { o.clipNorm = clipNorm }
-    if let batchSize { o.batchSize = batchSize }
-    if let epochs { o.epochs = epochs }
-    if let patience { o.patience = patience }
-    o.seed = seed
-    guard (0..<1).contains(c.dropout), (0..<1).contains(c.noise), c.refeed >= 0, o.weightDecay >= 0, o.clipNorm >= 0 else {
-      throw EncoreError.invalidArgument("--dropout and --noise must be in [0, 1); --refeed, --weight-decay and --clip-norm must not be negative")
-    }
-    return (c, o)
+    o.activation = activation
+    o.decoderLayerActivation = decoderLayerActivation
+    o.constrained = constrained
+    o.lastActivation = lastActivation
+    o.dropout = dropout
+    o.noise = noise
+    o.refeed = refeed
+    o.refeedTarget = refeedTarget
+    o.itemBased = itemBased
+    o.weightDecay = weightDecay
+    o.clipNorm = clipNorm
+    o.inputDropout = inputDropout
+    o.hiddenDropout = hiddenDropout
+    o.centerInputs = centerInputs
+    o.averaging = averaging
+    o.decayBiases = decayBiases
+    o.outputBiasAtMean = outputBiasAtMean
+    o.plateauFactor = plateauFactor
+    o.plateauPatience = plateauPatience
+    o.refit = refit ? true : nil
+    return o
   }
+
+  /// The model's specification: its defaults with the given settings, checked.
+  func spec() throws -> ModelSpec {
+    try ModelFamilies.spec(named: model, overrides: overrides(), seed: seed)
+  }
+}
+
+extension Activation: ExpressibleByArgument {}
+extension RefeedTarget: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {
+  public init?(argument: String) { self.init(named: argument) }
 }
 
 extension DuplicatePolicy {

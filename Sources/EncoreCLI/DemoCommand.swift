@@ -34,10 +34,9 @@ struct DemoCommand: ParsableCommand {
     try EncoreCommand.guarded {
       var plan = DataPlan(source: data.map { .path($0) } ?? .synthetic(.demo))
       plan.seed = seed
-      var options = TrainingOptions()
-      options.epochs = epochs
-      options.seed = seed
-      let experiment = ExperimentRun(kind: .iAutoRec, configuration: AutoRecConfiguration(), options: options)
+      var overrides = ModelOverrides()
+      overrides.epochs = epochs
+      let experiment = ExperimentRun(spec: try ModelFamilies.spec(named: "i-autorec", overrides: overrides, seed: seed))
       let progress = ProgressReporter(totalEpochs: epochs, quiet: false)
       progress.note("loading \(data ?? "the built-in synthetic ratings (MovieLens-100K's shape)")")
       let (loaded, split) = try plan.prepare()

@@ -38,12 +38,12 @@ struct EvaluateCommand: ParsableCommand {
       let start = Platform.now()
       let result = trained.evaluate(ratings)
       let report = Report(
-        model: trained.kind.rawValue, data: test, n_test: ratings.count, n_test_unseen: result.unseen,
+        model: trained.name, data: test, n_test: ratings.count, n_test_unseen: result.unseen,
         test_rmse: result.rmse, test_mae: result.mae, predict_seconds: Platform.now() - start)
       if json {
         print(try JSONOutput.encode(report))
       } else {
-        print("model       \(model) (\(trained.kind.rawValue))")
+        print("model       \(model) (\(trained.name))")
         print("ratings     \(ratings.count) (\(result.unseen) of unseen users/items, predicted by the bias baseline)")
         print(String(format: "test RMSE   %.4f", result.rmse))
         print(String(format: "test MAE    %.4f", result.mae))

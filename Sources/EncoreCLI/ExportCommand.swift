@@ -26,7 +26,7 @@ struct ExportONNXCommand: ParsableCommand {
         let encoded = try JSONEncoder().encode(try ReconstructionSample(trained, rows: sampleRows))
         try AtomicFile.write(encoded, to: sample)
       }
-      print("wrote \(out) (\(trained.kind.rawValue), opset \(ONNXExporter.opset))" + (sample.map { "; sample outputs in \($0)" } ?? ""))
+      print("wrote \(out) (\(trained.name), opset \(ONNXExporter.opset))" + (sample.map { "; sample outputs in \($0)" } ?? ""))
     }
   }
 }

@@ -29,7 +29,7 @@ struct RecommendCommand: ParsableCommand {
       let trained = try ModelFile.load(model)
       let list = try trained.recommend(user: user, count: k)
       if json {
-        print(try JSONOutput.encode(Report(user: user, model: trained.kind.rawValue, recommendations: list)))
+        print(try JSONOutput.encode(Report(user: user, model: trained.name, recommendations: list)))
       } else {
         RecommendationTable.print(list, user: user)
       }

@@ -33,14 +33,14 @@ struct TrainCommand: ParsableCommand {
   func run() throws {
     try EncoreCommand.guarded {
       var plan = try dataOptions.plan(seed: modelOptions.seed)
-      let experiment = try modelOptions.run()
-      // Only the autoencoders stop early; the other models train on every training rating.
-      if !experiment.kind.isNetwork { plan.validationFraction = 0 }
-      let totalEpochs = experiment.kind == .deepAE ? experiment.deepOptions.epochs : experiment.options.epochs
-      let progress = ProgressReporter(totalEpochs: totalEpochs, quiet: false)
+      let experiment = ExperimentRun(spec: try modelOptions.spec())
+      let settings = experiment.spec.settings
+      // Only the iterative models stop early; the others train on every training rating.
+      if !settings.stopsOnValidation { plan.validationFraction = 0 }
+      let progress = ProgressReporter(totalEpochs: settings.maxEpochs, quiet: false)
       progress.note("loading data")
       let (data, split) = try plan.prepare()
-      progress.note("training \(experiment.kind.rawValue) on \(split.train.count) ratings (\(data.users.count) users, \(data.items.count) items)")
+      progress.note("training \(settings.name) on \(split.train.count) ratings (\(data.users.count) users, \(data.items.count) items)")
       let logger = try logdir.map { try TrainingLogger(logdir: $0) }
       guard saveEvery >= 0 else { throw EncoreError.invalidArgument("--save-every must not be negative") }
       var files: ExperimentRun.CheckpointFiles? = nil

@@ -66,3 +66,25 @@ func referenceActivation(_ a: Activation, _ z: Double) -> Double {
   case .swish: return z / (1 + exp(-z))
   }
 }
+
+extension ExperimentRun {
+  /// A run as the tests before the model-spec redesign built it: AutoRec kinds with the given
+  /// shape and options (orientation from the name); other models with their defaults and the
+  /// options' seed.
+  init(testModel name: String, configuration: AutoRecConfiguration = AutoRecConfiguration(), options: TrainingOptions = TrainingOptions()) {
+    if let orientation = AutoRecConfiguration.Orientation(rawValue: name) {
+      var c = configuration
+      c.orientation = orientation
+      self.init(spec: AutoRecSettings(configuration: c, training: options).spec)
+    } else {
+      self.init(spec: try! ModelFamilies.spec(named: name, seed: options.seed))
+    }
+  }
+}
+
+extension TrainedModel {
+  /// The AutoRec network, when the model is one.
+  var autoRec: AutoRec? { (model as? AutoRecModel)?.network }
+  /// The deep autoencoder, when the model is one.
+  var deep: DeepAutoencoder? { (model as? DeepAutoencoderModel)?.network }
+}

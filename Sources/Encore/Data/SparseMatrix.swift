@@ -80,3 +80,12 @@ public struct SparseMatrix: Sendable, Equatable {
     return counts
   }
 }
+
+extension SparseMatrix {
+  /// The transpose (columns become rows), in O(nonzeros).
+  public func transposed() -> SparseMatrix {
+    var rowsOfEntries = [Int32](repeating: 0, count: nonzeroCount)
+    for r in 0..<rowCount { for p in rowStart[r]..<rowStart[r + 1] { rowsOfEntries[p] = Int32(r) } }
+    return SparseMatrix(rows: columns, columns: rowsOfEntries, values: values, rowCount: columnCount, columnCount: rowCount)
+  }
+}

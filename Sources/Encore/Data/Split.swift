@@ -87,12 +87,7 @@ public enum Splitter {
   public static func shuffledIndices(_ n: Int, seed: UInt64, stream: UInt64) -> [Int] {
     var rng = SeededGenerator(seed: seed, stream: stream)
     var order = Array(0..<n)
-    if n > 1 {
-      for i in stride(from: n - 1, to: 0, by: -1) {
-        let j = Int(rng.next() % UInt64(i + 1))
-        order.swapAt(i, j)
-      }
-    }
+    rng.shuffle(&order)
     return order
   }
 }

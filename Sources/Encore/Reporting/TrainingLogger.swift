@@ -31,15 +31,3 @@ public final class TrainingLogger {
   /// Writes the event file.
   public func finish() throws { try writer.flush() }
 }
-
-extension TrainedModel {
-  /// The network's named weight and bias values (AutoRec or deep autoencoder), if it has any.
-  public var networkParameters: [(String, [Float])]? {
-    if let net = autoRec {
-      return [("encoder.weight", net.encoderWeight.array), ("encoder.bias", net.encoderBias.array),
-              ("decoder.weight", net.decoderWeight.array), ("decoder.bias", net.decoderBias.array)]
-    }
-    if let deep { return deep.parameters.map { ($0.name, $0.value.array) } }
-    return nil
-  }
-}

@@ -17,6 +17,12 @@ public enum EncoreError: Error, CustomStringConvertible, Equatable, Sendable {
   case badModelFile(path: String, reason: String)
   /// An ID asked for is not known to the model.
   case unknownID(kind: String, id: String)
+  /// A model setting has an unusable value; `setting` is its name (the command line's `--setting`).
+  case invalidSetting(String, String)
+  /// A setting was given for a model that does not use it.
+  case settingNotApplicable(setting: String, model: String, accepted: [String])
+  /// A resumed run asks for a setting that differs from the checkpoint's.
+  case resumeMismatch(setting: String, checkpoint: String, requested: String)
 
   public var description: String {
     switch self {
@@ -38,6 +44,14 @@ public enum EncoreError: Error, CustomStringConvertible, Equatable, Sendable {
       return "\(path): not a usable Encore model: \(reason)"
     case .unknownID(let kind, let id):
       return "unknown \(kind) ID '\(id)': it does not occur in the model's training data"
+    case .invalidSetting(let setting, let reason):
+      return "--\(setting) \(reason)"
+    case .settingNotApplicable(let setting, let model, let accepted):
+      return "--\(setting) does not apply to \(model)"
+        + (accepted.isEmpty ? " (it takes no model settings)" : "; \(model) takes " + accepted.map { "--" + $0 }.joined(separator: ", "))
+    case .resumeMismatch(let setting, let checkpoint, let requested):
+      return "--resume: the checkpoint was trained with \(setting) = \(checkpoint), but this run asks for \(requested); "
+        + "give the checkpoint's value or start a new run"
     }
   }
 }

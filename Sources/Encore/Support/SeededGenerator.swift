@@ -62,3 +62,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 @inline(__always) func _log(_ x: Double) -> Double { Foundation_log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Foundation_cos(x) }
+
+extension SeededGenerator {
+  /// Shuffles `values` in place (Fisher–Yates, last index first): the one seeded permutation
+  /// that splits and training shuffles use.
+  public mutating func shuffle<T>(_ values: inout [T]) {
+    guard values.count > 1 else { return }
+    for i in stride(from: values.count - 1, to: 0, by: -1) { values.swapAt(i, Int(next() % UInt64(i + 1))) }
+  }
+}

@@ -1,21 +1,14 @@
 import CEncoreKernels
 
-/// The optimisers Encore trains with.
-public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
-  /// Adam (Kingma & Ba), mini-batch. The default.
-  case adam
-  /// SGD with momentum 0.9, mini-batch.
-  case sgd
-  /// iRprop− on the full-batch gradient, one step per epoch, as in the AutoRec paper.
-  case rprop
+/// Adam's constants and bias correction, shared by the lazy row steps and the dense steps.
+enum Adam {
+  static let beta1: Float = 0.9
+  static let beta2: Float = 0.999
 
-  /// The learning rate used when none is given.
-  public var defaultLearningRate: Float {
-    switch self {
-    case .adam: return 1e-2
-    case .sgd: return 1e-4
-    case .rprop: return 1e-3  // the initial step size
-    }
+  /// The step size after bias correction at 1-based step `step`: lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ).
+  static func correctedRate(_ lr: Float, step: Int) -> Float {
+    let t = Float(step)
+    return lr * (1 - powf_(beta2, t)).squareRoot() / (1 - powf_(beta1, t))
   }
 }
 
@@ -49,20 +42,19 @@ final class RowOptimizerState: @unchecked Sendable {
     let width = self.width
     switch kind {
     case .adam:
-      let b1: Float = 0.9, b2: Float = 0.999
-      let t = Float(stepNumber)
-      let corrected = learningRate * (1 - powf_(b2, t)).squareRoot() / (1 - powf_(b1, t))
+      let b1 = Adam.beta1, b2 = Adam.beta2
+      let corrected = Adam.correctedRate(learningRate, step: stepNumber)
       Parallel.forRanges(count, grain: 64) { lo, hi in
         let (wp, m, v, g, rows, rowDecay) = w.value
         ek_adam_rows(lo, hi, rows, wp, m, v, width, g, width, width, corrected, b1, b2, 1e-8, decay, rowDecay)
       }
-    case .sgd:
+    case .momentum:
       Parallel.forRanges(count, grain: 64) { lo, hi in
         let (wp, m, _, g, rows, rowDecay) = w.value
         ek_momentum_rows(lo, hi, rows, wp, m, width, g, width, width, learningRate, 0.9, decay, rowDecay)
       }
-    case .rprop:
-      preconditionFailure("Rprop steps the full gradient; see FullBatchRprop")
+    case .rprop, .adagrad, .rmsprop:
+      preconditionFailure("\(kind.rawValue) has no lazy row step; the trainer steps it densely")
     }
   }
 }

@@ -59,7 +59,7 @@ final class RankingMetricsTests: XCTestCase {
   func testFullCatalogueProtocolAndCoverage() throws {
     let plan = DataPlan(source: .synthetic(.init(users: 60, items: 40, ratings: 900, seed: 3)))
     let (data, split) = try plan.prepare()
-    let (model, _) = try ExperimentRun(kind: .svd, configuration: AutoRecConfiguration(), options: TrainingOptions()).run(data: data, split: split)
+    let (model, _) = try ExperimentRun(testModel: "svd").run(data: data, split: split)
     let r = RankingMetrics.fullCatalogue(predictor: model.predictor(), rated: model.rated, test: split.test, itemCount: 40, k: 5)
     XCTAssertEqual(r.protocolName, "full-catalogue")
     XCTAssertTrue((0...1).contains(r.precision) && (0...1).contains(r.recall) && (0...1).contains(r.ndcg))

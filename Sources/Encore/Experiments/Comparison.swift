@@ -1,0 +1,169 @@
+import Foundation
+
+/// One model measured on one split.
+public struct ModelMeasurement: Codable, Sendable {
+  public var model: String
+  public var run: String
+  public var rmse: Double
+  public var mae: Double
+  public var fcp: Double
+  public var ranking: RankingReport
+  public var fitSeconds: Double
+  public var predictSeconds: Double
+  public var nTest: Int
+  public var nTestUnseen: Int
+
+  enum CodingKeys: String, CodingKey {
+    case model, run, rmse, mae, fcp, ranking
+    case fitSeconds = "fit_seconds", predictSeconds = "predict_seconds", nTest = "n_test", nTestUnseen = "n_test_unseen"
+  }
+}
+
+/// Mean and standard deviation (n − 1) of a measure over runs.
+public struct MeanDeviation: Codable, Sendable, Equatable {
+  public var mean: Double
+  public var std: Double
+  public init(_ values: [Double]) {
+    let n = Double(values.count)
+    let m = values.reduce(0, +) / max(n, 1)
+    mean = m
+    std = values.count > 1 ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot() : 0
+  }
+}
+
+/// A model's results over all runs.
+public struct ComparisonSummary: Codable, Sendable {
+  public var model: String
+  public var runs: Int
+  public var rmse, mae, fcp, precision, recall, ndcg, fitSeconds, predictSeconds: MeanDeviation
+
+  enum CodingKeys: String, CodingKey {
+    case model, runs, rmse, mae, fcp, precision, recall, ndcg
+    case fitSeconds = "fit_seconds", predictSeconds = "predict_seconds"
+  }
+
+  public init(model: String, results: [ModelMeasurement]) {
+    self.model = model
+    runs = results.count
+    rmse = MeanDeviation(results.map(\.rmse))
+    mae = MeanDeviation(results.map(\.mae))
+    fcp = MeanDeviation(results.map(\.fcp))
+    precision = MeanDeviation(results.map(\.ranking.precision))
+    recall = MeanDeviation(results.map(\.ranking.recall))
+    ndcg = MeanDeviation(results.map(\.ranking.ndcg))
+    fitSeconds = MeanDeviation(results.map(\.fitSeconds))
+    predictSeconds = MeanDeviation(results.map(\.predictSeconds))
+  }
+}
+
+/// Trains and measures several models on identical splits (`encore compare`).
+public struct Comparison: Sendable {
+  /// The models, each with its settings (seeds are set per run).
+  public var models: [ModelSpec]
+  public var k: Int = 10
+  public var threshold: Double = 3.5
+  /// Fraction of each split's training ratings held out for early stopping, for the models
+  /// that stop on validation.
+  public var validationFraction: Double = DataPlan.defaultValidationFraction
+  public var seed: UInt64 = 42
+
+  public init(models: [ModelSpec]) { self.models = models }
+
+  /// The default settings of each named model.
+  public init(modelNames: [String]) throws {
+    models = try modelNames.map { name in
+      guard ModelFamilies.modelNames.contains(name) else {
+        throw EncoreError.invalidArgument("unknown model '\(name)'; choose from \(ModelFamilies.modelNames.joined(separator: ", "))")
+      }
+      return try ModelFamilies.spec(named: name)
+    }
+  }
+
+  /// Runs every model on `split` (whose validation part is empty; iterative models carve their own).
+  public func run(label: String, data: RatingData, split: DataSplit) throws -> [ModelMeasurement] {
+    var results: [ModelMeasurement] = []
+    for spec in models {
+      var settings = spec.settings
+      settings.seed = seed
+      var modelSplit = split
+      if settings.stopsOnValidation {
+        let (fit, validation) = Splitter.carveValidation(split.train, fraction: validationFraction, seed: seed)
+        modelSplit.train = fit
+        modelSplit.validation = validation
+      }
+      let (model, report) = try ExperimentRun(spec: ModelSpec(settings)).run(data: data, split: modelSplit, keepHistory: false)
+      let start = Platform.now()
+      let (predicted, unseen) = model.predictor().predict(split.test)
+      let predictSeconds = Platform.now() - start
+      let ranking = RankingMetrics.testItems(users: split.test.users, predicted: predicted, actual: split.test.values, k: k, threshold: threshold)
+      let fcp = (try? RankingMetrics.fcp(users: split.test.users, predicted: predicted, actual: split.test.values)) ?? .nan
+      results.append(ModelMeasurement(
+        model: settings.name, run: label, rmse: Metrics.rmse(predicted: predicted, actual: split.test.values),
+        mae: Metrics.mae(predicted: predicted, actual: split.test.values), fcp: fcp, ranking: ranking,
+        fitSeconds: report.fitSeconds, predictSeconds: predictSeconds, nTest: split.test.count, nTestUnseen: unseen))
+    }
+    return results
+  }
+
+  /// Where the runs' splits come from.
+  public enum Source: Sendable {
+    /// Explicit training and test files, paired (e.g. MovieLens's u1..u5).
+    case files([(train: String, test: String)])
+    /// One rating file or folder, split by k-fold (`folds`) or by random 90/10 holdouts.
+    case data(String, folds: Int?)
+  }
+
+  /// Runs every model on every split of `source`, `seeds` times (model seeds for explicit
+  /// files, split seeds otherwise), calling `note` before each run.
+  public func runAll(_ source: Source, seeds: Int, note: (String) -> Void = { _ in }) throws -> [ModelMeasurement] {
+    guard seeds >= 1, k >= 1 else { throw EncoreError.invalidArgument("--seeds and --k must be at least 1") }
+    var all: [ModelMeasurement] = []
+    func measure(_ label: String, _ data: RatingData, _ split: DataSplit, seed: UInt64) throws {
+      var comparison = self
+      comparison.seed = seed
+      note("run \(label): \(split.train.count) training and \(split.test.count) test ratings")
+      all += try comparison.run(label: label, data: data, split: split)
+    }
+    switch source {
+    case .files(let pairs):
+      for (trainFile, testFile) in pairs {
+        let (data, testSet) = try RatingDataLoader().load(train: trainFile, test: testFile)
+        let split = DataSplit(train: data.ratings, validation: RatingSet(), test: testSet, description: "explicit")
+        for s in 0..<seeds {
+          try measure((trainFile as NSString).lastPathComponent + (seeds > 1 ? " seed \(s + 1)" : ""), data, split, seed: UInt64(42 + s))
+        }
+      }
+    case .data(let path, let folds):
+      let loaded = try RatingDataLoader().load(path)
+      for s in 0..<seeds {
+        let seed = UInt64(42 + s)
+        if let folds {
+          for fold in 0..<folds {
+            let (tr, te) = try Splitter.split(loaded.ratings, .kFold(folds: folds, fold: fold), seed: seed)
+            try measure("fold \(fold + 1)" + (seeds > 1 ? " seed \(s + 1)" : ""), loaded, DataSplit(train: tr, validation: RatingSet(), test: te, description: ""), seed: seed)
+          }
+        } else {
+          let (tr, te) = try Splitter.split(loaded.ratings, .holdout(testFraction: 0.1), seed: seed)
+          try measure("seed \(s + 1)", loaded, DataSplit(train: tr, validation: RatingSet(), test: te, description: ""), seed: seed)
+        }
+      }
+    }
+    return all
+  }
+
+  /// Each model's summary over `results`, in the order of `models`.
+  public func summaries(_ results: [ModelMeasurement]) -> [ComparisonSummary] {
+    models.map { spec in ComparisonSummary(model: spec.name, results: results.filter { $0.model == spec.name }) }
+  }
+
+  /// The per-run results as CSV, one line per model and run.
+  public static func csv(_ results: [ModelMeasurement]) -> String {
+    var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds"]
+    for r in results {
+      lines.append([r.model, r.run.replacingOccurrences(of: ",", with: ";"), String(r.rmse), String(r.mae), String(r.fcp),
+                    String(r.ranking.precision), String(r.ranking.recall), String(r.ranking.ndcg), String(r.ranking.map),
+                    String(r.ranking.hitRate), String(r.fitSeconds), String(r.predictSeconds)].joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// Trains one model on a prepared split and measures it on the test part: fits the fallback
+/// baseline, dispatches to the model's family, and reports.
+public struct ExperimentRun: Sendable {
+  public var spec: ModelSpec
+
+  public init(spec: ModelSpec) { self.spec = spec }
+
+  /// A run of the model `name` with its defaults and `seed`.
+  public init(model name: String, seed: UInt64 = 42) throws {
+    spec = try ModelFamilies.spec(named: name, seed: seed)
+  }
+
+  /// Where checkpoints go: every `every` epochs to `path(epoch)`.
+  public struct CheckpointFiles {
+    public var every: Int
+    public var path: (Int) -> String
+    public init(every: Int, path: @escaping (Int) -> String) {
+      self.every = every
+      self.path = path
+    }
+  }
+
+  /// Settings that may change when a run resumes from a checkpoint: the epoch budget and the
+  /// patience, and AutoRec's input offset, which training derives from the data. Every other
+  /// setting must equal the checkpoint's.
+  public static let resumableSettings: Set<String> = ["training.epochs", "training.patience", "configuration.inputOffset"]
+
+  public func run(
+    data: RatingData, split: DataSplit, keepHistory: Bool = true, checkpointFiles: CheckpointFiles? = nil,
+    resumeFrom: String? = nil, monitor: TrainingMonitor? = nil, progress: @escaping (EpochRecord) -> Void = { _ in }
+  ) throws -> (model: TrainedModel, report: TrainingReport) {
+    let settings = spec.settings
+    try settings.validate()
+    let userCount = data.users.count, itemCount = data.items.count
+    guard !split.train.isEmpty else { throw EncoreError.invalidArgument("the training part has no ratings") }
+    let scale = RatingScale(of: split.train.values)
+    let start = Platform.now()
+    let baseline = BiasBaseline(fitting: split.train, userCount: userCount, itemCount: itemCount)
+    let rated = SparseMatrix(split.train, userCount: userCount, itemCount: itemCount, itemsAsRows: false)
+    func trained(_ model: any RatingModel) -> TrainedModel {
+      TrainedModel(model: model, baseline: baseline, scale: scale, users: data.users, items: data.items, titles: data.titles, rated: rated)
+    }
+    var job = TrainingJob(
+      train: split.train, validation: split.validation, userCount: userCount, itemCount: itemCount, baseline: baseline,
+      scale: scale, monitor: monitor, progress: progress)
+    if let resumeFrom {
+      job.resume = try resume(from: resumeFrom, data: data, rated: rated)
+    }
+    if let files = checkpointFiles {
+      job.checkpoints = { live in
+        CheckpointPolicy(every: files.every) { checkpoint, epoch in
+          try ModelFile.save(trained(live), to: files.path(epoch), checkpoint: checkpoint)
+        }
+      }
+    }
+    let fitStart = Platform.now()
+    let outcome = try settings.train(job)
+    let fitSeconds = Platform.now() - fitStart
+    let trainSeconds = Platform.now() - start
+    let model = trained(outcome.model)
+    let (predicted, unseen) = model.predictor().predict(split.test)
+    let baselinePredicted = (0..<split.test.count).map {
+      scale.clip(baseline.predict(user: split.test.users[$0], item: split.test.items[$0]))
+    }
+    let history = outcome.history
+    let summary = settings.summary
+    let report = TrainingReport(
+      model: settings.name, data: data.sourceDescription, split: split.description, nUsers: userCount,
+      nItems: itemCount, nTrain: split.train.count, nValidation: split.validation.count, nTest: split.test.count,
+      nTestUnseen: unseen, testRMSE: Metrics.rmse(predicted: predicted, actual: split.test.values),
+      testMAE: Metrics.mae(predicted: predicted, actual: split.test.values),
+      baselineTestRMSE: Metrics.rmse(predicted: baselinePredicted, actual: split.test.values), bestEpoch: outcome.bestEpoch,
+      epochsRun: outcome.epochsRun, bestValidationRMSE: history.compactMap(\.validationRMSE).min(),
+      trainSeconds: trainSeconds, fitSeconds: fitSeconds,
+      secondsPerEpoch: history.isEmpty ? trainSeconds : history.map(\.seconds).reduce(0, +) / Double(history.count),
+      hiddenUnits: summary.hiddenUnits, lambda: summary.lambda, optimizer: summary.optimizer,
+      learningRate: summary.learningRate, batchSize: summary.batchSize, seed: settings.seed, kernels: SparseKernels.instructionSet,
+      history: keepHistory && !history.isEmpty ? history : nil)
+    return (model, report)
+  }
+
+  /// The checkpoint's model and training state, checked against this run's data and settings.
+  func resume(from path: String, data: RatingData, rated: SparseMatrix) throws -> (model: any RatingModel, checkpoint: TrainingCheckpoint) {
+    guard spec.settings.stopsOnValidation else {
+      throw EncoreError.invalidArgument("--resume applies to models that train in epochs (\(ModelFamilies.iterativeModelNames.joined(separator: ", ")))")
+    }
+    let loaded = try ModelFile.load(path)
+    guard let checkpoint = try ModelFile.loadCheckpoint(path) else {
+      throw EncoreError.badModelFile(path: path, reason: "it holds no training state; resume from a file written by --save-every")
+    }
+    guard loaded.name == spec.name else {
+      throw EncoreError.invalidArgument("\(path) is a \(loaded.name) checkpoint, not \(spec.name)")
+    }
+    guard loaded.rated == rated, loaded.users == data.users, loaded.items == data.items else {
+      throw EncoreError.invalidArgument("\(path) was trained on other ratings or another split; give the same data options and --seed")
+    }
+    if let difference = try loaded.spec.firstDifference(from: spec, ignoring: Self.resumableSettings) {
+      throw EncoreError.resumeMismatch(setting: difference.setting, checkpoint: difference.mine, requested: difference.theirs)
+    }
+    if checkpoint.state.epoch >= spec.settings.maxEpochs {
+      throw EncoreError.invalidArgument(
+        "\(path) has already trained \(checkpoint.state.epoch) epochs; give --epochs above \(checkpoint.state.epoch) to train further")
+    }
+    return (loaded.model, checkpoint)
+  }
+}

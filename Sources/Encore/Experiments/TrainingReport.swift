@@ -1,0 +1,72 @@
+/// Everything `encore train` reports, in the keys of its `--json` output.
+public struct TrainingReport: Codable, Sendable {
+  public var model: String
+  public var data: String
+  public var split: String
+  public var nUsers: Int
+  public var nItems: Int
+  public var nTrain: Int
+  public var nValidation: Int
+  public var nTest: Int
+  public var nTestUnseen: Int
+  public var testRMSE: Double
+  public var testMAE: Double
+  public var baselineTestRMSE: Double
+  public var bestEpoch: Int
+  public var epochsRun: Int
+  public var bestValidationRMSE: Double?
+  public var trainSeconds: Double
+  /// Seconds spent fitting the model itself (what surprise's `fit` time measures); the
+  /// training time above also fits the fallback baseline and prepares the data.
+  public var fitSeconds: Double
+  public var secondsPerEpoch: Double
+  public var hiddenUnits: Int?
+  public var lambda: Double?
+  public var optimizer: String?
+  public var learningRate: Double?
+  public var batchSize: Int?
+  public var seed: UInt64
+  public var kernels: String
+  public var history: [EpochRecord]?
+
+  enum CodingKeys: String, CodingKey {
+    case model, data, split, seed, kernels, history, optimizer
+    case nUsers = "n_users", nItems = "n_items", nTrain = "n_train", nValidation = "n_validation"
+    case nTest = "n_test", nTestUnseen = "n_test_unseen", testRMSE = "test_rmse", testMAE = "test_mae"
+    case baselineTestRMSE = "baseline_test_rmse", bestEpoch = "best_epoch", epochsRun = "epochs_run"
+    case bestValidationRMSE = "best_validation_rmse", trainSeconds = "train_seconds"
+    case secondsPerEpoch = "seconds_per_epoch", fitSeconds = "fit_seconds", hiddenUnits = "hidden_units", lambda
+    case learningRate = "learning_rate", batchSize = "batch_size"
+  }
+
+  /// Every key is always present (null when it does not apply), so scripts can rely on them.
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(model, forKey: .model)
+    try c.encode(data, forKey: .data)
+    try c.encode(split, forKey: .split)
+    try c.encode(nUsers, forKey: .nUsers)
+    try c.encode(nItems, forKey: .nItems)
+    try c.encode(nTrain, forKey: .nTrain)
+    try c.encode(nValidation, forKey: .nValidation)
+    try c.encode(nTest, forKey: .nTest)
+    try c.encode(nTestUnseen, forKey: .nTestUnseen)
+    try c.encode(testRMSE, forKey: .testRMSE)
+    try c.encode(testMAE, forKey: .testMAE)
+    try c.encode(baselineTestRMSE, forKey: .baselineTestRMSE)
+    try c.encode(bestEpoch, forKey: .bestEpoch)
+    try c.encode(epochsRun, forKey: .epochsRun)
+    try c.encode(bestValidationRMSE, forKey: .bestValidationRMSE)
+    try c.encode(trainSeconds, forKey: .trainSeconds)
+    try c.encode(fitSeconds, forKey: .fitSeconds)
+    try c.encode(secondsPerEpoch, forKey: .secondsPerEpoch)
+    try c.encode(hiddenUnits, forKey: .hiddenUnits)
+    try c.encode(lambda, forKey: .lambda)
+    try c.encode(optimizer, forKey: .optimizer)
+    try c.encode(learningRate, forKey: .learningRate)
+    try c.encode(batchSize, forKey: .batchSize)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(kernels, forKey: .kernels)
+    try c.encode(history, forKey: .history)
+  }
+}

@@ -1,0 +1,112 @@
+/// The optimisers Encore trains with. Each family accepts some of them (see its settings).
+public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+  /// Adam (Kingma & Ba), mini-batch.
+  case adam
+  /// SGD with momentum 0.9, mini-batch ("sgd" on the command line means this too).
+  case momentum
+  /// iRprop− on the full-batch gradient, one step per epoch, as in the AutoRec paper.
+  case rprop
+  case adagrad
+  case rmsprop
+
+  /// The optimiser named `text` ("sgd" is momentum).
+  public init?(named text: String) {
+    self.init(rawValue: text == "sgd" ? "momentum" : text)
+  }
+}
+
+/// Target of a deep autoencoder's dense re-feeding step: the first pass's output f(x)
+/// (DeepRecommender's code) or the original ratings x (seed 004).
+public enum RefeedTarget: String, Codable, Sendable, CaseIterable {
+  case output, input
+}
+
+/// Every setting a user can give a model, by the name the command line uses (`--NAME`).
+public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
+  case hidden, encoderActivation = "encoder-activation", decoderActivation = "decoder-activation", lambda
+  case optimizer, learningRate = "learning-rate", epochs, factors, reg, batchSize = "batch-size", patience
+  case preset, layers, activation, decoderLayerActivation = "decoder-layer-activation", constrained
+  case lastActivation = "last-activation", dropout, noise, refeed, refeedTarget = "refeed-target"
+  case itemBased = "item-based", weightDecay = "weight-decay", clipNorm = "clip-norm"
+  case inputDropout = "input-dropout", hiddenDropout = "hidden-dropout", centerInputs = "center-inputs"
+  case averaging, decayBiases = "decay-biases", outputBiasAtMean = "output-bias-at-mean"
+  case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit
+
+  public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
+    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+  }
+}
+
+/// Settings a user gave on top of a model's defaults (nil: not given). Each family applies
+/// those it accepts; `ModelFamilies.spec(named:overrides:)` rejects the others by name.
+public struct ModelOverrides: Sendable {
+  public var hidden: Int?
+  public var encoderActivation: Activation?
+  public var decoderActivation: Activation?
+  public var lambda: Float?
+  public var optimizer: OptimizerKind?
+  public var learningRate: Float?
+  public var epochs: Int?
+  public var factors: Int?
+  public var reg: Float?
+  public var batchSize: Int?
+  public var patience: Int?
+  public var preset: String?
+  public var layers: [Int]?
+  public var activation: Activation?
+  public var decoderLayerActivation: Activation?
+  public var constrained: Bool?
+  public var lastActivation: Bool?
+  public var dropout: Float?
+  public var noise: Float?
+  public var refeed: Int?
+  public var refeedTarget: RefeedTarget?
+  public var itemBased: Bool?
+  public var weightDecay: Float?
+  public var clipNorm: Float?
+  public var inputDropout: Float?
+  public var hiddenDropout: Float?
+  public var centerInputs: Bool?
+  public var averaging: Float?
+  public var decayBiases: Bool?
+  public var outputBiasAtMean: Bool?
+  public var plateauFactor: Float?
+  public var plateauPatience: Int?
+  public var refit: Bool?
+
+  public init() {}
+
+  /// The settings that were given, in declaration order.
+  public var given: [ModelSetting] {
+    let present: [(ModelSetting, Bool)] = [
+      (.hidden, hidden != nil), (.encoderActivation, encoderActivation != nil), (.decoderActivation, decoderActivation != nil),
+      (.lambda, lambda != nil), (.optimizer, optimizer != nil), (.learningRate, learningRate != nil), (.epochs, epochs != nil),
+      (.factors, factors != nil), (.reg, reg != nil), (.batchSize, batchSize != nil), (.patience, patience != nil),
+      (.preset, preset != nil), (.layers, layers != nil), (.activation, activation != nil),
+      (.decoderLayerActivation, decoderLayerActivation != nil), (.constrained, constrained != nil),
+      (.lastActivation, lastActivation != nil), (.dropout, dropout != nil), (.noise, noise != nil), (.refeed, refeed != nil),
+      (.refeedTarget, refeedTarget != nil), (.itemBased, itemBased != nil), (.weightDecay, weightDecay != nil),
+      (.clipNorm, clipNorm != nil), (.inputDropout, inputDropout != nil), (.hiddenDropout, hiddenDropout != nil),
+      (.centerInputs, centerInputs != nil), (.averaging, averaging != nil), (.decayBiases, decayBiases != nil),
+      (.outputBiasAtMean, outputBiasAtMean != nil), (.plateauFactor, plateauFactor != nil),
+      (.plateauPatience, plateauPatience != nil), (.refit, refit != nil),
+    ]
+    return present.filter(\.1).map(\.0)
+  }
+}
+
+/// Checks shared by the families' `validate()`: each throws `invalidSetting` naming the setting.
+enum SettingCheck {
+  static func atLeast(_ value: Int, _ minimum: Int, _ setting: ModelSetting) throws {
+    guard value >= minimum else { throw EncoreError.invalidSetting(setting.rawValue, "must be at least \(minimum)") }
+  }
+  static func positive(_ value: Float, _ setting: ModelSetting) throws {
+    guard value > 0 && value.isFinite else { throw EncoreError.invalidSetting(setting.rawValue, "must be a positive number") }
+  }
+  static func nonNegative(_ value: Float, _ setting: ModelSetting) throws {
+    guard value >= 0 && value.isFinite else { throw EncoreError.invalidSetting(setting.rawValue, "must be a non-negative number") }
+  }
+  static func fraction(_ value: Float, _ setting: ModelSetting) throws {
+    guard (0..<1).contains(value) else { throw EncoreError.invalidSetting(setting.rawValue, "must be in [0, 1)") }
+  }
+}

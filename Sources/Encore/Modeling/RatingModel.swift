@@ -1,0 +1,65 @@
+/// A trained model of any family (AutoRec, deep autoencoder, factor models, the baselines):
+/// the one interface that prediction, saving, export, reporting and serving talk to.
+///
+/// A family adds a conformer in its own folder under `Models/`; nothing outside that folder
+/// needs to know which family a model belongs to.
+public protocol RatingModel: Sendable {
+  /// The family and settings it was trained with; stored in the model file.
+  var spec: ModelSpec { get }
+
+  /// The training ratings in the model's own orientation (one row per input vector), when
+  /// the model reads them at prediction time; nil for models that read only users × items.
+  var storedRatings: SparseMatrix? { get }
+
+  /// A predictor for (user, item) pairs. Pairs the model cannot score go to the context's
+  /// baseline; every prediction is clipped to the context's scale.
+  func predictor(_ context: PredictionContext) -> any PairPredictor
+
+  /// The learned tensors, named and shaped as PyTorch would (`[out, in]` weights), for
+  /// TensorBoard norms, ONNX export and the model file.
+  var namedParameters: [NamedTensor] { get }
+
+  /// Extra tensors the model file needs besides `namedParameters` (none by default).
+  var extraFileTensors: [String: SafeTensors.Tensor] { get }
+
+  /// The family's own fields of the model file's JSON description, as a JSON object (the
+  /// fields that older Encore versions and users' scripts read, e.g. "configuration").
+  func descriptionFields() throws -> [String: Any]
+}
+
+extension RatingModel {
+  public var extraFileTensors: [String: SafeTensors.Tensor] { [:] }
+  public func descriptionFields() throws -> [String: Any] { [:] }
+}
+
+/// What every predictor shares: the fallback baseline, the rating scale and the training
+/// ratings (users × items).
+public struct PredictionContext: Sendable {
+  public var baseline: BiasBaseline
+  public var scale: RatingScale
+  public var rated: SparseMatrix
+
+  public init(baseline: BiasBaseline, scale: RatingScale, rated: SparseMatrix) {
+    self.baseline = baseline
+    self.scale = scale
+    self.rated = rated
+  }
+
+  /// The baseline's clipped prediction, flagged as a fallback.
+  @inline(__always) func fallback(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
+    (scale.clip(baseline.predict(user: user, item: item)), true)
+  }
+}
+
+/// A named float tensor with its shape (row-major).
+public struct NamedTensor: Sendable {
+  public var name: String
+  public var shape: [Int]
+  public var values: [Float]
+
+  public init(_ name: String, shape: [Int], values: [Float]) {
+    self.name = name
+    self.shape = shape
+    self.values = values
+  }
+}

@@ -1,0 +1,70 @@
+/// Everything a family needs to train one model: the data parts, the fallback baseline and
+/// scale, and the hooks for checkpoints, monitoring and progress.
+public struct TrainingJob {
+  public var train: RatingSet
+  /// Ratings that choose the epoch to keep (may be empty); never the test part.
+  public var validation: RatingSet
+  public var userCount: Int
+  public var itemCount: Int
+  public var baseline: BiasBaseline
+  public var scale: RatingScale
+  /// A checkpoint to continue from: the model saved with it and its training state.
+  public var resume: (model: any RatingModel, checkpoint: TrainingCheckpoint)?
+  /// Writes a checkpoint of the model being trained (live: it reads the current parameters).
+  public var checkpoints: ((any RatingModel) -> CheckpointPolicy)?
+  public var monitor: TrainingMonitor?
+  public var progress: (EpochRecord) -> Void
+
+  public init(
+    train: RatingSet, validation: RatingSet, userCount: Int, itemCount: Int, baseline: BiasBaseline, scale: RatingScale,
+    resume: (model: any RatingModel, checkpoint: TrainingCheckpoint)? = nil,
+    checkpoints: ((any RatingModel) -> CheckpointPolicy)? = nil, monitor: TrainingMonitor? = nil,
+    progress: @escaping (EpochRecord) -> Void = { _ in }
+  ) {
+    self.train = train
+    self.validation = validation
+    self.userCount = userCount
+    self.itemCount = itemCount
+    self.baseline = baseline
+    self.scale = scale
+    self.resume = resume
+    self.checkpoints = checkpoints
+    self.monitor = monitor
+    self.progress = progress
+  }
+
+  /// The context predictors of the trained model use.
+  public var predictionContext: PredictionContext {
+    PredictionContext(
+      baseline: baseline, scale: scale,
+      rated: SparseMatrix(train, userCount: userCount, itemCount: itemCount, itemsAsRows: false))
+  }
+}
+
+/// A trained model and how training went.
+public struct TrainingOutcome {
+  public var model: any RatingModel
+  /// One record per epoch (empty for closed-form fits).
+  public var history: [EpochRecord] = []
+  public var bestEpoch: Int = 1
+  public var epochsRun: Int = 1
+
+  public init(model: any RatingModel, history: [EpochRecord] = [], bestEpoch: Int = 1, epochsRun: Int = 1) {
+    self.model = model
+    self.history = history
+    self.bestEpoch = bestEpoch
+    self.epochsRun = epochsRun
+  }
+}
+
+/// One line of the training log.
+public struct EpochRecord: Codable, Sendable, Equatable {
+  public var epoch: Int
+  public var trainRMSE: Double
+  public var validationRMSE: Double?
+  public var seconds: Double
+  /// Whether this epoch is the best so far on validation.
+  public var isBest: Bool
+  /// The learning rate this epoch's steps used (nil for Rprop, which adapts its own steps).
+  public var learningRate: Double? = nil
+}

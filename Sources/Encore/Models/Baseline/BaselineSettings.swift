@@ -1,0 +1,69 @@
+import Foundation
+
+/// surprise's BaselineOnly (ALS) as a model of its own: μ + b_u + b_i with surprise's fixed
+/// regularisation and 10 epochs, so it takes no settings.
+public struct BaselineSettings: ModelSettings, Equatable {
+  public var seed: UInt64 = 42
+
+  public init() {}
+
+  public static let family = "baseline"
+  public static let modelNames = ["baseline"]
+  public static func defaults(named name: String) -> BaselineSettings? { name == "baseline" ? BaselineSettings() : nil }
+  public static let acceptedSettings: Set<ModelSetting> = []
+  public static func legacySettings(kind: String, description: Data) -> BaselineSettings? {
+    kind == "baseline" ? BaselineSettings() : nil
+  }
+
+  public var name: String { "baseline" }
+  public var stopsOnValidation: Bool { false }
+  public var maxEpochs: Int { 1 }
+  public var storesItemRows: Bool { false }
+  public var summary: SettingsSummary { SettingsSummary() }
+
+  public func applying(_ overrides: ModelOverrides) throws -> BaselineSettings { self }
+  public func validate() throws {}
+
+  public func train(_ job: TrainingJob) throws -> TrainingOutcome {
+    TrainingOutcome(model: BaselineModel(
+      baseline: BiasBaseline(fitting: job.train, userCount: job.userCount, itemCount: job.itemCount), settings: self))
+  }
+
+  public func loadModel(_ stored: StoredModel) throws -> any RatingModel {
+    struct Fields: Decodable { var globalMean: Float }
+    guard let fields = try? JSONDecoder().decode(Fields.self, from: stored.description) else {
+      throw stored.bad("the baseline's global mean is missing")
+    }
+    return BaselineModel(
+      baseline: BiasBaseline(
+        globalMean: fields.globalMean, userBias: try stored.floats("baseline.user_bias", count: stored.userCount),
+        itemBias: try stored.floats("baseline.item_bias", count: stored.itemCount)),
+      settings: self)
+  }
+}
+
+/// The bias baseline as a `RatingModel`: it predicts μ + b_u + b_i for pairs whose user and
+/// item have training ratings; others are flagged as fallbacks (the same estimate).
+public struct BaselineModel: RatingModel {
+  public let baseline: BiasBaseline
+  public let settings: BaselineSettings
+
+  public var spec: ModelSpec { settings.spec }
+  public var storedRatings: SparseMatrix? { nil }
+  /// The biases are saved as the model file's fallback baseline.
+  public var namedParameters: [NamedTensor] { [] }
+
+  public func predictor(_ context: PredictionContext) -> any PairPredictor {
+    BaselinePredictor(baseline: baseline, scale: context.scale, known: KnownCells(context.rated))
+  }
+}
+
+struct BaselinePredictor: PairPredictor {
+  let baseline: BiasBaseline
+  let scale: RatingScale
+  let known: KnownCells
+
+  func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
+    (scale.clip(baseline.predict(user: user, item: item)), known.cell(user: user, item: item) == nil)
+  }
+}

@@ -1,0 +1,218 @@
+import CEncoreKernels
+import Foundation
+
+/// The outcome of training a deep autoencoder: the best validation epoch's network and history.
+public struct DeepTrainingResult: @unchecked Sendable {
+  public var model: DeepAutoencoder
+  public var history: [EpochRecord]
+  public var bestEpoch: Int
+  public var epochsRun: Int
+}
+
+/// Trains deep autoencoders the way DeepRecommender's `run.py` does: shuffled batches of
+/// rows, a sparse first pass and `refeed` dense re-feeding passes per batch, each followed by
+/// an optimiser step over all parameters. Adds early stopping on validation RMSE, gradient
+/// clipping and a NaN guard with advice.
+public struct DeepAutoencoderTrainer: Sendable {
+  public var options: DeepTrainingOptions
+  public init(options: DeepTrainingOptions) { self.options = options }
+
+  /// DeepRecommender's MultiStepLR for momentum SGD: ×0.5 at each of these epochs.
+  static let momentumMilestones = [24, 36, 48, 66, 72]
+
+  public func train(
+    configuration: DeepAutoencoderConfiguration, train: RatingSet, validation: RatingSet, userCount: Int, itemCount: Int,
+    baseline: BiasBaseline, scale: RatingScale, progress: (EpochRecord) -> Void = { _ in }
+  ) throws -> DeepTrainingResult {
+    let input = SparseMatrix(train, userCount: userCount, itemCount: itemCount, itemsAsRows: configuration.itemBased)
+    let model = try DeepAutoencoder(configuration: configuration, input: input, seed: options.seed)
+    return try self.train(model: model, validation: validation, baseline: baseline, scale: scale, progress: progress)
+  }
+
+  /// Trains `model` in place from its current parameters.
+  public func train(
+    model: DeepAutoencoder, validation: RatingSet, baseline: BiasBaseline, scale: RatingScale,
+    resume: TrainingCheckpoint? = nil, checkpoints: CheckpointPolicy? = nil, monitor: TrainingMonitor? = nil,
+    progress: (EpochRecord) -> Void = { _ in }
+  ) throws -> DeepTrainingResult {
+    let stepper = try DeepAutoencoderStepper(model: model, trainer: self)
+    let loop = TrainingLoop<DeepAutoencoderStepper>(settings: LoopSettings(
+      epochs: options.epochs, patience: options.patience, seed: options.seed, generatorStream: 41,
+      averaging: options.averaging, plateauFactor: options.plateauFactor, plateauPatience: options.plateauPatience))
+    let result = try loop.run(
+      stepper, validation: validation, baseline: baseline, scale: scale, resume: resume, checkpoints: checkpoints,
+      monitor: monitor, progress: progress)
+    return DeepTrainingResult(model: model, history: result.history, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun)
+  }
+
+  /// One optimiser step over every parameter, after weight decay and clipping.
+  func step(_ model: DeepAutoencoder, learningRate lr: Float, stepNumber: inout Int, epoch: Int) throws {
+    stepNumber += 1
+    if options.clipNorm > 0 {
+      var total = 0.0
+      for p in model.parameters {
+        let g = p.gradient.pointer
+        var s: Float = 0
+        for j in 0..<p.count { s += g[j] * g[j] }
+        total += Double(s)
+      }
+      let norm = total.squareRoot()
+      guard norm.isFinite else { throw EncoreError.diverged(epoch: epoch, detail: "a gradient became NaN or infinite") }
+      if norm > Double(options.clipNorm) {
+        let factor = Float(Double(options.clipNorm) / norm)
+        for p in model.parameters { for j in 0..<p.count { p.gradient[j] *= factor } }
+      }
+    }
+    let wd = options.weightDecay
+    for p in model.parameters {
+      if p.firstMoment == nil {
+        p.firstMoment = StableBuffer(zeros: p.count)
+        if options.optimizer != .momentum { p.secondMoment = StableBuffer(zeros: p.count) }
+      }
+      let box = UncheckedSendable((p.value.pointer, p.gradient.pointer, p.firstMoment!.pointer, p.secondMoment?.pointer))
+      let columns = p.columns
+      switch options.optimizer {
+      case .rprop:
+        preconditionFailure("deep-ae settings reject rprop")
+      case .adam:
+        let b1 = Adam.beta1, b2 = Adam.beta2
+        let corrected = Adam.correctedRate(lr, step: stepNumber)
+        Parallel.forRanges(p.rows, grain: 16) { lo, hi in
+          let (w, g, m, v) = box.value
+          ek_adam_rows(lo, hi, nil, w, m, v!, columns, g, columns, columns, corrected, b1, b2, 1e-8, wd, nil)
+        }
+      case .momentum:
+        Parallel.forRanges(p.rows, grain: 16) { lo, hi in
+          let (w, g, m, _) = box.value
+          ek_momentum_rows(lo, hi, nil, w, m, columns, g, columns, columns, lr, 0.9, wd, nil)
+        }
+      case .adagrad, .rmsprop:
+        let rms = options.optimizer == .rmsprop
+        Parallel.forRanges(p.count, grain: 1 << 14) { lo, hi in
+          let (w, g, _, v) = box.value
+          let sq = v!
+          for j in lo..<hi {
+            let gj = g[j] + wd * w[j]
+            if rms {
+              sq[j] = 0.99 * sq[j] + 0.01 * gj * gj
+              w[j] -= lr * gj / (sq[j].squareRoot() + 1e-8)
+            } else {
+              sq[j] += gj * gj
+              w[j] -= lr * gj / (sq[j].squareRoot() + 1e-10)
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// The deep autoencoder's batch step for the shared loop, as DeepRecommender's `run.py`: a
+/// sparse first pass and `refeed` dense re-feeding passes, each followed by an optimiser step
+/// over all parameters.
+final class DeepAutoencoderStepper: BatchStepper {
+  let network: DeepAutoencoder
+  let trainer: DeepAutoencoderTrainer
+  let rows: [Int32]
+  let batchSize: Int
+  let gradient: DeepAutoencoderGradient
+  let refeedInput: StableBuffer<Float>
+  let refeedNext: StableBuffer<Float>
+
+  init(model: DeepAutoencoder, trainer: DeepAutoencoderTrainer) throws {
+    let options = trainer.options
+    guard options.epochs >= 1 else { throw EncoreError.invalidSetting("epochs", "must be at least 1") }
+    guard options.batchSize >= 1 else { throw EncoreError.invalidSetting("batch-size", "must be at least 1") }
+    guard options.learningRate > 0 && options.learningRate.isFinite else {
+      throw EncoreError.invalidSetting("learning-rate", "must be a positive number")
+    }
+    network = model
+    self.trainer = trainer
+    let x = model.input
+    rows = (0..<x.rowCount).filter { x.rowLength($0) > 0 }.map(Int32.init)
+    guard !rows.isEmpty else { throw EncoreError.invalidArgument("no training ratings") }
+    gradient = DeepAutoencoderGradient(model: model)
+    batchSize = min(options.batchSize, rows.count)
+    let n = model.inputSize
+    refeedInput = StableBuffer<Float>(zeros: model.configuration.refeed > 0 ? batchSize * n : 0)
+    refeedNext = StableBuffer<Float>(zeros: model.configuration.refeed > 1 ? batchSize * n : 0)
+    for p in model.parameters where p.firstMoment == nil {
+      p.firstMoment = StableBuffer(zeros: p.count)
+      if options.optimizer != .momentum { p.secondMoment = StableBuffer(zeros: p.count) }
+    }
+  }
+
+  var shuffleStream: UInt64? { 2000 }
+  var stepsOncePerEpoch: Bool { false }
+
+  func learningRate(epoch: Int) -> Float? {
+    var lr = trainer.options.learningRate
+    if trainer.options.optimizer == .momentum {
+      for m in DeepAutoencoderTrainer.momentumMilestones where epoch - 1 >= m { lr *= 0.5 }
+    }
+    return lr
+  }
+
+  var optimizerState: [(String, StableBuffer<Float>)] {
+    var buffers: [(String, StableBuffer<Float>)] = []
+    for p in network.parameters {
+      buffers.append(("train.\(p.name).first", p.firstMoment!))
+      if let second = p.secondMoment { buffers.append(("train.\(p.name).second", second)) }
+    }
+    return buffers
+  }
+
+  func beginEpoch() {}
+  func endEpoch() {}
+
+  func step(rows batch: ArraySlice<Int32>, learningRate lr: Float, progress state: inout TrainingProgress, epoch: Int) throws -> BatchOutcome {
+    let model = network, config = model.configuration
+    let b = batch.count, n = model.inputSize
+    for p in model.parameters { p.gradient.fill(0) }
+    let (s, c) = gradient.sparsePass(rows: batch, generator: &state.generator)
+    if config.refeed > 0 { gradient.denseOutput(rows: b, into: refeedInput.pointer) }
+    try trainer.step(model, learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
+    let logged = state.stepNumber
+    for t in 0..<config.refeed {
+      let current = t % 2 == 0 ? refeedInput : refeedNext
+      if config.noise > 0 {
+        let keep = 1 - config.noise
+        for j in 0..<(b * n) { current[j] = state.generator.nextUnitFloat() < keep ? current[j] / keep : 0 }
+      }
+      for p in model.parameters { p.gradient.fill(0) }
+      gradient.densePass(
+        rows: b, input: current.pointer, denseTarget: config.refeedTarget == .output ? current.pointer : nil,
+        generator: &state.generator)
+      if t + 1 < config.refeed { gradient.denseOutput(rows: b, into: (t % 2 == 0 ? refeedNext : refeedInput).pointer) }
+      try trainer.step(model, learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
+    }
+    return BatchOutcome(squaredError: s, count: c, loggedStep: logged)
+  }
+
+  func norms() -> [(name: String, weight: Double, gradient: Double)] {
+    network.parameters.filter { $0.name.hasSuffix("weight") }.map {
+      ($0.name, TrainingMonitor.norm($0.value.pointer, $0.count), TrainingMonitor.norm($0.gradient.pointer, $0.count))
+    }
+  }
+}
+
+extension DeepAutoencoder: TrainableNetwork {
+  func checkpointBuffers(prefix: String) -> [(String, StableBuffer<Float>)] {
+    parameters.map { ("\(prefix).\($0.name)", $0.value) }
+  }
+
+  func validationPredictor(baseline: BiasBaseline, scale: RatingScale) -> any PairPredictor {
+    DeepAutoencoderPredictor(model: self, baseline: baseline, scale: scale)
+  }
+
+  /// Moves every parameter toward `other`'s: θ ← keep·θ + (1 − keep)·θ_other.
+  func blend(toward other: DeepAutoencoder, keeping keep: Float) {
+    for (a, b) in zip(parameters, other.parameters) {
+      let box = UncheckedSendable((a.value.pointer, b.value.pointer))
+      Parallel.forRanges(a.count, grain: 1 << 15) { lo, hi in
+        let (x, y) = box.value
+        for j in lo..<hi { x[j] = keep * x[j] + (1 - keep) * y[j] }
+      }
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import XCTest
+
+@testable import Encore
+
+final class ExperimentRunTests: XCTestCase {
+  func prepared(seed: UInt64 = 42) throws -> (RatingData, DataSplit) {
+    var plan = DataPlan(source: .synthetic(.init(users: 150, items: 120, ratings: 4_000, seed: 5)))
+    plan.seed = seed
+    return try plan.prepare()
+  }
+
+  func run(_ kind: String, optimizer: OptimizerKind = .adam, epochs: Int = 8) throws -> (TrainedModel, TrainingReport) {
+    let (data, split) = try prepared()
+    var options = TrainingOptions()
+    options.epochs = epochs
+    options.optimizer = optimizer
+    options.batchSize = 16
+    let run = ExperimentRun(testModel: kind, configuration: AutoRecConfiguration(hiddenUnits: 24, lambda: 10), options: options)
+    return try run.run(data: data, split: split)
+  }
+
+  func testSameSeedGivesIdenticalNumbers() throws {
+    let (a, ra) = try run("i-autorec")
+    let (b, rb) = try run("i-autorec")
+    XCTAssertEqual(a.autoRec!.decoderWeight.array, b.autoRec!.decoderWeight.array)
+    XCTAssertEqual(a.autoRec!.encoderWeight.array, b.autoRec!.encoderWeight.array)
+    XCTAssertEqual(ra.testRMSE, rb.testRMSE)
+    XCTAssertEqual(ra.history!.map(\.trainRMSE), rb.history!.map(\.trainRMSE))
+  }
+
+  func testEveryOptimizerLearnsBothOrientations() throws {
+    for kind in ["i-autorec", "u-autorec"] {
+      for optimizer in [OptimizerKind.adam, .momentum, .rprop] {
+        let (_, report) = try run(kind, optimizer: optimizer, epochs: optimizer == .rprop ? 40 : 10)
+        let history = report.history!
+        XCTAssertLessThan(history.last!.trainRMSE, history.first!.trainRMSE, "\(kind) \(optimizer)")
+        XCTAssertTrue(report.testRMSE.isFinite)
+        XCTAssertLessThan(report.testRMSE, 1.6, "\(kind) \(optimizer)")
+      }
+    }
+  }
+
+  func testEarlyStoppingKeepsTheBestValidationEpoch() throws {
+    let (data, split) = try prepared()
+    var options = TrainingOptions()
+    options.epochs = 60
+    options.patience = 5
+    options.batchSize = 8
+    options.learningRate = 0.01
+    let run = ExperimentRun(testModel: "i-autorec", configuration: AutoRecConfiguration(hiddenUnits: 64, lambda: 0), options: options)
+    let (model, report) = try run.run(data: data, split: split)
+    let best = report.history!.min { $0.validationRMSE! < $1.validationRMSE! }!
+    XCTAssertEqual(report.bestEpoch, best.epoch)
+    XCTAssertLessThan(report.epochsRun, 60)  // over-fits with λ = 0 and stops
+    // The kept model is the best epoch's: recomputing validation RMSE gives that epoch's value.
+    let (p, _) = model.predictor().predict(split.validation)
+    XCTAssertEqual(Metrics.rmse(predicted: p, actual: split.validation.values), best.validationRMSE!, accuracy: 1e-9)
+  }
+
+  func testRefitTrainsOnTrainingPlusValidationForTheChosenEpochs() throws {
+    let (data, split) = try prepared()
+    var options = TrainingOptions()
+    options.epochs = 12
+    options.patience = 3
+    options.batchSize = 16
+    options.refit = true
+    let run = ExperimentRun(testModel: "i-autorec", configuration: AutoRecConfiguration(hiddenUnits: 16, lambda: 10), options: options)
+    let (model, report) = try run.run(data: data, split: split)
+    XCTAssertEqual(report.epochsRun, report.history!.count + report.bestEpoch)
+    // The refitted network encodes the validation ratings too.
+    XCTAssertEqual(model.autoRec!.input.nonzeroCount, split.train.count + split.validation.count)
+    XCTAssertTrue(report.testRMSE.isFinite)
+  }
+
+  func testDropoutCentringAndAveragingTrainDeterministically() throws {
+    let (data, split) = try prepared()
+    var options = TrainingOptions()
+    options.epochs = 6
+    options.batchSize = 32
+    options.dropout = .init(input: 0.2, hidden: 0.1)
+    options.centerInputs = true
+    options.averaging = 0.8
+    let run = ExperimentRun(testModel: "u-autorec", configuration: AutoRecConfiguration(hiddenUnits: 16, lambda: 10), options: options)
+    let (a, ra) = try run.run(data: data, split: split)
+    let (b, rb) = try run.run(data: data, split: split)
+    XCTAssertEqual(ra.testRMSE, rb.testRMSE)
+    XCTAssertEqual(a.autoRec!.encoderWeight.array, b.autoRec!.encoderWeight.array)
+    XCTAssertEqual(a.autoRec!.configuration.inputOffset, Float(split.train.mean), accuracy: 1e-6)
+    XCTAssertLessThan(ra.history!.last!.trainRMSE, ra.history!.first!.trainRMSE)
+    // The offset travels with the saved model.
+    let dir = TemporaryFolder()
+    try ModelFile.save(a, to: dir.path + "/m")
+    let loaded = try ModelFile.load(dir.path + "/m")
+    XCTAssertEqual(loaded.predictor().predict(split.test).values, a.predictor().predict(split.test).values)
+  }
+
+  func testDivergenceStopsWithAHint() throws {
+    let (data, split) = try prepared()
+    var options = TrainingOptions()
+    options.optimizer = .momentum
+    options.learningRate = 10
+    options.epochs = 20
+    let run = ExperimentRun(testModel: "i-autorec", configuration: AutoRecConfiguration(hiddenUnits: 16, encoderActivation: .identity, lambda: 0), options: options)
+    XCTAssertThrowsError(try run.run(data: data, split: split)) { error in
+      guard case EncoreError.diverged = error else { return XCTFail("\(error)") }
+      XCTAssertTrue("\(error)".contains("lower --learning-rate"))
+    }
+  }
+
+  func testUnseenUsersAndItemsFallBackToTheBaseline() throws {
+    let dir = TemporaryFolder()
+    var train = ""
+    for u in 1...30 { for i in 1...12 where (u + i) % 3 != 0 { train += "\(u)\t\(i)\t\((u * i) % 5 + 1)\t\(u * 100 + i)\n" } }
+    let trainPath = dir.write("u1.base", train)
+    let testPath = dir.write("u1.test", "1\t3\t4\t1\n99\t1\t5\t2\n1\t77\t2\t3\n99\t77\t3\t4\n")
+    var plan = DataPlan(source: .trainTest(train: trainPath, test: testPath))
+    plan.validationFraction = 0.1
+    let (data, split) = try plan.prepare()
+    var options = TrainingOptions()
+    options.epochs = 3
+    for kind in ModelFamilies.modelNames {
+      let (model, report) = try ExperimentRun(testModel: kind, configuration: AutoRecConfiguration(hiddenUnits: 8), options: options).run(data: data, split: split)
+      XCTAssertEqual(report.nTest, 4)
+      XCTAssertEqual(report.nTestUnseen, 3, "\(kind)")
+      XCTAssertTrue(report.testRMSE.isFinite)
+      let p = model.predictor()
+      // Both unseen: the global mean, clipped.
+      XCTAssertEqual(p.predict(user: 3 - 3 + Int32(data.users.index(of: "99")!), item: Int32(data.items.index(of: "77")!)).value,
+                     model.scale.clip(model.baseline.globalMean), accuracy: 1e-6)
+    }
+  }
+
+  func testPredictionsAreClippedToTheScale() throws {
+    let (model, _) = try run("u-autorec")
+    let p = model.predictor()
+    for u in 0..<Int32(model.users.count) {
+      for i in 0..<Int32(model.items.count) {
+        let v = p.predict(user: u, item: i).value
+        XCTAssertTrue(v >= model.scale.minimum && v <= model.scale.maximum)
+      }
+    }
+  }
+}
