@@ -39,5 +39,12 @@ expect_error "unknown user ID 'nobody'" "$encore" recommend --model "$dir/model.
 expect_error "unknown model 'deep-autoencoder'" "$encore" compare --data "$dir/ratings.csv" --models svd,deep-autoencoder
 expect_error "--layers takes positive sizes" "$encore" train --model deep-ae --data "$dir/ratings.csv" --layers 512,x
 expect_error "--plateau-factor must be in (0, 1]" "$encore" train --data "$dir/ratings.csv" --plateau-factor 0
+expect_error "--hidden does not apply to deep-ae" "$encore" train --model deep-ae --data "$dir/ratings.csv" --hidden 100
+expect_error "--lambda does not apply to deep-ae" "$encore" train --model deep-ae --data "$dir/ratings.csv" --lambda 5
+expect_error "--layers does not apply to i-autorec" "$encore" train --data "$dir/ratings.csv" --layers 64
+expect_error "--epochs does not apply to baseline (it takes no model settings)" "$encore" train --model baseline --data "$dir/ratings.csv" --epochs 3
+expect_error "--optimizer for deep-ae must be adam, momentum (sgd), adagrad or rmsprop" "$encore" train --model deep-ae --data "$dir/ratings.csv" --optimizer rprop
+"$encore" train --data "$dir/ratings.csv" --hidden 8 --epochs 2 --save "$dir/ckpt.safetensors" --save-every 1 > /dev/null 2>&1
+expect_error "the checkpoint was trained with configuration.hiddenUnits = 8, but this run asks for 9" "$encore" train --data "$dir/ratings.csv" --hidden 9 --epochs 4 --resume "$dir/ckpt.epoch1.safetensors"
 expect_error "--validation-fraction must be in [0, 1)" "$encore" train --data "$dir/ratings.csv" --validation-fraction 1
 echo "command-line checks passed"
