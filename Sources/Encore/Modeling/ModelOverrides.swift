@@ -106,6 +106,14 @@ enum SettingCheck {
   static func nonNegative(_ value: Float, _ setting: ModelSetting) throws {
     guard value >= 0 && value.isFinite else { throw EncoreError.invalidSetting(setting.rawValue, "must be a non-negative number") }
   }
+  /// The shared training loop's settings (epochs, patience, averaging, plateau cuts).
+  static func loop(epochs: Int, patience: Int, averaging: Float, plateauFactor: Float, plateauPatience: Int) throws {
+    try atLeast(epochs, 1, .epochs)
+    try atLeast(patience, 0, .patience)
+    guard (0..<1).contains(averaging) else { throw EncoreError.invalidSetting("averaging", "must be in [0, 1)") }
+    guard plateauFactor > 0 && plateauFactor <= 1 else { throw EncoreError.invalidSetting("plateau-factor", "must be in (0, 1]") }
+    try atLeast(plateauPatience, 1, .plateauPatience)
+  }
   static func fraction(_ value: Float, _ setting: ModelSetting) throws {
     guard (0..<1).contains(value) else { throw EncoreError.invalidSetting(setting.rawValue, "must be in [0, 1)") }
   }

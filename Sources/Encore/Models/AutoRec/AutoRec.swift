@@ -75,11 +75,7 @@ public final class AutoRec: @unchecked Sendable {
   public func blend(toward other: AutoRec, keeping keep: Float) {
     for (a, b) in [(encoderWeight, other.encoderWeight), (encoderBias, other.encoderBias),
                    (decoderWeight, other.decoderWeight), (decoderBias, other.decoderBias)] {
-      let box = UncheckedSendable((a.pointer, b.pointer))
-      Parallel.forRanges(a.count, grain: 1 << 15) { lo, hi in
-        let (x, y) = box.value
-        for j in lo..<hi { x[j] = keep * x[j] + (1 - keep) * y[j] }
-      }
+      a.blend(toward: b, keeping: keep)
     }
   }
 

@@ -80,14 +80,10 @@ public struct AutoRecSettings: ModelSettings, Equatable {
       throw EncoreError.invalidSetting("optimizer", "for \(name) must be adam, sgd or rprop")
     }
     if let lr = training.learningRate { try SettingCheck.positive(lr, .learningRate) }
-    try SettingCheck.atLeast(training.epochs, 1, .epochs)
     try SettingCheck.atLeast(training.batchSize, 1, .batchSize)
-    try SettingCheck.atLeast(training.patience, 0, .patience)
-    guard (0..<1).contains(training.averaging) else { throw EncoreError.invalidSetting("averaging", "must be in [0, 1)") }
-    guard training.plateauFactor > 0 && training.plateauFactor <= 1 else {
-      throw EncoreError.invalidSetting("plateau-factor", "must be in (0, 1]")
-    }
-    try SettingCheck.atLeast(training.plateauPatience, 1, .plateauPatience)
+    try SettingCheck.loop(
+      epochs: training.epochs, patience: training.patience, averaging: training.averaging,
+      plateauFactor: training.plateauFactor, plateauPatience: training.plateauPatience)
     guard (0..<1).contains(training.dropout.input), (0..<1).contains(training.dropout.hidden) else {
       throw EncoreError.invalidSetting("input-dropout and --hidden-dropout", "must be in [0, 1)")
     }

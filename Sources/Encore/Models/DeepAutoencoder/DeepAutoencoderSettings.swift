@@ -98,11 +98,9 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     try SettingCheck.nonNegative(t.weightDecay, .weightDecay)
     try SettingCheck.nonNegative(t.clipNorm, .clipNorm)
     try SettingCheck.atLeast(t.batchSize, 1, .batchSize)
-    try SettingCheck.atLeast(t.epochs, 1, .epochs)
-    try SettingCheck.atLeast(t.patience, 0, .patience)
-    guard (0..<1).contains(t.averaging) else { throw EncoreError.invalidSetting("averaging", "must be in [0, 1)") }
-    guard t.plateauFactor > 0 && t.plateauFactor <= 1 else { throw EncoreError.invalidSetting("plateau-factor", "must be in (0, 1]") }
-    try SettingCheck.atLeast(t.plateauPatience, 1, .plateauPatience)
+    try SettingCheck.loop(
+      epochs: t.epochs, patience: t.patience, averaging: t.averaging, plateauFactor: t.plateauFactor,
+      plateauPatience: t.plateauPatience)
   }
 
   public func train(_ job: TrainingJob) throws -> TrainingOutcome {

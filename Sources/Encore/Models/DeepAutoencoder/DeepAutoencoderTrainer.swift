@@ -207,12 +207,6 @@ extension DeepAutoencoder: TrainableNetwork {
 
   /// Moves every parameter toward `other`'s: θ ← keep·θ + (1 − keep)·θ_other.
   func blend(toward other: DeepAutoencoder, keeping keep: Float) {
-    for (a, b) in zip(parameters, other.parameters) {
-      let box = UncheckedSendable((a.value.pointer, b.value.pointer))
-      Parallel.forRanges(a.count, grain: 1 << 15) { lo, hi in
-        let (x, y) = box.value
-        for j in lo..<hi { x[j] = keep * x[j] + (1 - keep) * y[j] }
-      }
-    }
+    for (a, b) in zip(parameters, other.parameters) { a.value.blend(toward: b.value, keeping: keep) }
   }
 }
