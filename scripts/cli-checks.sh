@@ -47,4 +47,16 @@ expect_error "--optimizer for deep-ae must be adam, momentum (sgd), adagrad or r
 "$encore" train --data "$dir/ratings.csv" --hidden 8 --epochs 2 --save "$dir/ckpt.safetensors" --save-every 1 > /dev/null 2>&1
 expect_error "the checkpoint was trained with configuration.hiddenUnits = 8, but this run asks for 9" "$encore" train --data "$dir/ratings.csv" --hidden 9 --epochs 4 --resume "$dir/ckpt.epoch1.safetensors"
 expect_error "--validation-fraction must be in [0, 1)" "$encore" train --data "$dir/ratings.csv" --validation-fraction 1
+expect_error "--threads must be at least 1 (got 0)" "$encore" train --data "$dir/ratings.csv" --threads 0
+expect_error "The value 'random' is invalid for '--split <split>'" "$encore" train --data "$dir/ratings.csv" --split random
+expect_error "--fold must be between 1 and 5 (got 7)" "$encore" train --data "$dir/ratings.csv" --split kfold --fold 7
+# One thread or every core: the same model, bit for bit (deep-ae on the built-in GEMM).
+for model in i-autorec deep-ae; do
+  for threads in 1 2; do
+    "$encore" train --model "$model" --data "$dir/ratings.csv" --epochs 3 --threads "$threads" --gemm builtin \
+      --save "$dir/$model.t$threads.safetensors" > /dev/null 2>&1
+    "$encore" predict --model "$dir/$model.t$threads.safetensors" --pairs "$dir/ratings.csv" --out "$dir/$model.t$threads.tsv" --threads "$threads" > /dev/null
+  done
+  cmp -s "$dir/$model.t1.tsv" "$dir/$model.t2.tsv" || { echo "$model: --threads 1 and 2 predict differently"; exit 1; }
+done
 echo "command-line checks passed"

@@ -13,15 +13,22 @@ struct EpochBenchCommand: ParsableCommand {
     commandName: "epoch",
     abstract: "Time AutoRec training epochs on a synthetic set of a given shape and report peak memory.")
 
-  @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: String = "ml-20m"
+  /// The shapes `--like` names.
+  enum ShapeName: String, ExpressibleByArgument, CaseIterable {
+    case ml20m = "ml-20m", ml100k = "ml-100k"
+    var shape: SyntheticRatings.Shape { self == .ml20m ? .movieLens20M : .demo }
+  }
+
+  @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: ShapeName = .ml20m
   @Option(help: "The model: i-autorec, u-autorec or deep-ae.") var model: String = "i-autorec"
   @Option(help: "deep-ae preset (default seed-003).") var preset: String = "seed-003"
   @Option(help: "deep-ae re-feeding steps (default: 1, as the issue's seed-003 benchmark).") var refeed: Int = 1
   @Option(help: "Hidden units.") var hidden: Int = 500
   @Option(help: "Epochs to time.") var epochs: Int = 1
   @Option(help: "Input rows per mini-batch (default: 4096 for AutoRec, 128 for deep-ae).") var batchSize: Int?
-  @Option(help: "Optimiser: adam, sgd or rprop.") var optimizer: String = "adam"
+  @Option(help: "AutoRec optimiser: adam, sgd or rprop.") var optimizer: OptimizerKind = .adam
   @Flag(help: "Print one JSON object instead of text.") var json = false
+  @OptionGroup var computeOptions: ComputeOptions
 
   struct Report: Codable {
     var shape: String
@@ -40,21 +47,17 @@ struct EpochBenchCommand: ParsableCommand {
     var peak_rss_gib: Double?
     var kernels: String
     var threads: Int
+    var gemm: String
   }
 
   func run() throws {
     try EncoreCommand.guarded {
-      let shape: SyntheticRatings.Shape
-      switch like {
-      case "ml-20m": shape = .movieLens20M
-      case "ml-100k": shape = .demo
-      default: throw EncoreError.invalidArgument("--like must be ml-20m or ml-100k")
-      }
+      let shape = like.shape
+      let compute = try computeOptions.context()
       let family = type(of: try ModelFamilies.defaults(named: model))
       guard try ModelFamilies.defaults(named: model).stopsOnValidation else {
-        throw EncoreError.invalidArgument("--model must be one of \(ModelFamilies.iterativeModelNames.joined(separator: ", "))")
+        throw EncoreError.invalidSetting("model", "must be one of \(ModelFamilies.iterativeModelNames.joined(separator: ", "))")
       }
-      guard let opt = OptimizerKind(named: optimizer) else { throw EncoreError.invalidArgument("--optimizer must be adam, sgd or rprop") }
       // The bench's options, given to the model where its family takes them.
       var overrides = ModelOverrides()
       let takes = family.acceptedSettings
@@ -66,7 +69,7 @@ struct EpochBenchCommand: ParsableCommand {
         overrides.batchSize = batchSize ?? 128
       } else {
         overrides.hidden = hidden
-        overrides.optimizer = opt
+        overrides.optimizer = optimizer
         overrides.batchSize = batchSize
       }
       let spec = try ModelFamilies.spec(named: model, overrides: overrides)
@@ -82,23 +85,23 @@ struct EpochBenchCommand: ParsableCommand {
       progress.note("timing \(epochs) epoch(s) of \(spec.name) (\(described)), batch \(batch), on \(data.ratings.count) ratings")
       let job = TrainingJob(
         train: data.ratings, validation: RatingSet(), userCount: data.users.count, itemCount: data.items.count,
-        baseline: baseline, scale: scale, progress: progress.epoch)
+        baseline: baseline, scale: scale, compute: compute, progress: progress.epoch)
       let history = try spec.settings.train(job).history
       progress.finish()
       let times = history.map(\.seconds)
       let rss = Platform.peakResidentBytes()
       let report = Report(
-        shape: like, model: spec.name, users: shape.users, items: shape.items, ratings: data.ratings.count,
+        shape: like.rawValue, model: spec.name, users: shape.users, items: shape.items, ratings: data.ratings.count,
         hidden_units: summary.hiddenUnits ?? 0, batch_size: batch, optimizer: summary.optimizer ?? "", description: described, generate_seconds: generateSeconds,
         epoch_seconds: times, seconds_per_epoch: times.reduce(0, +) / Double(max(1, times.count)), peak_rss_bytes: rss,
         peak_rss_gib: rss.map { Double($0) / Double(1 << 30) }, kernels: SparseKernels.instructionSet,
-        threads: Parallel.threadCount)
+        threads: compute.threads, gemm: compute.gemmDescription)
       if json {
         print(try JSONOutput.encode(report))
       } else {
-        print(String(format: "%@ on %d ratings (%d x %d), %@: %.2f s per epoch, peak memory %.2f GiB (%@ kernels, %d threads)",
+        print(String(format: "%@ on %d ratings (%d x %d), %@: %.2f s per epoch, peak memory %.2f GiB (%@ kernels, %d threads, %@ GEMM)",
                      spec.name, data.ratings.count, shape.users, shape.items, described, report.seconds_per_epoch,
-                     report.peak_rss_gib ?? -1, report.kernels, report.threads))
+                     report.peak_rss_gib ?? -1, report.kernels, report.threads, report.gemm))
       }
     }
   }
@@ -109,6 +112,7 @@ struct GemmBenchCommand: ParsableCommand {
     commandName: "gemm", abstract: "GFLOP/s of the built-in GEMM and of OpenBLAS (when installed) on the autoencoders' shapes.")
 
   @Option(help: "Repetitions per shape (the median is reported).") var repeats: Int = 9
+  @Option(help: "Worker threads (default: every core).") var threads: Int?
   @Flag(help: "Print one JSON object instead of text.") var json = false
 
   struct Row: Codable {
@@ -128,6 +132,12 @@ struct GemmBenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    try EncoreCommand.guarded { try measure() }
+  }
+
+  func measure() throws {
+    let builtinContext = try ComputeContext(threads: threads, gemm: .builtin)
+    let blasContext = try? ComputeContext(threads: threads, gemm: .openBLAS)
     // (name, transA, transB, M, N, K)
     let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
       ("(256x9724)·(9724x500)", false, false, 256, 500, 9724),
@@ -146,16 +156,16 @@ struct GemmBenchCommand: ParsableCommand {
       let a = StableBuffer<Float>((0..<(m * k)).map { _ in rng.nextUnitFloat() })
       let b = StableBuffer<Float>((0..<(k * n)).map { _ in rng.nextUnitFloat() })
       let c = StableBuffer<Float>(zeros: m * n)
-      func time(_ blas: Bool, direct: Bool = false) -> Double {
+      func time(_ context: ComputeContext, direct: Bool = false) -> Double {
         var samples: [Double] = []
         for _ in 0..<(repeats + 2) {
           let start = Platform.now()
-          if direct, let library = BLASLibrary.shared {
+          if direct, let library = context.blas {
             library.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.pointer, lda: ta ? m : k, b: b.pointer, ldb: tb ? k : n,
-                          c: c.pointer, ldc: n, beta: 0)
+                          c: c.pointer, ldc: n, beta: 0, threads: context.threads)
           } else {
             DenseKernels.gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.pointer, lda: ta ? m : k, b: b.pointer, ldb: tb ? k : n,
-                              c: c.pointer, ldc: n, useBLAS: blas)
+                              c: c.pointer, ldc: n, on: context)
           }
           samples.append(Platform.now() - start)
         }
@@ -163,17 +173,17 @@ struct GemmBenchCommand: ParsableCommand {
         return 2 * Double(m) * Double(n) * Double(k) / sorted[sorted.count / 2] / 1e9
       }
       // Interleave so both see the same machine phase.
-      let builtin = time(false)
-      let blas = BLASLibrary.shared != nil ? time(true) : nil
-      let direct = BLASLibrary.shared != nil ? time(true, direct: true) : nil
-      let builtin2 = time(false)
+      let builtin = time(builtinContext)
+      let blas = blasContext.map { time($0) }
+      let direct = blasContext.map { time($0, direct: true) }
+      let builtin2 = time(builtinContext)
       let best = max(builtin, builtin2)
       let reference = direct.map { max($0, blas ?? 0) }
       rows.append(Row(shape: name, builtin_gflops: best, openblas_gflops: blas, openblas_direct_gflops: direct,
                       ratio: reference.map { best / $0 }, through_encore_vs_direct: blas.flatMap { b in direct.map { b / $0 } }))
     }
-    let report = Report(rows: rows, openblas: BLASLibrary.shared?.path, openblas_core: BLASLibrary.shared?.coreName,
-                        kernels: SparseKernels.instructionSet, threads: Parallel.threadCount)
+    let report = Report(rows: rows, openblas: blasContext?.blas?.path, openblas_core: blasContext?.blas?.coreName,
+                        kernels: SparseKernels.instructionSet, threads: builtinContext.threads)
     if json {
       print(try JSONOutput.encode(report))
     } else {

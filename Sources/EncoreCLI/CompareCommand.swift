@@ -30,6 +30,7 @@ struct CompareCommand: ParsableCommand {
   @Flag(help: "Print one JSON object (summary and every run).") var json = false
   @Option(help: "Also write the per-run results as CSV to this file.") var csv: String?
   @Option(help: "Also write a chart of each model's RMSE (mean ± std) to this SVG file.") var plot: String?
+  @OptionGroup var computeOptions: ComputeOptions
 
   struct Output: Encodable {
     var models: [String]
@@ -45,6 +46,7 @@ struct CompareCommand: ParsableCommand {
       var comparison = try Comparison(modelNames: models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
       comparison.k = k
       comparison.threshold = threshold
+      comparison.compute = try computeOptions.context()
       let progress = ProgressReporter(totalEpochs: 1, quiet: json)
       let source: Comparison.Source
       if let train, let test {

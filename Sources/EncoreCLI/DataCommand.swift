@@ -64,16 +64,17 @@ struct InfoCommand: ParsableCommand {
   var path: String
 
   @Option(help: "What to do when a file rates the same user and item twice: error, keep-last or mean.")
-  var duplicates: String = "error"
+  var duplicates: DuplicatePolicy = .error
 
   @Flag(help: "Print one JSON object instead of text.")
   var json = false
 
+  @OptionGroup var computeOptions: ComputeOptions
+
   func run() throws {
     try EncoreCommand.guarded {
-      let policy = try DuplicatePolicy.parse(duplicates)
       let start = Platform.now()
-      let data = try RatingDataLoader(duplicates: policy).load(path)
+      let data = try RatingDataLoader(duplicates: duplicates, compute: try computeOptions.context()).load(path)
       let info = DatasetInfo(data, seconds: Platform.now() - start)
       if json {
         print(try JSONOutput.encode(info))

@@ -13,7 +13,7 @@ struct DataOptions: ParsableArguments {
   var test: String?
 
   @Option(help: "How to split --data: holdout, kfold or temporal.")
-  var split: String = "holdout"
+  var split: SplitMethod = .holdout
 
   @Option(help: "Fraction of ratings held out for testing (holdout split).")
   var testFraction: Double = 0.1
@@ -34,28 +34,33 @@ struct DataOptions: ParsableArguments {
   var delimiter: String?
 
   @Option(help: "Whether your file has a header line: yes, no or auto.")
-  var header: String = "auto"
+  var header: HeaderChoice = .auto
 
   @Option(help: "0-based columns of user,item,rating[,timestamp] in your file, e.g. 0,1,2,3.")
   var columns: String?
 
   @Option(help: "What to do when a file rates the same user and item twice: error, keep-last or mean.")
-  var duplicates: String = "error"
+  var duplicates: DuplicatePolicy = .error
 
-  func loader() throws -> RatingDataLoader {
-    let policy = try DuplicatePolicy.parse(duplicates)
+  /// The split methods `--split` names.
+  enum SplitMethod: String, ExpressibleByArgument, CaseIterable {
+    case holdout, kfold, temporal
+  }
+
+  /// Whether the first line is a header (`--header`).
+  enum HeaderChoice: String, ExpressibleByArgument, CaseIterable {
+    case yes, no, auto
+    var hasHeader: Bool? { self == .auto ? nil : self == .yes }
+  }
+
+  func loader(compute: ComputeContext) throws -> RatingDataLoader {
     var format: DelimitedFormat? = nil
-    if delimiter != nil || columns != nil || header != "auto" {
+    if delimiter != nil || columns != nil || header != .auto {
       var delim = delimiter ?? ","
       if delim == "tab" || delim == "\\t" { delim = "\t" }
       if delim == "space" { delim = " " }
       var f = DelimitedFormat(delimiter: delim, timestampColumn: nil)
-      switch header {
-      case "yes", "true": f.hasHeader = true
-      case "no", "false": f.hasHeader = false
-      case "auto": f.hasHeader = nil
-      default: throw EncoreError.invalidArgument("--header must be yes, no or auto")
-      }
+      f.hasHeader = header.hasHeader
       if let columns {
         let parts = columns.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 3 || parts.count == 4, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
@@ -70,10 +75,10 @@ struct DataOptions: ParsableArguments {
       }
       format = f
     }
-    return RatingDataLoader(format: format, duplicates: policy)
+    return RatingDataLoader(format: format, duplicates: duplicates, compute: compute)
   }
 
-  func plan(seed: UInt64, defaultSource: DataPlan.Source? = nil) throws -> DataPlan {
+  func plan(seed: UInt64, compute: ComputeContext, defaultSource: DataPlan.Source? = nil) throws -> DataPlan {
     let source: DataPlan.Source
     if let train, let test {
       guard data == nil else { throw EncoreError.invalidArgument("give either --data or --train/--test, not both") }
@@ -88,17 +93,16 @@ struct DataOptions: ParsableArguments {
       throw EncoreError.invalidArgument("say where the ratings are: --data PATH, or --train FILE --test FILE")
     }
     var plan = DataPlan(source: source)
-    plan.loader = try loader()
+    plan.loader = try loader(compute: compute)
     plan.seed = seed
     plan.validationFraction = validationFraction
     guard validationFraction >= 0 && validationFraction < 1 else {
       throw EncoreError.invalidArgument("--validation-fraction must be in [0, 1)")
     }
     switch split {
-    case "holdout": plan.split = .holdout(testFraction: testFraction)
-    case "kfold": plan.split = .kFold(folds: folds, fold: fold - 1)
-    case "temporal": plan.split = .temporal(quantile: temporalQuantile)
-    default: throw EncoreError.invalidArgument("--split must be holdout, kfold or temporal")
+    case .holdout: plan.split = .holdout(testFraction: testFraction)
+    case .kfold: plan.split = .kFold(folds: folds, fold: fold - 1)
+    case .temporal: plan.split = .temporal(quantile: temporalQuantile)
     }
     return plan
   }
@@ -269,13 +273,4 @@ extension RefeedTarget: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {
   public init?(argument: String) { self.init(named: argument) }
 }
-
-extension DuplicatePolicy {
-  /// The policy named by a `--duplicates` value, or a clear error listing the choices.
-  static func parse(_ text: String) throws -> DuplicatePolicy {
-    guard let policy = DuplicatePolicy(rawValue: text) else {
-      throw EncoreError.invalidArgument("--duplicates must be one of: \(allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    return policy
-  }
-}
+extension DuplicatePolicy: ExpressibleByArgument {}

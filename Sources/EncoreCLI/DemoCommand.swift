@@ -13,6 +13,7 @@ struct DemoCommand: ParsableCommand {
   @Option(help: "Maximum epochs (early stopping usually ends sooner).") var epochs: Int = 400
   @Option(help: "Random seed.") var seed: UInt64 = 42
   @Flag(help: "Print one JSON object instead of text.") var json = false
+  @OptionGroup var computeOptions: ComputeOptions
 
   /// The training report's keys plus the sample user's recommendations, in one flat object.
   struct Report: Encodable {
@@ -34,9 +35,11 @@ struct DemoCommand: ParsableCommand {
     try EncoreCommand.guarded {
       var plan = DataPlan(source: data.map { .path($0) } ?? .synthetic(.demo))
       plan.seed = seed
+      let compute = try computeOptions.context()
+      plan.loader.compute = compute
       var overrides = ModelOverrides()
       overrides.epochs = epochs
-      let experiment = ExperimentRun(spec: try ModelFamilies.spec(named: "i-autorec", overrides: overrides, seed: seed))
+      let experiment = ExperimentRun(spec: try ModelFamilies.spec(named: "i-autorec", overrides: overrides, seed: seed), compute: compute)
       let progress = ProgressReporter(totalEpochs: epochs, quiet: false)
       progress.note("loading \(data ?? "the built-in synthetic ratings (MovieLens-100K's shape)")")
       let (loaded, split) = try plan.prepare()
@@ -47,7 +50,7 @@ struct DemoCommand: ParsableCommand {
       let counts = (0..<model.rated.rowCount).map { model.rated.rowLength($0) }
       let sorted = counts.enumerated().filter { $0.element > 0 }.sorted { $0.element != $1.element ? $0.element < $1.element : $0.offset < $1.offset }
       let sample = model.users.rawIDs[sorted[sorted.count / 2].offset]
-      let list = try model.recommend(user: sample, count: 10)
+      let list = try model.recommend(user: sample, count: 10, predictor: model.predictor(compute: compute))
       if json {
         print(try JSONOutput.encode(Report(training: report, sampleUser: sample, recommendations: list)))
       } else {

@@ -13,10 +13,12 @@ struct EvaluateCommand: ParsableCommand {
   var test: String
 
   @Option(help: "What to do when the file rates the same user and item twice: error, keep-last or mean.")
-  var duplicates: String = "error"
+  var duplicates: DuplicatePolicy = .error
 
   @Flag(help: "Print one JSON object instead of text.")
   var json = false
+
+  @OptionGroup var computeOptions: ComputeOptions
 
   struct Report: Codable {
     var model: String
@@ -31,12 +33,12 @@ struct EvaluateCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
-      let policy = try DuplicatePolicy.parse(duplicates)
+      let compute = try computeOptions.context()
       let trained = try ModelFile.load(model)
       var users = trained.users, items = trained.items
-      let ratings = try RatingDataLoader(duplicates: policy).readFile(test, users: &users, items: &items)
+      let ratings = try RatingDataLoader(duplicates: duplicates, compute: compute).readFile(test, users: &users, items: &items)
       let start = Platform.now()
-      let result = trained.evaluate(ratings)
+      let result = trained.evaluate(ratings, compute: compute)
       let report = Report(
         model: trained.name, data: test, n_test: ratings.count, n_test_unseen: result.unseen,
         test_rmse: result.rmse, test_mae: result.mae, predict_seconds: Platform.now() - start)

@@ -17,13 +17,14 @@ struct ExportONNXCommand: ParsableCommand {
   @Option(help: "Also write Encore's inputs and raw outputs for a few rows to this JSON file, to check other runtimes against.")
   var sample: String?
   @Option(help: "Rows in --sample.") var sampleRows: Int = 8
+  @OptionGroup var computeOptions: ComputeOptions
 
   func run() throws {
     try EncoreCommand.guarded {
       let trained = try ModelFile.load(model)
       try AtomicFile.write(try ONNXExporter.export(trained), to: out)
       if let sample {
-        let encoded = try JSONEncoder().encode(try ReconstructionSample(trained, rows: sampleRows))
+        let encoded = try JSONEncoder().encode(try ReconstructionSample(trained, rows: sampleRows, compute: try computeOptions.context()))
         try AtomicFile.write(encoded, to: sample)
       }
       print("wrote \(out) (\(trained.name), opset \(ONNXExporter.opset))" + (sample.map { "; sample outputs in \($0)" } ?? ""))

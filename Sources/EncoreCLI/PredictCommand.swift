@@ -11,13 +11,15 @@ struct PredictCommand: ParsableCommand {
   @Option(help: "Ratings to predict (any format 'encore train' reads, e.g. u1.test).") var pairs: String
   @Option(help: "The prediction file to write (tab-separated, atomically).") var out: String
   @Flag(help: "Print a JSON summary.") var json = false
+  @OptionGroup var computeOptions: ComputeOptions
 
   func run() throws {
     try EncoreCommand.guarded {
+      let compute = try computeOptions.context()
       let trained = try ModelFile.load(model)
       var users = trained.users, items = trained.items
-      let ratings = try RatingDataLoader(duplicates: .keepLast).readFile(pairs, users: &users, items: &items)
-      let (predicted, unseen) = trained.predictor().predict(ratings)
+      let ratings = try RatingDataLoader(duplicates: .keepLast, compute: compute).readFile(pairs, users: &users, items: &items)
+      let (predicted, unseen) = trained.predictor(compute: compute).predict(ratings)
       var text = "user\titem\tprediction\tactual\n"
       for k in 0..<ratings.count {
         text += "\(users.rawIDs[Int(ratings.users[k])])\t\(items.rawIDs[Int(ratings.items[k])])\t\(String(format: "%.4f", predicted[k]))\t\(DatasetInfo.label(ratings.values[k]))\n"

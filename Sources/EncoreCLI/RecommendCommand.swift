@@ -18,6 +18,8 @@ struct RecommendCommand: ParsableCommand {
   @Flag(help: "Print JSON instead of text.")
   var json = false
 
+  @OptionGroup var computeOptions: ComputeOptions
+
   struct Report: Codable {
     var user: String
     var model: String
@@ -27,7 +29,7 @@ struct RecommendCommand: ParsableCommand {
   func run() throws {
     try EncoreCommand.guarded {
       let trained = try ModelFile.load(model)
-      let list = try trained.recommend(user: user, count: k)
+      let list = try trained.recommend(user: user, count: k, predictor: trained.predictor(compute: try computeOptions.context()))
       if json {
         print(try JSONOutput.encode(Report(user: user, model: trained.name, recommendations: list)))
       } else {

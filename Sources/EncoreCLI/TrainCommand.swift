@@ -8,6 +8,7 @@ struct TrainCommand: ParsableCommand {
 
   @OptionGroup var dataOptions: DataOptions
   @OptionGroup var modelOptions: ModelOptions
+  @OptionGroup var computeOptions: ComputeOptions
 
   @Option(help: "Save the trained model to this file (safetensors, written atomically).")
   var save: String?
@@ -32,8 +33,9 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
-      var plan = try dataOptions.plan(seed: modelOptions.seed)
-      let experiment = ExperimentRun(spec: try modelOptions.spec())
+      let compute = try computeOptions.context()
+      var plan = try dataOptions.plan(seed: modelOptions.seed, compute: compute)
+      let experiment = ExperimentRun(spec: try modelOptions.spec(), compute: compute)
       let settings = experiment.spec.settings
       // Only the iterative models stop early; the others train on every training rating.
       if !settings.stopsOnValidation { plan.validationFraction = 0 }

@@ -9,13 +9,13 @@ public struct ReconstructionSample: Codable, Sendable {
   /// The network's output for every unit (no clipping, no fallback).
   public var outputs: [[Float]]
 
-  public init(_ trained: TrainedModel, rows: Int) throws {
+  public init(_ trained: TrainedModel, rows: Int, compute: ComputeContext = .automatic) throws {
     guard let network = trained.model as? any NetworkModel else {
       throw EncoreError.invalidArgument("only AutoRec and deep-autoencoder models have a reconstruction")
     }
     model = trained.name
     let input = network.inputRows
-    let (hidden, width, output) = network.lastHidden()
+    let (hidden, width, output) = network.lastHidden(on: compute)
     let chosen = (0..<input.rowCount).filter { input.rowLength($0) > 0 }.prefix(rows)
     self.rows = Array(chosen)
     inputs = chosen.map { r in

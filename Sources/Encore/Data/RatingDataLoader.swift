@@ -8,10 +8,13 @@ public struct RatingDataLoader: Sendable {
   /// The layout to use; nil guesses it from the file name and the first line.
   public var format: DelimitedFormat?
   public var duplicates: DuplicatePolicy
+  /// The threads large files are parsed on.
+  public var compute: ComputeContext
 
-  public init(format: DelimitedFormat? = nil, duplicates: DuplicatePolicy = .error) {
+  public init(format: DelimitedFormat? = nil, duplicates: DuplicatePolicy = .error, compute: ComputeContext = .automatic) {
     self.format = format
     self.duplicates = duplicates
+    self.compute = compute
   }
 
   /// Loads everything under `path` into fresh ID maps.
@@ -103,6 +106,6 @@ public struct RatingDataLoader: Sendable {
       if fileName.lowercased() == "ratings.csv" { return DelimitedFormat.movieLensCSV }
       return DelimitedFormat.guess(fileName: fileName, firstLine: firstLine)
     }()
-    return try RatingFileReader(format: chosen, duplicates: duplicates).read(path, users: &users, items: &items)
+    return try RatingFileReader(format: chosen, duplicates: duplicates, compute: compute).read(path, users: &users, items: &items)
   }
 }

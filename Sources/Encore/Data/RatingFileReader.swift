@@ -1,15 +1,18 @@
 import Foundation
 
 /// Reads delimited rating files (MovieLens, CSV, TSV, your own layout) with a byte-level
-/// parser on both cores, maps raw IDs to indices, and applies the duplicate policy. Every
+/// parser on the context's threads, maps raw IDs to indices, and applies the duplicate policy. Every
 /// problem is reported with the file name and 1-based line number.
 public struct RatingFileReader: Sendable {
   public var format: DelimitedFormat
   public var duplicates: DuplicatePolicy
+  /// The threads large files are parsed on (one chunk of lines each).
+  public var compute: ComputeContext
 
-  public init(format: DelimitedFormat, duplicates: DuplicatePolicy = .error) {
+  public init(format: DelimitedFormat, duplicates: DuplicatePolicy = .error, compute: ComputeContext = .automatic) {
     self.format = format
     self.duplicates = duplicates
+    self.compute = compute
   }
 
   /// Reads `path`, adding new IDs to `users` and `items`.
@@ -55,8 +58,8 @@ public struct RatingFileReader: Sendable {
       start = min(count, firstEnd + 1)
       firstLineNumber = 2
     }
-    // Cut the remaining bytes at newlines into one chunk per core (small files: one chunk).
-    let threads = count - start > 1 << 20 ? Parallel.threadCount : 1
+    // Cut the remaining bytes at newlines into one chunk per thread (small files: one chunk).
+    let threads = count - start > 1 << 20 ? compute.threads : 1
     var cuts = [start]
     for t in 1..<max(threads, 1) + 0 where threads > 1 {
       var c = start + (count - start) * t / threads

@@ -42,14 +42,15 @@ public enum Splitter {
     switch strategy {
     case .holdout(let fraction):
       guard fraction > 0 && fraction < 1 else {
-        throw EncoreError.invalidArgument("--test-fraction must be between 0 and 1 (got \(fraction))")
+        throw EncoreError.invalidSetting("test-fraction", "must be between 0 and 1 (got \(fraction))")
       }
       let order = shuffledIndices(n, seed: seed, stream: 1)
       let cut = n - Int((Double(n) * fraction).rounded())
       return (ratings.subset(Array(order[..<cut]).sorted()), ratings.subset(Array(order[cut...]).sorted()))
     case .kFold(let folds, let fold):
-      guard folds >= 2, fold >= 0, fold < folds else {
-        throw EncoreError.invalidArgument("--folds must be at least 2 and --fold between 1 and \(folds)")
+      guard folds >= 2 else { throw EncoreError.invalidSetting("folds", "must be at least 2 (got \(folds))") }
+      guard fold >= 0, fold < folds else {
+        throw EncoreError.invalidSetting("fold", "must be between 1 and \(folds) (got \(fold + 1))")
       }
       let order = shuffledIndices(n, seed: seed, stream: 2)
       let lo = n * fold / folds, hi = n * (fold + 1) / folds
@@ -61,7 +62,7 @@ public enum Splitter {
         throw EncoreError.invalidArgument("a temporal split needs timestamps, and these ratings have none")
       }
       guard quantile > 0 && quantile < 1 else {
-        throw EncoreError.invalidArgument("--temporal quantile must be between 0 and 1 (got \(quantile))")
+        throw EncoreError.invalidSetting("temporal-quantile", "must be between 0 and 1 (got \(quantile))")
       }
       let sorted = ratings.timestamps.sorted()
       let cutTime = sorted[min(n - 1, Int(Double(n) * quantile))]

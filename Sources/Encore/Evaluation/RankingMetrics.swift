@@ -101,7 +101,7 @@ public enum RankingMetrics {
     perUser.withUnsafeMutableBufferPointer { out in
       tops.withUnsafeMutableBufferPointer { topOut in
         let box = UncheckedSendable((out.baseAddress!, topOut.baseAddress!, relevant, users))
-        Parallel.forRanges(users.count, grain: 8) { lo, hi in
+        predictor.compute.forRanges(users.count, grain: 8) { lo, hi in
           let (out, topOut, relevant, users) = box.value
           var seen = [Bool](repeating: false, count: itemCount)
           for t in lo..<hi {

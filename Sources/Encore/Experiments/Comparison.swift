@@ -66,6 +66,8 @@ public struct Comparison: Sendable {
   /// that stop on validation.
   public var validationFraction: Double = DataPlan.defaultValidationFraction
   public var seed: UInt64 = 42
+  /// The threads and GEMM library every run uses.
+  public var compute: ComputeContext = .automatic
 
   public init(models: [ModelSpec]) { self.models = models }
 
@@ -91,9 +93,9 @@ public struct Comparison: Sendable {
         modelSplit.train = fit
         modelSplit.validation = validation
       }
-      let (model, report) = try ExperimentRun(spec: ModelSpec(settings)).run(data: data, split: modelSplit, keepHistory: false)
+      let (model, report) = try ExperimentRun(spec: ModelSpec(settings), compute: compute).run(data: data, split: modelSplit, keepHistory: false)
       let start = Platform.now()
-      let (predicted, unseen) = model.predictor().predict(split.test)
+      let (predicted, unseen) = model.predictor(compute: compute).predict(split.test)
       let predictSeconds = Platform.now() - start
       let ranking = RankingMetrics.testItems(users: split.test.users, predicted: predicted, actual: split.test.values, k: k, threshold: threshold)
       let fcp = (try? RankingMetrics.fcp(users: split.test.users, predicted: predicted, actual: split.test.values)) ?? .nan
@@ -116,7 +118,8 @@ public struct Comparison: Sendable {
   /// Runs every model on every split of `source`, `seeds` times (model seeds for explicit
   /// files, split seeds otherwise), calling `note` before each run.
   public func runAll(_ source: Source, seeds: Int, note: (String) -> Void = { _ in }) throws -> [ModelMeasurement] {
-    guard seeds >= 1, k >= 1 else { throw EncoreError.invalidArgument("--seeds and --k must be at least 1") }
+    guard seeds >= 1 else { throw EncoreError.invalidSetting("seeds", "must be at least 1") }
+    guard k >= 1 else { throw EncoreError.invalidSetting("k", "must be at least 1") }
     var all: [ModelMeasurement] = []
     func measure(_ label: String, _ data: RatingData, _ split: DataSplit, seed: UInt64) throws {
       var comparison = self
@@ -127,14 +130,14 @@ public struct Comparison: Sendable {
     switch source {
     case .files(let pairs):
       for (trainFile, testFile) in pairs {
-        let (data, testSet) = try RatingDataLoader().load(train: trainFile, test: testFile)
+        let (data, testSet) = try RatingDataLoader(compute: compute).load(train: trainFile, test: testFile)
         let split = DataSplit(train: data.ratings, validation: RatingSet(), test: testSet, description: "explicit")
         for s in 0..<seeds {
           try measure((trainFile as NSString).lastPathComponent + (seeds > 1 ? " seed \(s + 1)" : ""), data, split, seed: UInt64(42 + s))
         }
       }
     case .data(let path, let folds):
-      let loaded = try RatingDataLoader().load(path)
+      let loaded = try RatingDataLoader(compute: compute).load(path)
       for s in 0..<seeds {
         let seed = UInt64(42 + s)
         if let folds {

@@ -4,12 +4,18 @@ import Foundation
 /// baseline, dispatches to the model's family, and reports.
 public struct ExperimentRun: Sendable {
   public var spec: ModelSpec
+  /// The threads and GEMM library training and prediction run on.
+  public var compute: ComputeContext
 
-  public init(spec: ModelSpec) { self.spec = spec }
+  public init(spec: ModelSpec, compute: ComputeContext = .automatic) {
+    self.spec = spec
+    self.compute = compute
+  }
 
   /// A run of the model `name` with its defaults and `seed`.
-  public init(model name: String, seed: UInt64 = 42) throws {
+  public init(model name: String, seed: UInt64 = 42, compute: ComputeContext = .automatic) throws {
     spec = try ModelFamilies.spec(named: name, seed: seed)
+    self.compute = compute
   }
 
   /// Where checkpoints go: every `every` epochs to `path(epoch)`.
@@ -44,7 +50,7 @@ public struct ExperimentRun: Sendable {
     }
     var job = TrainingJob(
       train: split.train, validation: split.validation, userCount: userCount, itemCount: itemCount, baseline: baseline,
-      scale: scale, monitor: monitor, progress: progress)
+      scale: scale, compute: compute, monitor: monitor, progress: progress)
     if let resumeFrom {
       job.resume = try resume(from: resumeFrom, data: data, rated: rated)
     }
@@ -60,7 +66,7 @@ public struct ExperimentRun: Sendable {
     let fitSeconds = Platform.now() - fitStart
     let trainSeconds = Platform.now() - start
     let model = trained(outcome.model)
-    let (predicted, unseen) = model.predictor().predict(split.test)
+    let (predicted, unseen) = model.predictor(compute: compute).predict(split.test)
     let baselinePredicted = (0..<split.test.count).map {
       scale.clip(baseline.predict(user: split.test.users[$0], item: split.test.items[$0]))
     }
@@ -84,7 +90,7 @@ public struct ExperimentRun: Sendable {
   /// The checkpoint's model and training state, checked against this run's data and settings.
   func resume(from path: String, data: RatingData, rated: SparseMatrix) throws -> (model: any RatingModel, checkpoint: TrainingCheckpoint) {
     guard spec.settings.stopsOnValidation else {
-      throw EncoreError.invalidArgument("--resume applies to models that train in epochs (\(ModelFamilies.iterativeModelNames.joined(separator: ", ")))")
+      throw EncoreError.invalidSetting("resume", "applies to models that train in epochs (\(ModelFamilies.iterativeModelNames.joined(separator: ", ")))")
     }
     let loaded = try ModelFile.load(path)
     guard let checkpoint = try ModelFile.loadCheckpoint(path) else {

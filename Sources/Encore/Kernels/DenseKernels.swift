@@ -1,29 +1,33 @@
 import CEncoreKernels
 
 /// Dense matrix products for the deep autoencoders' inner layers and re-feeding, on every
-/// core. Uses OpenBLAS when it can be loaded (`BLASLibrary`), else the built-in packed,
-/// register-tiled GEMM of `CEncoreKernels`.
+/// thread the `ComputeContext` allows. Uses the context's OpenBLAS when it has one, else the
+/// built-in packed, register-tiled GEMM of `CEncoreKernels`.
 public enum DenseKernels {
   /// C (M×N) = op(A) · op(B) (+ C when `accumulate`), row-major; op(A) is M×K, op(B) is K×N.
   public static func gemm(
     transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, useBLAS: Bool = true
+    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, on compute: ComputeContext
   ) {
     guard m > 0 && n > 0 else { return }
-    if useBLAS, let blas = BLASLibrary.shared {
-      blas.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: accumulate ? 1 : 0)
+    if let blas = compute.blas {
+      blas.sgemm(
+        transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+        beta: accumulate ? 1 : 0, threads: compute.threads)
       return
     }
-    builtinGemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+    builtinGemm(
+      transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+      accumulate: accumulate, on: compute)
   }
 
   /// The built-in GEMM, split across threads by columns (or rows when N is small).
   public static func builtinGemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, on compute: ComputeContext
   ) {
-    let threads = Parallel.threadCount
+    let threads = compute.threads
     let work = Double(m) * Double(n) * Double(k)
     let box = UncheckedSendable((a, b, c))
     let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
@@ -35,7 +39,7 @@ public enum DenseKernels {
     let byColumns = n >= 64 * threads || n >= m
     let panels = byColumns ? (n + 63) / 64 : (m + 5) / 6
     let parts = min(threads, panels)
-    Parallel.forRanges(parts, grain: 1) { lo, hi in
+    compute.forRanges(parts, grain: 1) { lo, hi in
       let (a, b, c) = box.value
       for t in lo..<hi {
         let p0 = panels * t / parts, p1 = panels * (t + 1) / parts

@@ -1,6 +1,6 @@
 import CEncoreKernels
 
-/// The shared hot loops of every model, over raw buffers and both cores. Each call here is a
+/// The shared hot loops of every model, over raw buffers and the context's threads. Each call here is a
 /// thin, parallel driver around one C kernel in `CEncoreKernels` (AVX-512, AVX2 or baseline,
 /// chosen at run time); making a kernel faster makes every model faster.
 public enum SparseKernels {
@@ -12,10 +12,10 @@ public enum SparseKernels {
   public static func gatherAxpy(
     count: Int, rows: UnsafePointer<Int32>?, rowStart: UnsafePointer<Int>, indices: UnsafePointer<Int32>,
     values: UnsafePointer<Float>, matrix: UnsafePointer<Float>, matrixStride: Int, initial: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>, outputStride: Int, width: Int
+    output: UnsafeMutablePointer<Float>, outputStride: Int, width: Int, on compute: ComputeContext
   ) {
     let args = UncheckedSendable((rows, rowStart, indices, values, matrix, initial, output))
-    Parallel.forRanges(count, grain: 8) { lo, hi in
+    compute.forRanges(count, grain: 8) { lo, hi in
       let (rows, rowStart, indices, values, matrix, initial, output) = args.value
       ek_gather_axpy(lo, hi, rows, rowStart, indices, values, matrix, matrixStride, initial, output, outputStride, width)
     }
@@ -26,10 +26,10 @@ public enum SparseKernels {
   public static func gatherAxpyIndirect(
     count: Int, rowStart: UnsafePointer<Int>, indices: UnsafePointer<Int32>, positions: UnsafePointer<Int32>?,
     values: UnsafePointer<Float>, matrix: UnsafePointer<Float>, matrixStride: Int,
-    output: UnsafeMutablePointer<Float>, outputStride: Int, width: Int
+    output: UnsafeMutablePointer<Float>, outputStride: Int, width: Int, on compute: ComputeContext
   ) {
     let args = UncheckedSendable((rowStart, indices, positions, values, matrix, output))
-    Parallel.forRanges(count, grain: 8) { lo, hi in
+    compute.forRanges(count, grain: 8) { lo, hi in
       let (rowStart, indices, positions, values, matrix, output) = args.value
       ek_gather_axpy_indirect(lo, hi, rowStart, indices, positions, values, matrix, matrixStride, output, outputStride, width)
     }
@@ -40,10 +40,11 @@ public enum SparseKernels {
   public static func gatherDot(
     count: Int, rows: UnsafePointer<Int32>?, rowStart: UnsafePointer<Int>, indices: UnsafePointer<Int32>,
     dense: UnsafePointer<Float>, denseStride: Int, matrix: UnsafePointer<Float>, matrixStride: Int,
-    bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputStart: UnsafePointer<Int>, width: Int
+    bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputStart: UnsafePointer<Int>, width: Int,
+    on compute: ComputeContext
   ) {
     let args = UncheckedSendable((rows, rowStart, indices, dense, matrix, bias, output, outputStart))
-    Parallel.forRanges(count, grain: 8) { lo, hi in
+    compute.forRanges(count, grain: 8) { lo, hi in
       let (rows, rowStart, indices, dense, matrix, bias, output, outputStart) = args.value
       ek_gather_dot(lo, hi, rows, rowStart, indices, dense, denseStride, matrix, matrixStride, bias, output, outputStart, width)
     }

@@ -50,10 +50,10 @@ extension StableBuffer where Element == Float {
   public convenience init(zeros count: Int) { self.init(repeating: 0, count: count) }
   public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
 
-  /// Moves every value toward `other`'s: x ← keep·x + (1 − keep)·y (a moving average), on both cores.
-  public func blend(toward other: StableBuffer<Float>, keeping keep: Float) {
+  /// Moves every value toward `other`'s: x ← keep·x + (1 − keep)·y (a moving average).
+  public func blend(toward other: StableBuffer<Float>, keeping keep: Float, on compute: ComputeContext) {
     let box = UncheckedSendable((pointer, other.pointer))
-    Parallel.forRanges(count, grain: 1 << 15) { lo, hi in
+    compute.forRanges(count, grain: 1 << 15) { lo, hi in
       let (x, y) = box.value
       for j in lo..<hi { x[j] = keep * x[j] + (1 - keep) * y[j] }
     }

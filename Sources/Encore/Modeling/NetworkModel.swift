@@ -5,7 +5,7 @@ protocol NetworkModel: RatingModel {
   var inputRows: SparseMatrix { get }
   /// The last hidden layer of every input row (`rowCount × width`), and the network's raw
   /// output for unit `column` given a row's hidden values.
-  func lastHidden() -> (values: StableBuffer<Float>, width: Int, output: (UnsafePointer<Float>, Int) -> Float)
+  func lastHidden(on compute: ComputeContext) -> (values: StableBuffer<Float>, width: Int, output: (UnsafePointer<Float>, Int) -> Float)
   /// Appends the network's initializers and layers to `graph`, reading `input`; returns the
   /// output's name.
   func appendONNX(to graph: inout ONNX.Graph, input: String) -> String

@@ -32,17 +32,19 @@ extension RatingModel {
   public func descriptionFields() throws -> [String: Any] { [:] }
 }
 
-/// What every predictor shares: the fallback baseline, the rating scale and the training
-/// ratings (users × items).
+/// What every predictor shares: the fallback baseline, the rating scale, the training
+/// ratings (users × items) and the threads its set-up work (hidden codes) may use.
 public struct PredictionContext: Sendable {
   public var baseline: BiasBaseline
   public var scale: RatingScale
   public var rated: SparseMatrix
+  public var compute: ComputeContext
 
-  public init(baseline: BiasBaseline, scale: RatingScale, rated: SparseMatrix) {
+  public init(baseline: BiasBaseline, scale: RatingScale, rated: SparseMatrix, compute: ComputeContext) {
     self.baseline = baseline
     self.scale = scale
     self.rated = rated
+    self.compute = compute
   }
 
   /// The baseline's clipped prediction, flagged as a fallback.

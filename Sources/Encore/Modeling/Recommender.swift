@@ -34,8 +34,8 @@ extension TrainedModel {
 
   /// Predictions for ratings given with raw IDs (as read through copies of this model's maps):
   /// IDs the model never saw get the baseline's global mean plus any known bias.
-  public func evaluate(_ ratings: RatingSet) -> (rmse: Double, mae: Double, unseen: Int, predictions: [Float]) {
-    let (values, unseen) = predictor().predict(ratings)
+  public func evaluate(_ ratings: RatingSet, compute: ComputeContext = .automatic) -> (rmse: Double, mae: Double, unseen: Int, predictions: [Float]) {
+    let (values, unseen) = predictor(compute: compute).predict(ratings)
     return (Metrics.rmse(predicted: values, actual: ratings.values), Metrics.mae(predicted: values, actual: ratings.values), unseen, values)
   }
 }

@@ -29,9 +29,11 @@ public struct TrainedModel: Sendable {
   /// The model's name as the command line spells it (e.g. "i-autorec").
   public var name: String { model.spec.name }
 
-  /// A predictor for this model (networks encode all rows once).
-  public func predictor() -> RatingPredictor {
-    RatingPredictor(model.predictor(PredictionContext(baseline: baseline, scale: scale, rated: rated)))
+  /// A predictor for this model. Networks encode all rows once, on `compute`'s threads,
+  /// which also run bulk predictions and ranking.
+  public func predictor(compute: ComputeContext = .automatic) -> RatingPredictor {
+    RatingPredictor(
+      model.predictor(PredictionContext(baseline: baseline, scale: scale, rated: rated, compute: compute)), compute: compute)
   }
 
   /// The learned tensors by name (PyTorch layout); empty for models without parameters.

@@ -1,5 +1,6 @@
 /// Everything a family needs to train one model: the data parts, the fallback baseline and
-/// scale, and the hooks for checkpoints, monitoring and progress.
+/// scale, the threads and GEMM library to train on, and the hooks for checkpoints,
+/// monitoring and progress.
 public struct TrainingJob {
   public var train: RatingSet
   /// Ratings that choose the epoch to keep (may be empty); never the test part.
@@ -8,6 +9,8 @@ public struct TrainingJob {
   public var itemCount: Int
   public var baseline: BiasBaseline
   public var scale: RatingScale
+  /// The threads and GEMM library training may use.
+  public var compute: ComputeContext
   /// A checkpoint to continue from: the model saved with it and its training state.
   public var resume: (model: any RatingModel, checkpoint: TrainingCheckpoint)?
   /// Writes a checkpoint of the model being trained (live: it reads the current parameters).
@@ -17,7 +20,7 @@ public struct TrainingJob {
 
   public init(
     train: RatingSet, validation: RatingSet, userCount: Int, itemCount: Int, baseline: BiasBaseline, scale: RatingScale,
-    resume: (model: any RatingModel, checkpoint: TrainingCheckpoint)? = nil,
+    compute: ComputeContext = .automatic, resume: (model: any RatingModel, checkpoint: TrainingCheckpoint)? = nil,
     checkpoints: ((any RatingModel) -> CheckpointPolicy)? = nil, monitor: TrainingMonitor? = nil,
     progress: @escaping (EpochRecord) -> Void = { _ in }
   ) {
@@ -27,17 +30,11 @@ public struct TrainingJob {
     self.itemCount = itemCount
     self.baseline = baseline
     self.scale = scale
+    self.compute = compute
     self.resume = resume
     self.checkpoints = checkpoints
     self.monitor = monitor
     self.progress = progress
-  }
-
-  /// The context predictors of the trained model use.
-  public var predictionContext: PredictionContext {
-    PredictionContext(
-      baseline: baseline, scale: scale,
-      rated: SparseMatrix(train, userCount: userCount, itemCount: itemCount, itemsAsRows: false))
   }
 }
 

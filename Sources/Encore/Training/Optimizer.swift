@@ -20,9 +20,11 @@ final class RowOptimizerState: @unchecked Sendable {
   let width: Int
   let first: StableBuffer<Float>
   let second: StableBuffer<Float>
+  let compute: ComputeContext
 
-  init(rows: Int, width: Int, needsSecondMoment: Bool) {
+  init(rows: Int, width: Int, needsSecondMoment: Bool, compute: ComputeContext) {
     self.width = width
+    self.compute = compute
     first = StableBuffer(zeros: rows * width)
     second = StableBuffer(zeros: needsSecondMoment ? rows * width : 0)
   }
@@ -44,12 +46,12 @@ final class RowOptimizerState: @unchecked Sendable {
     case .adam:
       let b1 = Adam.beta1, b2 = Adam.beta2
       let corrected = Adam.correctedRate(learningRate, step: stepNumber)
-      Parallel.forRanges(count, grain: 64) { lo, hi in
+      compute.forRanges(count, grain: 64) { lo, hi in
         let (wp, m, v, g, rows, rowDecay) = w.value
         ek_adam_rows(lo, hi, rows, wp, m, v, width, g, width, width, corrected, b1, b2, 1e-8, decay, rowDecay)
       }
     case .momentum:
-      Parallel.forRanges(count, grain: 64) { lo, hi in
+      compute.forRanges(count, grain: 64) { lo, hi in
         let (wp, m, _, g, rows, rowDecay) = w.value
         ek_momentum_rows(lo, hi, rows, wp, m, width, g, width, width, learningRate, 0.9, decay, rowDecay)
       }
@@ -63,15 +65,17 @@ final class RowOptimizerState: @unchecked Sendable {
 final class RpropState: @unchecked Sendable {
   let previous: StableBuffer<Float>
   let stepSize: StableBuffer<Float>
+  let compute: ComputeContext
 
-  init(count: Int, initialStep: Float) {
+  init(count: Int, initialStep: Float, compute: ComputeContext) {
+    self.compute = compute
     previous = StableBuffer(zeros: count)
     stepSize = StableBuffer(repeating: initialStep, count: count)
   }
 
   func step(weights: StableBuffer<Float>, gradient: StableBuffer<Float>) {
     let p = UncheckedSendable((weights.pointer, gradient.pointer, previous.pointer, stepSize.pointer))
-    Parallel.forRanges(weights.count, grain: 1 << 15) { lo, hi in
+    compute.forRanges(weights.count, grain: 1 << 15) { lo, hi in
       let (w, g, prev, st) = p.value
       ek_rprop(hi - lo, w + lo, g + lo, prev + lo, st + lo, 1.2, 0.5, 1e-9, 1)
     }

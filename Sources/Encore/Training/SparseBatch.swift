@@ -16,9 +16,12 @@ public final class SparseBatch: @unchecked Sendable {
   private(set) var touchedRow = StableBuffer<Int32>(repeating: 0, count: 0)
   private(set) var touchedPosition = StableBuffer<Int32>(repeating: 0, count: 0)
   private var slotOf: [Int32]
+  /// The threads the batch's products run on.
+  public let compute: ComputeContext
 
-  public init(columnCount: Int) {
+  public init(columnCount: Int, compute: ComputeContext) {
     slotOf = [Int32](repeating: -1, count: columnCount)
+    self.compute = compute
   }
 
   /// Gathers `rows` of `x`.
@@ -77,7 +80,7 @@ public final class SparseBatch: @unchecked Sendable {
   public func columnSums(entryValues: UnsafePointer<Float>, dense: UnsafePointer<Float>, width: Int, output: UnsafeMutablePointer<Float>) {
     SparseKernels.gatherAxpyIndirect(
       count: touched.count, rowStart: touchedStart.pointer, indices: touchedRow.pointer, positions: touchedPosition.pointer,
-      values: entryValues, matrix: dense, matrixStride: width, output: output, outputStride: width, width: width)
+      values: entryValues, matrix: dense, matrixStride: width, output: output, outputStride: width, width: width, on: compute)
   }
 
   /// For every touched column s: Σ_{entries q of that column} entryValues[q] (bias gradients).
@@ -93,14 +96,14 @@ public final class SparseBatch: @unchecked Sendable {
   public func rowProducts(entryValues: UnsafePointer<Float>, matrix: UnsafePointer<Float>, width: Int, initial: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
     SparseKernels.gatherAxpy(
       count: rowCount, rows: nil, rowStart: start.pointer, indices: columns.pointer, values: entryValues, matrix: matrix,
-      matrixStride: width, initial: initial, output: output, outputStride: width, width: width)
+      matrixStride: width, initial: initial, output: output, outputStride: width, width: width, on: compute)
   }
 
   /// output[q] = dense[row(q), :] · matrix[column(q), :] + bias[column(q)] for every entry q.
   public func entryDots(dense: UnsafePointer<Float>, matrix: UnsafePointer<Float>, width: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
     SparseKernels.gatherDot(
       count: rowCount, rows: nil, rowStart: start.pointer, indices: columns.pointer, dense: dense, denseStride: width,
-      matrix: matrix, matrixStride: width, bias: bias, output: output, outputStart: start.pointer, width: width)
+      matrix: matrix, matrixStride: width, bias: bias, output: output, outputStart: start.pointer, width: width, on: compute)
   }
 
   /// The rated values of the batch, in entry order.

@@ -4,11 +4,11 @@ protocol TrainableNetwork: AnyObject {
   func copy() -> Self
   func assign(from other: Self)
   /// θ ← keep·θ + (1 − keep)·θ_other.
-  func blend(toward other: Self, keeping keep: Float)
+  func blend(toward other: Self, keeping keep: Float, on compute: ComputeContext)
   /// The parameter buffers, named for checkpoints under `prefix` (e.g. "train.best").
   func checkpointBuffers(prefix: String) -> [(String, StableBuffer<Float>)]
   /// A predictor for the validation part.
-  func validationPredictor(baseline: BiasBaseline, scale: RatingScale) -> any PairPredictor
+  func validationPredictor(baseline: BiasBaseline, scale: RatingScale, compute: ComputeContext) -> RatingPredictor
 }
 
 /// What one family supplies to the shared loop: its batch step (forward, backward, update)
@@ -16,6 +16,8 @@ protocol TrainableNetwork: AnyObject {
 protocol BatchStepper: AnyObject {
   associatedtype Network: TrainableNetwork
   var network: Network { get }
+  /// The threads (and GEMM library) the steps run on.
+  var compute: ComputeContext { get }
   /// Input rows with at least one rating; an epoch visits each once.
   var rows: [Int32] { get }
   /// Rows per batch.
@@ -121,13 +123,13 @@ struct TrainingLoop<Stepper: BatchStepper> {
         sse += outcome.squaredError
         seen += outcome.count
         lo = hi
-        if let averaged { averaged.blend(toward: network, keeping: settings.averaging) }
+        if let averaged { averaged.blend(toward: network, keeping: settings.averaging, on: stepper.compute) }
         if let step = outcome.loggedStep { monitor?.step(step, squaredError: outcome.squaredError, count: outcome.count) }
       }
       if stepper.stepsOncePerEpoch {
         monitor?.step(epoch, squaredError: sse, count: seen)
         stepper.endEpoch()
-        if let averaged { averaged.blend(toward: network, keeping: settings.averaging) }
+        if let averaged { averaged.blend(toward: network, keeping: settings.averaging, on: stepper.compute) }
       } else {
         stepper.endEpoch()
       }
@@ -143,7 +145,7 @@ struct TrainingLoop<Stepper: BatchStepper> {
       if state.firstLoss == nil { state.firstLoss = trainRMSE }
       var validationRMSE: Double? = nil
       if !validation.isEmpty {
-        let predictor = (averaged ?? network).validationPredictor(baseline: baseline, scale: scale)
+        let predictor = (averaged ?? network).validationPredictor(baseline: baseline, scale: scale, compute: stepper.compute)
         let (predicted, _) = predictor.predict(validation)
         validationRMSE = Metrics.rmse(predicted: predicted, actual: validation.values)
         if !(validationRMSE!.isFinite) {

@@ -38,7 +38,7 @@ final class DenseKernelTests: XCTestCase {
                 c.withUnsafeMutableBufferPointer { cp in
                   DenseKernels.builtinGemm(
                     transA: ta, transB: tb, m: m, n: n, k: k, a: ap.baseAddress!, lda: ta ? m : k, b: bp.baseAddress!,
-                    ldb: tb ? k : n, c: cp.baseAddress!, ldc: n, accumulate: accumulate)
+                    ldb: tb ? k : n, c: cp.baseAddress!, ldc: n, accumulate: accumulate, on: .automatic)
                 }
               }
             }
@@ -53,13 +53,13 @@ final class DenseKernelTests: XCTestCase {
   }
 
   func testOpenBLASPathAgreesWhenPresent() throws {
-    guard BLASLibrary.shared != nil else { throw XCTSkip("OpenBLAS is not installed") }
+    guard let blas = try? ComputeContext(gemm: .openBLAS) else { throw XCTSkip("OpenBLAS is not installed") }
     var rng = SeededGenerator(seed: 3)
     let (m, n, k) = (37, 45, 53)
     let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() }, b = (0..<(k * n)).map { _ in rng.nextUnitFloat() }
     var c1 = [Float](repeating: 0, count: m * n), c2 = c1
-    DenseKernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c1, ldc: n, useBLAS: true)
-    DenseKernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c2, ldc: n, useBLAS: false)
+    DenseKernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c1, ldc: n, on: blas)
+    DenseKernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c2, ldc: n, on: try ComputeContext(gemm: .builtin))
     for i in 0..<(m * n) { XCTAssertEqual(c1[i], c2[i], accuracy: 1e-3) }
   }
 }

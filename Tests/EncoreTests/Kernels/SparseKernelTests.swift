@@ -20,12 +20,12 @@ final class SparseKernelTests: XCTestCase {
             SparseKernels.gatherAxpy(
               count: rows, rows: nil, rowStart: rs.baseAddress!, indices: cs.baseAddress!, values: vs.baseAddress!,
               matrix: m.pointer, matrixStride: width, initial: initial.pointer, output: out.pointer, outputStride: width,
-              width: width)
+              width: width, on: .automatic)
             let dots = StableBuffer<Float>(zeros: x.nonzeroCount)
             SparseKernels.gatherDot(
               count: rows, rows: nil, rowStart: rs.baseAddress!, indices: cs.baseAddress!, dense: out.pointer,
               denseStride: width, matrix: m.pointer, matrixStride: width, bias: columnBias.pointer, output: dots.pointer,
-              outputStart: rs.baseAddress!, width: width)
+              outputStart: rs.baseAddress!, width: width, on: .automatic)
             for r in 0..<rows {
               for h in 0..<width {
                 var expected = initial[h]

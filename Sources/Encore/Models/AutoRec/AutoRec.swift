@@ -72,15 +72,15 @@ public final class AutoRec: @unchecked Sendable {
   }
 
   /// Moves every parameter toward `other`'s: θ ← keep·θ + (1 − keep)·θ_other (a moving average).
-  public func blend(toward other: AutoRec, keeping keep: Float) {
+  public func blend(toward other: AutoRec, keeping keep: Float, on compute: ComputeContext) {
     for (a, b) in [(encoderWeight, other.encoderWeight), (encoderBias, other.encoderBias),
                    (decoderWeight, other.decoderWeight), (decoderBias, other.decoderBias)] {
-      a.blend(toward: b, keeping: keep)
+      a.blend(toward: b, keeping: keep, on: compute)
     }
   }
 
   /// The hidden codes g(V·r + μ) of every row of `input` (`rowCount × hiddenUnits`).
-  public func codes() -> StableBuffer<Float> {
+  public func codes(on compute: ComputeContext) -> StableBuffer<Float> {
     let n = input.rowCount, k = hiddenUnits
     let h = StableBuffer<Float>(zeros: n * k)
     input.rowStart.withUnsafeBufferPointer { rowStart in
@@ -89,13 +89,13 @@ public final class AutoRec: @unchecked Sendable {
           SparseKernels.gatherAxpy(
             count: n, rows: nil, rowStart: rowStart.baseAddress!, indices: cols.baseAddress!,
             values: vals.baseAddress!, matrix: encoderWeight.pointer, matrixStride: k,
-            initial: encoderBias.pointer, output: h.pointer, outputStride: k, width: k)
+            initial: encoderBias.pointer, output: h.pointer, outputStride: k, width: k, on: compute)
         }
       }
     }
     let g = configuration.encoderActivation
     let box = UncheckedSendable(h.pointer)
-    Parallel.forRanges(n * k, grain: 1 << 14) { lo, hi in
+    compute.forRanges(n * k, grain: 1 << 14) { lo, hi in
       g.apply(box.value + lo, into: box.value + lo, count: hi - lo)
     }
     return h

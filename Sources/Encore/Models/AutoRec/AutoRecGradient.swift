@@ -47,8 +47,8 @@ public final class AutoRecGradient: @unchecked Sendable {
   /// Hidden-code dropout mask (0 or 1/(1−p)) per batch row and unit, when dropout is on.
   private var hiddenMask = StableBuffer<Float>(zeros: 0)
 
-  public init(columnCount: Int) {
-    batch = SparseBatch(columnCount: columnCount)
+  public init(columnCount: Int, compute: ComputeContext) {
+    batch = SparseBatch(columnCount: columnCount, compute: compute)
   }
 
   private func reserve(rows: Int, entries: Int, touchedCount: Int, hidden k: Int) {

@@ -20,7 +20,7 @@ public struct AutoRecModel: RatingModel, @unchecked Sendable {
   public var storedRatings: SparseMatrix? { network.input }
 
   public func predictor(_ context: PredictionContext) -> any PairPredictor {
-    AutoRecPredictor(model: network, baseline: context.baseline, scale: context.scale)
+    AutoRecPredictor(model: network, baseline: context.baseline, scale: context.scale, compute: context.compute)
   }
 
   /// PyTorch's `nn.Linear` layout: encoder.weight is [k, d] (V transposed), decoder.weight [d, k].
@@ -44,9 +44,9 @@ public struct AutoRecModel: RatingModel, @unchecked Sendable {
 extension AutoRecModel: NetworkModel {
   var inputRows: SparseMatrix { network.input }
 
-  func lastHidden() -> (values: StableBuffer<Float>, width: Int, output: (UnsafePointer<Float>, Int) -> Float) {
+  func lastHidden(on compute: ComputeContext) -> (values: StableBuffer<Float>, width: Int, output: (UnsafePointer<Float>, Int) -> Float) {
     let net = network
-    return (net.codes(), net.hiddenUnits, { code, c in net.output(code: code, column: c) })
+    return (net.codes(on: compute), net.hiddenUnits, { code, c in net.output(code: code, column: c) })
   }
 
   /// Two Gemm layers; inputs are centred first when the network was trained centred.

@@ -9,11 +9,12 @@ public struct AutoRecPredictor: PairPredictor, @unchecked Sendable {
   let codes: StableBuffer<Float>
   let known: KnownCells
 
-  public init(model: AutoRec, baseline: BiasBaseline, scale: RatingScale) {
+  /// Encodes every input row on `compute`'s threads.
+  public init(model: AutoRec, baseline: BiasBaseline, scale: RatingScale, compute: ComputeContext) {
     self.model = model
     self.baseline = baseline
     self.scale = scale
-    codes = model.codes()
+    codes = model.codes(on: compute)
     known = KnownCells(model.input, itemsAsRows: model.configuration.orientation == .itemBased)
   }
 

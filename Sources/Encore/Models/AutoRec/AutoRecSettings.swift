@@ -84,13 +84,12 @@ public struct AutoRecSettings: ModelSettings, Equatable {
     try SettingCheck.loop(
       epochs: training.epochs, patience: training.patience, averaging: training.averaging,
       plateauFactor: training.plateauFactor, plateauPatience: training.plateauPatience)
-    guard (0..<1).contains(training.dropout.input), (0..<1).contains(training.dropout.hidden) else {
-      throw EncoreError.invalidSetting("input-dropout and --hidden-dropout", "must be in [0, 1)")
-    }
+    guard (0..<1).contains(training.dropout.input) else { throw EncoreError.invalidSetting("input-dropout", "must be in [0, 1)") }
+    guard (0..<1).contains(training.dropout.hidden) else { throw EncoreError.invalidSetting("hidden-dropout", "must be in [0, 1)") }
   }
 
   public func train(_ job: TrainingJob) throws -> TrainingOutcome {
-    let trainer = AutoRecTrainer(options: training)
+    let trainer = AutoRecTrainer(options: training, compute: job.compute)
     let network = (job.resume?.model as? AutoRecModel)?.network
       ?? trainer.makeNetwork(configuration: configuration, train: job.train, userCount: job.userCount, itemCount: job.itemCount)
     let live = AutoRecModel(network: network, settings: self)
@@ -108,7 +107,7 @@ public struct AutoRecSettings: ModelSettings, Equatable {
       var refitOptions = training
       refitOptions.epochs = result.bestEpoch
       refitOptions.patience = 0
-      let refit = try AutoRecTrainer(options: refitOptions).train(
+      let refit = try AutoRecTrainer(options: refitOptions, compute: job.compute).train(
         configuration: configuration, train: all, validation: RatingSet(), userCount: job.userCount, itemCount: job.itemCount,
         baseline: job.baseline, scale: job.scale, progress: job.progress)
       outcome.model = AutoRecModel(network: refit.model, settings: self)

@@ -68,8 +68,13 @@ public struct AutoRecTrainingResult: @unchecked Sendable {
 /// never seen), and a guard that stops with advice when the loss becomes NaN or explodes.
 public struct AutoRecTrainer: Sendable {
   public var options: TrainingOptions
+  /// The threads training runs on.
+  public var compute: ComputeContext
 
-  public init(options: TrainingOptions) { self.options = options }
+  public init(options: TrainingOptions, compute: ComputeContext = .automatic) {
+    self.options = options
+    self.compute = compute
+  }
 
   /// Trains on `train`; `validation` (may be empty) chooses the epoch to keep.
   /// - Parameter progress: called after every epoch.
@@ -97,7 +102,7 @@ public struct AutoRecTrainer: Sendable {
     progress: (EpochRecord) -> Void = { _ in }
   ) throws -> AutoRecTrainingResult {
     let start = Platform.now()
-    let stepper = try AutoRecStepper(model: model, options: options)
+    let stepper = try AutoRecStepper(model: model, options: options, compute: compute)
     let loop = TrainingLoop<AutoRecStepper>(settings: LoopSettings(
       epochs: options.epochs, patience: options.patience, seed: options.seed, generatorStream: 77,
       averaging: options.averaging, plateauFactor: options.plateauFactor, plateauPatience: options.plateauPatience))
@@ -115,6 +120,7 @@ public struct AutoRecTrainer: Sendable {
 /// accumulation of the full-batch gradient and one step per epoch.
 final class AutoRecStepper: BatchStepper {
   let network: AutoRec
+  let compute: ComputeContext
   let options: TrainingOptions
   let rows: [Int32]
   let batchSize: Int
@@ -130,11 +136,12 @@ final class AutoRecStepper: BatchStepper {
   let rprop: [RpropState]
   let rowDecay: StableBuffer<Float>
 
-  init(model: AutoRec, options: TrainingOptions) throws {
+  init(model: AutoRec, options: TrainingOptions, compute: ComputeContext) throws {
     guard options.epochs >= 1 else { throw EncoreError.invalidSetting("epochs", "must be at least 1") }
     guard options.batchSize >= 1 else { throw EncoreError.invalidSetting("batch-size", "must be at least 1") }
     guard model.hiddenUnits >= 1 else { throw EncoreError.invalidSetting("hidden", "must be at least 1") }
     network = model
+    self.compute = compute
     self.options = options
     let x = model.input
     d = x.columnCount
@@ -144,20 +151,20 @@ final class AutoRecStepper: BatchStepper {
     lambda = model.configuration.lambda
     biasDecay = options.decayBiases ? lambda : 0
     let baseLearningRate = options.effectiveLearningRate
-    gradient = AutoRecGradient(columnCount: d)
+    gradient = AutoRecGradient(columnCount: d, compute: compute)
     fullBatch = options.optimizer == .rprop
     let needsSecond = options.optimizer == .adam
-    vState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond)
-    wState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond)
-    bState = RowOptimizerState(rows: fullBatch ? 0 : d, width: 1, needsSecondMoment: needsSecond)
-    muState = RowOptimizerState(rows: fullBatch ? 0 : 1, width: k, needsSecondMoment: needsSecond)
+    vState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond, compute: compute)
+    wState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond, compute: compute)
+    bState = RowOptimizerState(rows: fullBatch ? 0 : d, width: 1, needsSecondMoment: needsSecond, compute: compute)
+    muState = RowOptimizerState(rows: fullBatch ? 0 : 1, width: k, needsSecondMoment: needsSecond, compute: compute)
     fullV = StableBuffer<Float>(zeros: fullBatch ? d * k : 0)
     fullW = StableBuffer<Float>(zeros: fullBatch ? d * k : 0)
     fullB = StableBuffer<Float>(zeros: fullBatch ? d : 0)
     fullMu = StableBuffer<Float>(zeros: fullBatch ? k : 0)
     rprop = fullBatch
-      ? [RpropState(count: d * k, initialStep: baseLearningRate), RpropState(count: d * k, initialStep: baseLearningRate),
-         RpropState(count: d, initialStep: baseLearningRate), RpropState(count: k, initialStep: baseLearningRate)] : []
+      ? [RpropState(count: d * k, initialStep: baseLearningRate, compute: compute), RpropState(count: d * k, initialStep: baseLearningRate, compute: compute),
+         RpropState(count: d, initialStep: baseLearningRate, compute: compute), RpropState(count: k, initialStep: baseLearningRate, compute: compute)] : []
     // The mini-batch gradient is scaled by (rows / batch rows), so that λ weighs the same
     // against the data term as in the full objective Σ_O (h(r) − r)² + λ/2 (‖W‖² + ‖V‖²).
     let batch = min(options.batchSize, rows.count)
@@ -267,7 +274,7 @@ extension AutoRec: TrainableNetwork {
      ("\(prefix).decoder_weight", decoderWeight), ("\(prefix).decoder_bias", decoderBias)]
   }
 
-  func validationPredictor(baseline: BiasBaseline, scale: RatingScale) -> any PairPredictor {
-    AutoRecPredictor(model: self, baseline: baseline, scale: scale)
+  func validationPredictor(baseline: BiasBaseline, scale: RatingScale, compute: ComputeContext) -> RatingPredictor {
+    RatingPredictor(AutoRecPredictor(model: self, baseline: baseline, scale: scale, compute: compute), compute: compute)
   }
 }

@@ -71,11 +71,11 @@ public final class DeepAutoencoder: @unchecked Sendable {
   ) throws {
     let sizes = [input.columnCount] + configuration.hiddenLayers
     guard !configuration.hiddenLayers.isEmpty, configuration.hiddenLayers.allSatisfy({ $0 >= 1 }) else {
-      throw EncoreError.invalidArgument("--layers needs at least one positive layer size, e.g. 512,512,1024")
+      throw EncoreError.invalidSetting("layers", "needs at least one positive layer size, e.g. 512,512,1024")
     }
-    guard (0..<1).contains(configuration.dropout), (0..<1).contains(configuration.noise), configuration.refeed >= 0 else {
-      throw EncoreError.invalidArgument("--dropout and --noise must be in [0, 1) and --refeed at least 0")
-    }
+    guard (0..<1).contains(configuration.dropout) else { throw EncoreError.invalidSetting("dropout", "must be in [0, 1)") }
+    guard (0..<1).contains(configuration.noise) else { throw EncoreError.invalidSetting("noise", "must be in [0, 1)") }
+    guard configuration.refeed >= 0 else { throw EncoreError.invalidSetting("refeed", "must be at least 0") }
     self.configuration = configuration
     self.input = input
     let depth = configuration.hiddenLayers.count
@@ -149,10 +149,10 @@ public final class DeepAutoencoder: @unchecked Sendable {
 
   /// The last hidden activations (the output layer's input) of every input row, computed in
   /// batches without dropout: `rowCount × h₁`.
-  public func lastHidden() -> StableBuffer<Float> {
+  public func lastHidden(on compute: ComputeContext) -> StableBuffer<Float> {
     let width = outputLayer.input
     let result = StableBuffer<Float>(zeros: input.rowCount * width)
-    let gradient = DeepAutoencoderGradient(model: self)
+    let gradient = DeepAutoencoderGradient(model: self, compute: compute)
     let all = Array(0..<Int32(input.rowCount))
     var lo = 0
     while lo < all.count {
@@ -175,11 +175,11 @@ public struct DeepAutoencoderPredictor: PairPredictor, @unchecked Sendable {
   let baseline: BiasBaseline
   let scale: RatingScale
 
-  public init(model: DeepAutoencoder, baseline: BiasBaseline, scale: RatingScale) {
+  public init(model: DeepAutoencoder, baseline: BiasBaseline, scale: RatingScale, compute: ComputeContext) {
     self.model = model
     self.baseline = baseline
     self.scale = scale
-    hidden = model.lastHidden()
+    hidden = model.lastHidden(on: compute)
     known = KnownCells(model.input, itemsAsRows: model.configuration.itemBased)
   }
 

@@ -23,9 +23,12 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   /// The code dropout mask of the last training pass (rows × code size; empty without dropout).
   public private(set) var lastCodeMask: [Float] = []
 
-  public init(model: DeepAutoencoder) {
+  /// The threads and GEMM library the passes run on.
+  public var compute: ComputeContext { batch.compute }
+
+  public init(model: DeepAutoencoder, compute: ComputeContext) {
     self.model = model
-    batch = SparseBatch(columnCount: model.inputSize)
+    batch = SparseBatch(columnCount: model.inputSize, compute: compute)
   }
 
   private var hiddenCount: Int { model.layers.count - 1 }
@@ -71,7 +74,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
         let source = l == 0 ? denseInput! : UnsafePointer(layerInput(l))
         DenseKernels.gemm(
           transB: layer.outputMajor, m: b, n: out, k: layer.input, a: source, lda: layer.input, b: w,
-          ldb: layer.outputMajor ? layer.input : out, c: z[l].pointer, ldc: out)
+          ldb: layer.outputMajor ? layer.input : out, c: z[l].pointer, ldc: out, on: compute)
         for t in 0..<b { SparseKernels.axpy(1, bias, z[l].pointer + t * out, count: out) }
       }
       let zl = z[l].pointer, al = a[l].pointer
@@ -175,14 +178,14 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
       let inputActivations = l == 0 ? denseInput! : UnsafePointer(layerInput(l))
       if layer.outputMajor {
         DenseKernels.gemm(transA: true, m: out, n: layer.input, k: b, a: dz, lda: out, b: inputActivations, ldb: layer.input,
-                          c: weight.gradient.pointer, ldc: layer.input, accumulate: true)
+                          c: weight.gradient.pointer, ldc: layer.input, accumulate: true, on: compute)
       } else {
         DenseKernels.gemm(transA: true, m: layer.input, n: out, k: b, a: inputActivations, lda: layer.input, b: dz, ldb: out,
-                          c: weight.gradient.pointer, ldc: out, accumulate: true)
+                          c: weight.gradient.pointer, ldc: out, accumulate: true, on: compute)
       }
       if l > 0 {
         DenseKernels.gemm(transB: !layer.outputMajor, m: b, n: layer.input, k: out, a: dz, lda: out, b: weight.value.pointer,
-                          ldb: layer.outputMajor ? layer.input : out, c: da[l - 1].pointer, ldc: layer.input)
+                          ldb: layer.outputMajor ? layer.input : out, c: da[l - 1].pointer, ldc: layer.input, on: compute)
       }
     }
   }
@@ -193,7 +196,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     let out = model.outputLayer
     let n = model.inputSize
     DenseKernels.gemm(transB: true, m: b, n: n, k: out.input, a: layerInput(hiddenCount), lda: out.input,
-                      b: p[out.weight].value.pointer, ldb: out.input, c: output, ldc: n)
+                      b: p[out.weight].value.pointer, ldb: out.input, c: output, ldc: n, on: compute)
     let bias = p[out.bias].value.pointer
     for t in 0..<b {
       let row = output + t * n
@@ -219,7 +222,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     let hiddenIn = layerInput(hiddenCount)
     let zOut = denseZ.pointer, e = denseError.pointer
     DenseKernels.gemm(transB: true, m: b, n: n, k: out.input, a: hiddenIn, lda: out.input, b: p[out.weight].value.pointer,
-                      ldb: out.input, c: zOut, ldc: n)
+                      ldb: out.input, c: zOut, ldc: n, on: compute)
     let bias = p[out.bias].value.pointer
     var count = 0
     for j in 0..<(b * n) where target[j] != 0 { count += 1 }
@@ -238,9 +241,9 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     }
     // Output layer backward, dense: dA = E·W_out ([n, h₁]), dW_out += Eᵀ·A, d bias = Σ_t E.
     DenseKernels.gemm(m: b, n: out.input, k: n, a: e, lda: n, b: p[out.weight].value.pointer, ldb: out.input,
-                      c: da[hiddenCount - 1].pointer, ldc: out.input)
+                      c: da[hiddenCount - 1].pointer, ldc: out.input, on: compute)
     DenseKernels.gemm(transA: true, m: n, n: out.input, k: b, a: e, lda: n, b: hiddenIn, ldb: out.input,
-                      c: p[out.weight].gradient.pointer, ldc: out.input, accumulate: true)
+                      c: p[out.weight].gradient.pointer, ldc: out.input, accumulate: true, on: compute)
     let biasGradient = p[out.bias].gradient.pointer
     for t in 0..<b { SparseKernels.axpy(1, e + t * n, biasGradient, count: n) }
     backwardHidden(rows: b, denseInput: input)

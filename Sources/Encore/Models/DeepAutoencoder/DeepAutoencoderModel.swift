@@ -14,7 +14,7 @@ public struct DeepAutoencoderModel: RatingModel, @unchecked Sendable {
   public var storedRatings: SparseMatrix? { network.input }
 
   public func predictor(_ context: PredictionContext) -> any PairPredictor {
-    DeepAutoencoderPredictor(model: network, baseline: context.baseline, scale: context.scale)
+    DeepAutoencoderPredictor(model: network, baseline: context.baseline, scale: context.scale, compute: context.compute)
   }
 
   /// Whether a parameter is stored [in, out] and so saved transposed, to PyTorch's [out, in].
@@ -43,12 +43,12 @@ public struct DeepAutoencoderModel: RatingModel, @unchecked Sendable {
 extension DeepAutoencoderModel: NetworkModel {
   var inputRows: SparseMatrix { network.input }
 
-  func lastHidden() -> (values: StableBuffer<Float>, width: Int, output: (UnsafePointer<Float>, Int) -> Float) {
+  func lastHidden(on compute: ComputeContext) -> (values: StableBuffer<Float>, width: Int, output: (UnsafePointer<Float>, Int) -> Float) {
     let deep = network
     let layer = deep.outputLayer
     let width = layer.input
     let w = deep.parameters[layer.weight].value, b = deep.parameters[layer.bias].value
-    return (deep.lastHidden(), width, { h, c in layer.activation.apply(SparseKernels.dot(h, w.pointer + c * width, count: width) + b[c]) })
+    return (deep.lastHidden(on: compute), width, { h, c in layer.activation.apply(SparseKernels.dot(h, w.pointer + c * width, count: width) + b[c]) })
   }
 
   /// One Gemm and activation per layer, initializers in PyTorch's [out, in] layout as in the

@@ -109,7 +109,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
       input: SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: configuration.itemBased),
       seed: training.seed)
     let live = DeepAutoencoderModel(network: network, settings: self)
-    let result = try DeepAutoencoderTrainer(options: training).train(
+    let result = try DeepAutoencoderTrainer(options: training, compute: job.compute).train(
       model: network, validation: job.validation, baseline: job.baseline, scale: job.scale, resume: job.resume?.checkpoint,
       checkpoints: job.checkpoints?(live), monitor: job.monitor, progress: job.progress)
     return TrainingOutcome(model: live, history: result.history, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun)

@@ -15,7 +15,13 @@ public struct DeepTrainingResult: @unchecked Sendable {
 /// clipping and a NaN guard with advice.
 public struct DeepAutoencoderTrainer: Sendable {
   public var options: DeepTrainingOptions
-  public init(options: DeepTrainingOptions) { self.options = options }
+  /// The threads and GEMM library training runs on.
+  public var compute: ComputeContext
+
+  public init(options: DeepTrainingOptions, compute: ComputeContext = .automatic) {
+    self.options = options
+    self.compute = compute
+  }
 
   /// DeepRecommender's MultiStepLR for momentum SGD: ×0.5 at each of these epochs.
   static let momentumMilestones = [24, 36, 48, 66, 72]
@@ -77,18 +83,18 @@ public struct DeepAutoencoderTrainer: Sendable {
       case .adam:
         let b1 = Adam.beta1, b2 = Adam.beta2
         let corrected = Adam.correctedRate(lr, step: stepNumber)
-        Parallel.forRanges(p.rows, grain: 16) { lo, hi in
+        compute.forRanges(p.rows, grain: 16) { lo, hi in
           let (w, g, m, v) = box.value
           ek_adam_rows(lo, hi, nil, w, m, v!, columns, g, columns, columns, corrected, b1, b2, 1e-8, wd, nil)
         }
       case .momentum:
-        Parallel.forRanges(p.rows, grain: 16) { lo, hi in
+        compute.forRanges(p.rows, grain: 16) { lo, hi in
           let (w, g, m, _) = box.value
           ek_momentum_rows(lo, hi, nil, w, m, columns, g, columns, columns, lr, 0.9, wd, nil)
         }
       case .adagrad, .rmsprop:
         let rms = options.optimizer == .rmsprop
-        Parallel.forRanges(p.count, grain: 1 << 14) { lo, hi in
+        compute.forRanges(p.count, grain: 1 << 14) { lo, hi in
           let (w, g, _, v) = box.value
           let sq = v!
           for j in lo..<hi {
@@ -113,6 +119,7 @@ public struct DeepAutoencoderTrainer: Sendable {
 final class DeepAutoencoderStepper: BatchStepper {
   let network: DeepAutoencoder
   let trainer: DeepAutoencoderTrainer
+  var compute: ComputeContext { trainer.compute }
   let rows: [Int32]
   let batchSize: Int
   let gradient: DeepAutoencoderGradient
@@ -131,7 +138,7 @@ final class DeepAutoencoderStepper: BatchStepper {
     let x = model.input
     rows = (0..<x.rowCount).filter { x.rowLength($0) > 0 }.map(Int32.init)
     guard !rows.isEmpty else { throw EncoreError.invalidArgument("no training ratings") }
-    gradient = DeepAutoencoderGradient(model: model)
+    gradient = DeepAutoencoderGradient(model: model, compute: trainer.compute)
     batchSize = min(options.batchSize, rows.count)
     let n = model.inputSize
     refeedInput = StableBuffer<Float>(zeros: model.configuration.refeed > 0 ? batchSize * n : 0)
@@ -201,12 +208,12 @@ extension DeepAutoencoder: TrainableNetwork {
     parameters.map { ("\(prefix).\($0.name)", $0.value) }
   }
 
-  func validationPredictor(baseline: BiasBaseline, scale: RatingScale) -> any PairPredictor {
-    DeepAutoencoderPredictor(model: self, baseline: baseline, scale: scale)
+  func validationPredictor(baseline: BiasBaseline, scale: RatingScale, compute: ComputeContext) -> RatingPredictor {
+    RatingPredictor(DeepAutoencoderPredictor(model: self, baseline: baseline, scale: scale, compute: compute), compute: compute)
   }
 
   /// Moves every parameter toward `other`'s: θ ← keep·θ + (1 − keep)·θ_other.
-  func blend(toward other: DeepAutoencoder, keeping keep: Float) {
-    for (a, b) in zip(parameters, other.parameters) { a.value.blend(toward: b.value, keeping: keep) }
+  func blend(toward other: DeepAutoencoder, keeping keep: Float, on compute: ComputeContext) {
+    for (a, b) in zip(parameters, other.parameters) { a.value.blend(toward: b.value, keeping: keep, on: compute) }
   }
 }

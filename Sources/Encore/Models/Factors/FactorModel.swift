@@ -105,9 +105,9 @@ extension FactorModel {
     if kind == .truncatedSVD {
       return try TruncatedSVD.fit(train, userCount: userCount, itemCount: itemCount, components: options.factors, seed: options.seed)
     }
-    guard options.epochs >= 1 else { throw EncoreError.invalidArgument("--epochs must be at least 1") }
+    guard options.epochs >= 1 else { throw EncoreError.invalidSetting("epochs", "must be at least 1") }
     let f = kind == .baselineSGD ? 0 : options.factors
-    guard f >= 0 else { throw EncoreError.invalidArgument("--factors must be positive") }
+    guard f >= 0 else { throw EncoreError.invalidSetting("factors", "must be positive") }
     let byUser = SparseMatrix(userOrderFrom: train, userCount: userCount, itemCount: itemCount)
     var rng = SeededGenerator(seed: options.seed, stream: 20)
     func gaussian(_ n: Int) -> [Float] { (0..<n).map { _ in Float(rng.nextGaussian()) * options.initStandardDeviation } }

@@ -6,7 +6,7 @@
 public enum TruncatedSVD {
   public static func fit(_ ratings: RatingSet, userCount m: Int, itemCount n: Int, components k: Int, seed: UInt64) throws -> FactorModel {
     guard k >= 1 && k <= min(m, n) else {
-      throw EncoreError.invalidArgument("--factors for truncated-svd must be between 1 and \(min(m, n))")
+      throw EncoreError.invalidSetting("factors", "for truncated-svd must be between 1 and \(min(m, n))")
     }
     let a = SparseMatrix(ratings, userCount: m, itemCount: n, itemsAsRows: false)
     let at = a.transposed()

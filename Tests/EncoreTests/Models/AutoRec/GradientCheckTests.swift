@@ -57,7 +57,7 @@ final class GradientCheckTests: XCTestCase {
     for j in 0..<model.encoderWeight.count { model.encoderWeight[j] *= 0.5 }
     for j in 0..<k { model.encoderBias[j] = 0.05 * Float(j + 1) }
     for j in 0..<model.decoderBias.count { model.decoderBias[j] = 0.1 * Float(j % 3) }
-    let grad = AutoRecGradient(columnCount: x.columnCount)
+    let grad = AutoRecGradient(columnCount: x.columnCount, compute: .automatic)
     var generator = SeededGenerator(seed: 99)
     grad.compute(model: model, rows: Array(0..<Int32(x.rowCount))[...], dropout: dropout, generator: &generator)
     let inputs = grad.lastInputs
@@ -142,10 +142,10 @@ final class GradientCheckTests: XCTestCase {
     let ratings = smallRatings(users: 20, items: 15, perUser: 5, seed: 5)
     let x = SparseMatrix(ratings, userCount: 20, itemCount: 15, itemsAsRows: true)
     let model = AutoRec(configuration: AutoRecConfiguration(hiddenUnits: 8), input: x, seed: 1)
-    let full = AutoRecGradient(columnCount: x.columnCount)
+    let full = AutoRecGradient(columnCount: x.columnCount, compute: .automatic)
     full.compute(model: model, rows: Array(0..<Int32(x.rowCount))[...])
     var summed = [Float](repeating: 0, count: x.columnCount * 8)
-    let part = AutoRecGradient(columnCount: x.columnCount)
+    let part = AutoRecGradient(columnCount: x.columnCount, compute: .automatic)
     for lo in stride(from: 0, to: x.rowCount, by: 4) {
       let rows = Array(Int32(lo)..<Int32(min(x.rowCount, lo + 4)))
       part.compute(model: model, rows: rows[...])

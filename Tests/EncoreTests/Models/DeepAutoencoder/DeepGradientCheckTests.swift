@@ -62,7 +62,7 @@ final class DeepGradientCheckTests: XCTestCase {
     // Non-zero biases and values that keep relu-like units away from their kinks.
     var rng = SeededGenerator(seed: 77)
     for p in model.parameters where p.name.hasSuffix("bias") { for j in 0..<p.count { p.value[j] = 0.3 * (rng.nextUnitFloat() - 0.3) } }
-    let gradient = DeepAutoencoderGradient(model: model)
+    let gradient = DeepAutoencoderGradient(model: model, compute: .automatic)
     let rows = Array(0..<Int32(7))
     var generator = SeededGenerator(seed: 3)
     for p in model.parameters { p.gradient.fill(0) }

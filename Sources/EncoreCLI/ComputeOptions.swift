@@ -1,0 +1,20 @@
+import ArgumentParser
+import Encore
+import Foundation
+
+/// How much of the machine a command may use; shared by every command that trains or predicts.
+struct ComputeOptions: ParsableArguments {
+  @Option(help: "Worker threads (default: every core). Results are identical for every count.")
+  var threads: Int?
+
+  @Option(help: "GEMM library for deep-ae: auto (OpenBLAS when installed), builtin or openblas (default auto; ENCORE_BLAS=off means builtin).")
+  var gemm: ComputeContext.GEMMChoice?
+
+  /// The context the command runs on.
+  func context() throws -> ComputeContext {
+    let fallback: ComputeContext.GEMMChoice = ProcessInfo.processInfo.environment["ENCORE_BLAS"] == "off" ? .builtin : .automatic
+    return try ComputeContext(threads: threads, gemm: gemm ?? fallback)
+  }
+}
+
+extension ComputeContext.GEMMChoice: ExpressibleByArgument {}
