@@ -59,4 +59,25 @@ for model in i-autorec deep-ae; do
   done
   cmp -s "$dir/$model.t1.tsv" "$dir/$model.t2.tsv" || { echo "$model: --threads 1 and 2 predict differently"; exit 1; }
 done
+# Fold-in: a new user from a ratings file (or standard input), a known user with new ratings.
+printf 'item,rating\n1,5\n2,4\n3,1\nno-such-item,4\n' > "$dir/new-user.csv"
+"$encore" recommend --model "$dir/model.safetensors" --ratings "$dir/new-user.csv" -k 5 --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["recommendations"]) == 5 and d["unknown_items"] == ["no-such-item"] and d["folded_in_ratings"] == 3 and not d["fallback"], d'
+printf '1\t5\n7\t2\n' | "$encore" recommend --model "$dir/model.safetensors" --ratings - --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["recommendations"]) == 10 and d["folded_in_ratings"] == 2, d'
+"$encore" recommend --model "$dir/model.safetensors" --user 7 --ratings "$dir/new-user.csv" --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["user"] == "7" and d["folded_in_ratings"] > 3, d'
+printf '' | "$encore" recommend --model "$dir/model.safetensors" --ratings - --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["fallback"] and len(d["recommendations"]) == 10, d'
+printf 'x,4\ny,3\n' > "$dir/unknown.csv"
+expect_error "none of the 2 rated items is known to the model (unknown: x, y)" "$encore" recommend --model "$dir/model.safetensors" --ratings "$dir/unknown.csv"
+printf '1,4\n2,3\n1,5\n' > "$dir/twice.csv"
+expect_error "twice.csv:3: item 1 is rated again (first at line 1)" "$encore" recommend --model "$dir/model.safetensors" --ratings "$dir/twice.csv"
+printf '1,4\n2,11\n' > "$dir/scale.csv"
+expect_error "scale.csv:2: rating 11.0 is outside the model's scale" "$encore" recommend --model "$dir/model.safetensors" --ratings "$dir/scale.csv"
+"$encore" similar --model "$dir/model.safetensors" --item 1 -k 4 --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["similar"]) == 4 and d["representation"] == "item codes", d'
+expect_error "unknown item ID 'nope'" "$encore" similar --model "$dir/model.safetensors" --item nope
+"$encore" train --data "$dir/ratings.csv" --split users --epochs 20 --hidden 16 --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); h=d["held_out_users"]; assert h["mode"] == "fold-in" and h["users"] == 30 and h["rmse"] > 0, h'
 echo "command-line checks passed"

@@ -4,8 +4,8 @@ import Foundation
 
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "bench", abstract: "Speed measurements: training epochs and dense matrix products.",
-    subcommands: [EpochBenchCommand.self, GemmBenchCommand.self], defaultSubcommand: EpochBenchCommand.self)
+    commandName: "bench", abstract: "Speed measurements: training epochs, dense matrix products and fold-in latency.",
+    subcommands: [EpochBenchCommand.self, GemmBenchCommand.self, FoldInBenchCommand.self], defaultSubcommand: EpochBenchCommand.self)
 }
 
 struct EpochBenchCommand: ParsableCommand {
@@ -194,6 +194,82 @@ struct GemmBenchCommand: ParsableCommand {
             String(format: "   OpenBLAS via Encore %7.1f, called directly %7.1f GFLOP/s   built-in/OpenBLAS %.2f   via Encore/direct %.2f",
                    $0, r.openblas_direct_gflops!, r.ratio!, r.through_encore_vs_direct!)
           } ?? ""))
+      }
+    }
+  }
+}
+
+struct FoldInBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fold-in",
+    abstract: "Latency of folding a new user in and taking their top 10 over all items, on one thread, for a model trained on a synthetic set.")
+
+  @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: EpochBenchCommand.ShapeName = .ml100k
+  @Option(help: "The model (any of \(ModelFamilies.modelNames.joined(separator: ", "))).") var model: String = "i-autorec"
+  @Option(help: "Training epochs before timing (cost does not depend on them).") var epochs: Int = 1
+  @Option(help: "New users to time.") var users: Int = 1000
+  @Option(help: "Ratings per new user.") var ratings: Int = 100
+  @Option(help: "Items to recommend.") var k: Int = 10
+  @Flag(help: "Print one JSON object instead of text.") var json = false
+
+  struct Report: Codable {
+    var shape: String
+    var model: String
+    var items: Int
+    var ratings_per_user: Int
+    var users_timed: Int
+    var folder_build_seconds: Double
+    var median_ms: Double
+    var p99_ms: Double
+    var mean_ms: Double
+    var threads: Int
+  }
+
+  func run() throws {
+    try EncoreCommand.guarded {
+      guard users >= 1, ratings >= 1, k >= 1 else { throw EncoreError.invalidArgument("--users, --ratings and -k must be at least 1") }
+      let shape = like.shape
+      let progress = ProgressReporter(totalEpochs: epochs, quiet: json)
+      progress.note("generating \(like.rawValue)-shaped ratings")
+      var plan = DataPlan(source: .synthetic(shape))
+      plan.validationFraction = 0
+      plan.split = .holdout(testFraction: 0.001)
+      let (data, split) = try plan.prepare()
+      var overrides = ModelOverrides()
+      let accepted = try ModelFamilies.defaults(named: model).acceptedByModel
+      if accepted.contains(.epochs) { overrides.epochs = epochs }
+      if accepted.contains(.patience) { overrides.patience = 0 }
+      let spec = try ModelFamilies.spec(named: model, overrides: overrides)
+      progress.note("training \(spec.name) on \(split.train.count) ratings")
+      let (trained, _) = try ExperimentRun(spec: spec).run(data: data, split: split, keepHistory: false, progress: progress.epoch)
+      progress.finish()
+      let start = Platform.now()
+      let folder = trained.userFolder(compute: .serial)
+      let buildSeconds = Platform.now() - start
+      var rng = SeededGenerator(seed: 99)
+      let itemCount = trained.items.count
+      var times: [Double] = []
+      for _ in 0..<users {
+        var chosen = Set<Int32>()
+        while chosen.count < min(ratings, itemCount) { chosen.insert(Int32(rng.next() % UInt64(itemCount))) }
+        let items = chosen.sorted()
+        let values = items.map { _ in Float(1 + rng.next() % 5) }
+        let t0 = Platform.now()
+        let profile = folder.foldIn(UserRatings(items: items, values: values))
+        _ = try trained.recommend(profile, folder: folder, count: k, compute: .serial)
+        times.append((Platform.now() - t0) * 1000)
+      }
+      let sorted = times.sorted()
+      let report = Report(
+        shape: like.rawValue, model: spec.name, items: itemCount, ratings_per_user: ratings, users_timed: users,
+        folder_build_seconds: buildSeconds, median_ms: sorted[sorted.count / 2],
+        p99_ms: sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))], mean_ms: times.reduce(0, +) / Double(times.count),
+        threads: 1)
+      if json {
+        print(try JSONOutput.encode(report))
+      } else {
+        print(String(format: "%@ on %@ (%d items): fold-in of %d ratings + top %d: median %.3f ms, p99 %.3f ms over %d users (one thread; folder built in %.2f s)",
+                     spec.name, like.rawValue, itemCount, ratings, k, report.median_ms, report.p99_ms, users, buildSeconds))
       }
     }
   }

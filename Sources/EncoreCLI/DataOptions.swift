@@ -12,8 +12,17 @@ struct DataOptions: ParsableArguments {
   @Option(help: "An explicit test file (use with --train), e.g. ml-100k/u1.test.")
   var test: String?
 
-  @Option(help: "How to split --data: holdout, kfold or temporal.")
+  @Option(help: "How to split --data: holdout, kfold, temporal, or users (hold whole users out for fold-in, the rest by holdout).")
   var split: SplitMethod = .holdout
+
+  @Option(help: "With --split users: fraction of users held out of training.")
+  var heldOutUsers: Double = 0.1
+
+  @Option(help: "With --split users: fraction of each held-out user's ratings folded in (the rest is scored).")
+  var foldInFraction: Double = 0.8
+
+  @Flag(help: "With --split users: put the fold-in ratings into training instead (the retrain that fold-in is compared with).")
+  var trainOnFoldIn = false
 
   @Option(help: "Fraction of ratings held out for testing (holdout split).")
   var testFraction: Double = 0.1
@@ -44,7 +53,7 @@ struct DataOptions: ParsableArguments {
 
   /// The split methods `--split` names.
   enum SplitMethod: String, ExpressibleByArgument, CaseIterable {
-    case holdout, kfold, temporal
+    case holdout, kfold, temporal, users
   }
 
   /// Whether the first line is a header (`--header`).
@@ -101,6 +110,9 @@ struct DataOptions: ParsableArguments {
     }
     switch split {
     case .holdout: plan.split = .holdout(testFraction: testFraction)
+    case .users:
+      plan.split = .holdout(testFraction: testFraction)
+      plan.userHoldout = UserHoldout(fraction: heldOutUsers, foldInFraction: foldInFraction, trainOnFoldIn: trainOnFoldIn)
     case .kfold: plan.split = .kFold(folds: folds, fold: fold - 1)
     case .temporal: plan.split = .temporal(quantile: temporalQuantile)
     }

@@ -57,7 +57,7 @@ struct DemoCommand: ParsableCommand {
         TextReport.print(report, savedTo: nil)
         print(String(format: "\nI-AutoRec test RMSE %.4f vs bias baseline %.4f (%.1f%% lower)\n", report.testRMSE, report.baselineTestRMSE,
                      (1 - report.testRMSE / report.baselineTestRMSE) * 100))
-        RecommendationTable.print(list, user: sample)
+        RecommendationTable.print(list, for: "user \(sample)")
       }
     }
   }

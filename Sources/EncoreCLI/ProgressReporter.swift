@@ -84,6 +84,11 @@ enum TextReport {
     if let v = r.bestValidationRMSE {
       Swift.print(String(format: "best epoch   %d of %d (validation RMSE %.4f)", r.bestEpoch, r.epochsRun, v))
     }
+    if let h = r.heldOutUsers {
+      Swift.print(String(
+        format: "held out     %d users (%@): RMSE %.4f, MAE %.4f on %d scored ratings (baseline folded in %.4f), NDCG@10 %.4f",
+        h.users, h.mode, h.rmse, h.mae, h.scoredRatings, h.baselineRMSE, h.ranking.ndcg))
+    }
     Swift.print(String(format: "time         %.2fs training, %.3fs per epoch (%@ kernels)", r.trainSeconds, r.secondsPerEpoch, r.kernels))
     if let savedTo { Swift.print("saved        \(savedTo)") }
   }

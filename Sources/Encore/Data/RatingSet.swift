@@ -36,6 +36,15 @@ public struct RatingSet: Sendable, Equatable {
     if let timestamp { timestamps.append(timestamp) }
   }
 
+  /// Appends every rating of `other` (timestamps kept only when both sets have them).
+  public mutating func append(_ other: RatingSet) {
+    let keepTimes = hasTimestamps && other.hasTimestamps
+    users += other.users
+    items += other.items
+    values += other.values
+    if keepTimes { timestamps += other.timestamps } else { timestamps = [] }
+  }
+
   /// Mean rating (0 when empty).
   public var mean: Double {
     guard !values.isEmpty else { return 0 }

@@ -26,6 +26,8 @@ public struct DataSplit: Sendable {
   public var validation: RatingSet
   public var test: RatingSet
   public var description: String
+  /// Users held out of training whole, when the plan asks for it (`UserHoldout`).
+  public var heldOutUsers: HeldOutUsers? = nil
 
   public init(train: RatingSet, validation: RatingSet, test: RatingSet, description: String) {
     self.train = train
@@ -91,4 +93,63 @@ public enum Splitter {
     rng.shuffle(&order)
     return order
   }
+}
+
+/// Whole users held out of training (the "strong generalisation" protocol): they are never
+/// trained on; each one's ratings are cut into a part to fold in and a part to score.
+public struct UserHoldout: Sendable, Equatable {
+  /// Fraction of users held out.
+  public var fraction: Double
+  /// Fraction of each held-out user's ratings given to fold-in; the rest is scored.
+  public var foldInFraction: Double
+  /// Put the fold-in parts into training instead (the retrain the fold-in is compared with).
+  public var trainOnFoldIn: Bool
+
+  public init(fraction: Double = 0.1, foldInFraction: Double = 0.8, trainOnFoldIn: Bool = false) {
+    self.fraction = fraction
+    self.foldInFraction = foldInFraction
+    self.trainOnFoldIn = trainOnFoldIn
+  }
+
+  /// Held-out users need at least this many ratings (one to fold in, one to score).
+  public static let minimumRatings = 2
+
+  /// Splits `ratings` into the ratings of the remaining users and the held-out users' parts.
+  public func split(_ ratings: RatingSet, userCount: Int, seed: UInt64) throws -> (rest: RatingSet, heldOut: HeldOutUsers) {
+    guard fraction > 0 && fraction < 1 else { throw EncoreError.invalidSetting("held-out-users", "must be between 0 and 1 (got \(fraction))") }
+    guard foldInFraction > 0 && foldInFraction < 1 else {
+      throw EncoreError.invalidSetting("fold-in-fraction", "must be between 0 and 1 (got \(foldInFraction))")
+    }
+    var byUser = [[Int]](repeating: [], count: userCount)
+    for k in 0..<ratings.count { byUser[Int(ratings.users[k])].append(k) }
+    let eligible = (0..<userCount).filter { byUser[$0].count >= Self.minimumRatings }
+    var generator = SeededGenerator(seed: seed, stream: 5)
+    var order = eligible
+    generator.shuffle(&order)
+    let chosen = order.prefix(Int((Double(eligible.count) * fraction).rounded())).sorted()
+    guard !chosen.isEmpty else { throw EncoreError.invalidSetting("held-out-users", "holds out no user (\(eligible.count) users have 2+ ratings)") }
+    var held = [Bool](repeating: false, count: userCount)
+    var foldIn: [Int] = [], scored: [Int] = []
+    for u in chosen {
+      held[u] = true
+      var indices = byUser[u]
+      generator.shuffle(&indices)
+      let cut = min(indices.count - 1, max(1, Int((Double(indices.count) * foldInFraction).rounded())))
+      foldIn += indices[..<cut]
+      scored += indices[cut...]
+    }
+    let rest = (0..<ratings.count).filter { !held[Int(ratings.users[$0])] }
+    return (ratings.subset(rest), HeldOutUsers(
+      users: chosen.map(Int32.init), foldIn: ratings.subset(foldIn.sorted()), scored: ratings.subset(scored.sorted()),
+      inTraining: trainOnFoldIn))
+  }
+}
+
+/// The held-out users' ratings: the part to fold in and the part to score.
+public struct HeldOutUsers: Sendable {
+  public var users: [Int32]
+  public var foldIn: RatingSet
+  public var scored: RatingSet
+  /// Whether the fold-in parts were put into training (the retrain comparison).
+  public var inTraining: Bool
 }

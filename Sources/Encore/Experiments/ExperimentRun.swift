@@ -84,7 +84,9 @@ public struct ExperimentRun: Sendable {
       hiddenUnits: summary.hiddenUnits, lambda: summary.lambda, optimizer: summary.optimizer,
       learningRate: summary.learningRate, batchSize: summary.batchSize, seed: settings.seed, kernels: SparseKernels.instructionSet,
       history: keepHistory && !history.isEmpty ? history : nil)
-    return (model, report)
+    var full = report
+    if let held = split.heldOutUsers { full.heldOutUsers = HeldOutUserReport(measuring: model, on: held, compute: compute) }
+    return (model, full)
   }
 
   /// The checkpoint's model and training state, checked against this run's data and settings.

@@ -28,6 +28,8 @@ public struct TrainingReport: Codable, Sendable {
   public var seed: UInt64
   public var kernels: String
   public var history: [EpochRecord]?
+  /// Figures for the users held out of training (with `--split users`), else nil.
+  public var heldOutUsers: HeldOutUserReport? = nil
 
   enum CodingKeys: String, CodingKey {
     case model, data, split, seed, kernels, history, optimizer
@@ -36,7 +38,7 @@ public struct TrainingReport: Codable, Sendable {
     case baselineTestRMSE = "baseline_test_rmse", bestEpoch = "best_epoch", epochsRun = "epochs_run"
     case bestValidationRMSE = "best_validation_rmse", trainSeconds = "train_seconds"
     case secondsPerEpoch = "seconds_per_epoch", fitSeconds = "fit_seconds", hiddenUnits = "hidden_units", lambda
-    case learningRate = "learning_rate", batchSize = "batch_size"
+    case learningRate = "learning_rate", batchSize = "batch_size", heldOutUsers = "held_out_users"
   }
 
   /// Every key is always present (null when it does not apply), so scripts can rely on them.
@@ -68,5 +70,6 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(seed, forKey: .seed)
     try c.encode(kernels, forKey: .kernels)
     try c.encode(history, forKey: .history)
+    try c.encode(heldOutUsers, forKey: .heldOutUsers)
   }
 }

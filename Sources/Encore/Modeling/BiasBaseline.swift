@@ -42,6 +42,12 @@ public struct BiasBaseline: Codable, Sendable, Equatable {
     self.init(globalMean: Float(mu), userBias: bu.map(Float.init), itemBias: bi.map(Float.init))
   }
 
+  /// μ + b_i: the estimate for a user the baseline has no bias for.
+  @inline(__always) public func predict(item: Int32) -> Float {
+    let i = Int(item)
+    return globalMean + (i >= 0 && i < itemBias.count ? itemBias[i] : 0)
+  }
+
   /// μ + b_u + b_i, with a zero bias for an index outside the fitted range.
   @inline(__always) public func predict(user: Int32, item: Int32) -> Float {
     let u = Int(user), i = Int(item)

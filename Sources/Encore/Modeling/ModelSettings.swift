@@ -18,6 +18,9 @@ public protocol ModelSettings: Codable, Sendable {
 
   /// The model's name as the command line spells it (e.g. "i-autorec").
   var name: String { get }
+
+  /// The settings this model takes (the family's, or fewer for some of its models).
+  var acceptedByModel: Set<ModelSetting> { get }
   /// The seed of every random choice in training (initial weights, shuffles, dropout).
   var seed: UInt64 { get set }
   /// Whether training is iterative and keeps the epoch that is best on a validation part.
@@ -40,6 +43,8 @@ public protocol ModelSettings: Codable, Sendable {
 }
 
 extension ModelSettings {
+  public var acceptedByModel: Set<ModelSetting> { Self.acceptedSettings }
+
   /// These settings as a specification.
   public var spec: ModelSpec { ModelSpec(self) }
 }

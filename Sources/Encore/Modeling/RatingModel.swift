@@ -15,6 +15,14 @@ public protocol RatingModel: Sendable {
   /// baseline; every prediction is clipped to the context's scale.
   func predictor(_ context: PredictionContext) -> any PairPredictor
 
+  /// Folds new users (or known users with new ratings) in without retraining: the seam for
+  /// users who arrive after training. Build it once per loaded model.
+  func userFolder(_ context: PredictionContext) -> any UserFolder
+
+  /// One vector per item in the model's own representation (for `similar`), or nil for
+  /// models without one (the baselines).
+  func itemVectors(_ context: PredictionContext) -> ItemVectors?
+
   /// The learned tensors, named and shaped as PyTorch would (`[out, in]` weights), for
   /// TensorBoard norms, ONNX export and the model file.
   var namedParameters: [NamedTensor] { get }
@@ -28,6 +36,7 @@ public protocol RatingModel: Sendable {
 }
 
 extension RatingModel {
+  public func itemVectors(_ context: PredictionContext) -> ItemVectors? { nil }
   public var extraFileTensors: [String: SafeTensors.Tensor] { [:] }
   public func descriptionFields() throws -> [String: Any] { [:] }
 }

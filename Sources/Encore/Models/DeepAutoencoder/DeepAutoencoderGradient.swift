@@ -92,9 +92,10 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     }
   }
 
-  /// The last hidden layer (rows × h₁) for `rows`, without dropout (for prediction).
-  func inference(rows: ArraySlice<Int32>) -> UnsafeMutablePointer<Float> {
-    batch.gather(model.input, rows: rows)
+  /// The last hidden layer (rows × h₁) for `rows` of `x` (default: the model's input),
+  /// without dropout (for prediction and fold-in).
+  func inference(rows: ArraySlice<Int32>, of x: SparseMatrix? = nil) -> UnsafeMutablePointer<Float> {
+    batch.gather(x ?? model.input, rows: rows)
     reserve(rows: rows.count)
     var unused = SeededGenerator(seed: 0)
     forwardHidden(rows: rows.count, denseInput: nil, dropout: 0, generator: &unused)

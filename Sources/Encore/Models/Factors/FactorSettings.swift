@@ -22,6 +22,8 @@ public struct FactorSettings: ModelSettings, Equatable {
 
   /// The settings each algorithm takes: SGD ones for the SGD algorithms, the number of
   /// components for truncated SVD, none for the global mean.
+  public var acceptedByModel: Set<ModelSetting> { accepted }
+
   var accepted: Set<ModelSetting> {
     switch kind {
     case .svd, .svdpp: return [.epochs, .factors, .learningRate, .reg]

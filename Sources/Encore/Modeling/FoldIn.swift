@@ -1,0 +1,85 @@
+/// A user folded in from raw IDs, with what could not be used.
+public struct FoldedUser: Sendable {
+  public var profile: UserProfile
+  /// Items of the list the model has never seen (they cannot inform the profile), in file order.
+  public var unknownItems: [String]
+}
+
+extension TrainedModel {
+  /// The model's folder for new users; build it once and reuse it (it caches item codes).
+  public func userFolder(compute: ComputeContext = .automatic) -> any UserFolder {
+    model.userFolder(PredictionContext(baseline: baseline, scale: scale, rated: rated, compute: compute))
+  }
+
+  /// The model's item vectors for similarity, or nil when it has none.
+  public func itemVectors(compute: ComputeContext = .automatic) -> ItemVectors? {
+    model.itemVectors(PredictionContext(baseline: baseline, scale: scale, rated: rated, compute: compute))
+  }
+
+  /// A known user's training ratings.
+  public func trainingRatings(of user: Int32) -> UserRatings {
+    guard Int(user) < rated.rowCount else { return UserRatings() }
+    let range = rated.rowStart[Int(user)]..<rated.rowStart[Int(user) + 1]
+    return UserRatings(items: Array(rated.columns[range]), values: Array(rated.values[range]))
+  }
+
+  /// Maps a user's raw ratings to the model's items. Ratings outside the model's scale are an
+  /// error naming the line; items the model never saw are returned, not dropped silently.
+  public func userRatings(_ file: UserRatingsFile) throws -> (ratings: UserRatings, unknownItems: [String]) {
+    var ratings = UserRatings(), unknown: [String] = []
+    for entry in file.entries {
+      guard entry.rating >= scale.minimum && entry.rating <= scale.maximum else {
+        throw EncoreError.malformedLine(
+          file: file.source, line: entry.line,
+          reason: "rating \(entry.rating) is outside the model's scale \(scale.minimum)–\(scale.maximum)")
+      }
+      if let index = items.index(of: entry.item) {
+        ratings.items.append(index)
+        ratings.values.append(entry.rating)
+      } else {
+        unknown.append(entry.item)
+      }
+    }
+    return (ratings, unknown)
+  }
+
+  /// Folds in a user from a ratings file: a new user, or with `knownUser` a training user
+  /// whose training ratings are updated by the file's.
+  public func foldIn(_ file: UserRatingsFile, knownUser rawUser: String? = nil, folder: any UserFolder) throws -> FoldedUser {
+    var (ratings, unknown) = try userRatings(file)
+    if let rawUser {
+      guard let user = users.index(of: rawUser) else { throw EncoreError.unknownID(kind: "user", id: rawUser) }
+      ratings = trainingRatings(of: user).updated(with: ratings)
+    }
+    return FoldedUser(profile: folder.foldIn(ratings), unknownItems: unknown)
+  }
+
+  /// The `count` best-scored items the profile has not rated (ties by item index), among the
+  /// items the model knows.
+  public func recommend(_ profile: UserProfile, folder: any UserFolder, count: Int, compute: ComputeContext = .automatic)
+    throws -> [Recommendation]
+  {
+    guard count >= 1 else { throw EncoreError.invalidSetting("k", "must be at least 1") }
+    let scores = folder.scores(profile, compute: compute)
+    let rated = Set(profile.ratings.items)
+    let top = TopK.select(count, from: scores.indices.lazy.filter { !rated.contains(Int32($0)) && folder.knows(Int32($0)) }.map { (Int32($0), scores[$0]) })
+    return top.map { Recommendation(item: items.rawIDs[Int($0.0)], title: titles[$0.0], predictedRating: $0.1) }
+  }
+}
+
+/// The best `k` of a stream of scored items: highest score first, ties by the smaller index.
+enum TopK {
+  static func select<S: Sequence>(_ k: Int, from scored: S) -> [(Int32, Float)] where S.Element == (Int32, Float) {
+    var heap: [(Int32, Float)] = []  // kept sorted best-first; k is small
+    heap.reserveCapacity(k + 1)
+    func better(_ a: (Int32, Float), _ b: (Int32, Float)) -> Bool { a.1 != b.1 ? a.1 > b.1 : a.0 < b.0 }
+    for candidate in scored {
+      if heap.count == k, let last = heap.last, !better(candidate, last) { continue }
+      var position = heap.count
+      while position > 0 && better(candidate, heap[position - 1]) { position -= 1 }
+      heap.insert(candidate, at: position)
+      if heap.count > k { heap.removeLast() }
+    }
+    return heap
+  }
+}
