@@ -80,4 +80,6 @@ expect_error "scale.csv:2: rating 11.0 is outside the model's scale" "$encore" r
 expect_error "unknown item ID 'nope'" "$encore" similar --model "$dir/model.safetensors" --item nope
 "$encore" train --data "$dir/ratings.csv" --split users --epochs 20 --hidden 16 --json 2> /dev/null \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); h=d["held_out_users"]; assert h["mode"] == "fold-in" and h["users"] == 30 and h["rmse"] > 0, h'
+"$encore" compare --data "$dir/ratings.csv" --models baseline,svd --held-out-users 0.1 --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(s["held_out_rmse"]["mean"] > 0 for s in d["summary"]), d["summary"]'
 echo "command-line checks passed"

@@ -22,6 +22,15 @@ struct CompareCommand: ParsableCommand {
   @Option(help: "k-fold cross-validation over --data with this many folds.")
   var folds: Int?
 
+  @Option(help: "With --data: also hold this fraction of users out of training, fold them in and report their RMSE (strong generalisation).")
+  var heldOutUsers: Double?
+
+  @Option(help: "With --held-out-users: fraction of each held-out user's ratings folded in (the rest is scored).")
+  var foldInFraction: Double = 0.8
+
+  @Flag(help: "With --held-out-users: put the fold-in ratings into training instead (the retrain comparison).")
+  var trainOnFoldIn = false
+
   @Option(help: "Number of seeds: random holdouts of --data (or model seeds for --train/--test).")
   var seeds: Int = 1
 
@@ -47,6 +56,9 @@ struct CompareCommand: ParsableCommand {
       comparison.k = k
       comparison.threshold = threshold
       comparison.compute = try computeOptions.context()
+      if let heldOutUsers {
+        comparison.userHoldout = UserHoldout(fraction: heldOutUsers, foldInFraction: foldInFraction, trainOnFoldIn: trainOnFoldIn)
+      }
       let progress = ProgressReporter(totalEpochs: 1, quiet: json)
       let source: Comparison.Source
       if let train, let test {
@@ -71,13 +83,15 @@ struct CompareCommand: ParsableCommand {
       } else {
         let runs = Set(all.map(\.run)).count
         print("\(runs) run(s); ranking metrics rank each user's test items (surprise's convention), K = \(k), relevant ≥ \(threshold)")
-        print("| model | RMSE | MAE | FCP | P@\(k) | R@\(k) | NDCG@\(k) | fit s | predict s |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        let held = summary.contains { $0.heldOutRMSE != nil }
+        let mode = trainOnFoldIn ? "retrain" : "fold-in"
+        print("| model | RMSE | MAE | FCP | P@\(k) | R@\(k) | NDCG@\(k) | fit s | predict s |" + (held ? " held-out users' RMSE (\(mode)) |" : ""))
+        print("|---|---|---|---|---|---|---|---|---|" + (held ? "---|" : ""))
         func cell(_ m: MeanDeviation, _ digits: Int = 4) -> String {
           runs > 1 ? String(format: "%.\(digits)f ± %.\(digits)f", m.mean, m.std) : String(format: "%.\(digits)f", m.mean)
         }
         for s in summary {
-          print("| \(s.model) | \(cell(s.rmse)) | \(cell(s.mae)) | \(cell(s.fcp)) | \(cell(s.precision)) | \(cell(s.recall)) | \(cell(s.ndcg)) | \(cell(s.fitSeconds, 3)) | \(cell(s.predictSeconds, 3)) |")
+          print("| \(s.model) | \(cell(s.rmse)) | \(cell(s.mae)) | \(cell(s.fcp)) | \(cell(s.precision)) | \(cell(s.recall)) | \(cell(s.ndcg)) | \(cell(s.fitSeconds, 3)) | \(cell(s.predictSeconds, 3)) |" + (s.heldOutRMSE.map { " \(cell($0)) |" } ?? ""))
         }
       }
     }

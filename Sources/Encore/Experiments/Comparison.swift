@@ -12,10 +12,13 @@ public struct ModelMeasurement: Codable, Sendable {
   public var predictSeconds: Double
   public var nTest: Int
   public var nTestUnseen: Int
+  /// Figures for the users held out of training, when the comparison holds users out.
+  public var heldOutUsers: HeldOutUserReport? = nil
 
   enum CodingKeys: String, CodingKey {
     case model, run, rmse, mae, fcp, ranking
     case fitSeconds = "fit_seconds", predictSeconds = "predict_seconds", nTest = "n_test", nTestUnseen = "n_test_unseen"
+    case heldOutUsers = "held_out_users"
   }
 }
 
@@ -36,10 +39,13 @@ public struct ComparisonSummary: Codable, Sendable {
   public var model: String
   public var runs: Int
   public var rmse, mae, fcp, precision, recall, ndcg, fitSeconds, predictSeconds: MeanDeviation
+  /// RMSE, MAE and NDCG@K on the held-out users' scored ratings (fold-in or retrain), when any.
+  public var heldOutRMSE, heldOutMAE, heldOutNDCG: MeanDeviation?
 
   enum CodingKeys: String, CodingKey {
     case model, runs, rmse, mae, fcp, precision, recall, ndcg
     case fitSeconds = "fit_seconds", predictSeconds = "predict_seconds"
+    case heldOutRMSE = "held_out_rmse", heldOutMAE = "held_out_mae", heldOutNDCG = "held_out_ndcg"
   }
 
   public init(model: String, results: [ModelMeasurement]) {
@@ -53,6 +59,12 @@ public struct ComparisonSummary: Codable, Sendable {
     ndcg = MeanDeviation(results.map(\.ranking.ndcg))
     fitSeconds = MeanDeviation(results.map(\.fitSeconds))
     predictSeconds = MeanDeviation(results.map(\.predictSeconds))
+    let held = results.compactMap(\.heldOutUsers)
+    if !held.isEmpty && held.count == results.count {
+      heldOutRMSE = MeanDeviation(held.map(\.rmse))
+      heldOutMAE = MeanDeviation(held.map(\.mae))
+      heldOutNDCG = MeanDeviation(held.map(\.ranking.ndcg))
+    }
   }
 }
 
@@ -66,6 +78,8 @@ public struct Comparison: Sendable {
   /// that stop on validation.
   public var validationFraction: Double = DataPlan.defaultValidationFraction
   public var seed: UInt64 = 42
+  /// Hold whole users out of every split and report fold-in figures for them (`--data` only).
+  public var userHoldout: UserHoldout? = nil
   /// The threads and GEMM library every run uses.
   public var compute: ComputeContext = .automatic
 
@@ -102,7 +116,8 @@ public struct Comparison: Sendable {
       results.append(ModelMeasurement(
         model: settings.name, run: label, rmse: Metrics.rmse(predicted: predicted, actual: split.test.values),
         mae: Metrics.mae(predicted: predicted, actual: split.test.values), fcp: fcp, ranking: ranking,
-        fitSeconds: report.fitSeconds, predictSeconds: predictSeconds, nTest: split.test.count, nTestUnseen: unseen))
+        fitSeconds: report.fitSeconds, predictSeconds: predictSeconds, nTest: split.test.count, nTestUnseen: unseen,
+        heldOutUsers: report.heldOutUsers))
     }
     return results
   }
@@ -129,6 +144,9 @@ public struct Comparison: Sendable {
     }
     switch source {
     case .files(let pairs):
+      guard userHoldout == nil else {
+        throw EncoreError.invalidSetting("held-out-users", "needs --data: it holds users out of one rating set, not of explicit train and test files")
+      }
       for (trainFile, testFile) in pairs {
         let (data, testSet) = try RatingDataLoader(compute: compute).load(train: trainFile, test: testFile)
         let split = DataSplit(train: data.ratings, validation: RatingSet(), test: testSet, description: "explicit")
@@ -140,14 +158,27 @@ public struct Comparison: Sendable {
       let loaded = try RatingDataLoader(compute: compute).load(path)
       for s in 0..<seeds {
         let seed = UInt64(42 + s)
+        // The held-out users (same for every fold of a seed), and the ratings that stay.
+        var ratings = loaded.ratings
+        var held: HeldOutUsers? = nil
+        if let userHoldout {
+          (ratings, held) = try userHoldout.split(loaded.ratings, userCount: loaded.users.count, seed: seed)
+        }
+        func split(_ tr: RatingSet, _ te: RatingSet) -> DataSplit {
+          var train = tr
+          if let held, held.inTraining { train.append(held.foldIn) }
+          var result = DataSplit(train: train, validation: RatingSet(), test: te, description: "")
+          result.heldOutUsers = held
+          return result
+        }
         if let folds {
           for fold in 0..<folds {
-            let (tr, te) = try Splitter.split(loaded.ratings, .kFold(folds: folds, fold: fold), seed: seed)
-            try measure("fold \(fold + 1)" + (seeds > 1 ? " seed \(s + 1)" : ""), loaded, DataSplit(train: tr, validation: RatingSet(), test: te, description: ""), seed: seed)
+            let (tr, te) = try Splitter.split(ratings, .kFold(folds: folds, fold: fold), seed: seed)
+            try measure("fold \(fold + 1)" + (seeds > 1 ? " seed \(s + 1)" : ""), loaded, split(tr, te), seed: seed)
           }
         } else {
-          let (tr, te) = try Splitter.split(loaded.ratings, .holdout(testFraction: 0.1), seed: seed)
-          try measure("seed \(s + 1)", loaded, DataSplit(train: tr, validation: RatingSet(), test: te, description: ""), seed: seed)
+          let (tr, te) = try Splitter.split(ratings, .holdout(testFraction: 0.1), seed: seed)
+          try measure("seed \(s + 1)", loaded, split(tr, te), seed: seed)
         }
       }
     }
@@ -161,11 +192,12 @@ public struct Comparison: Sendable {
 
   /// The per-run results as CSV, one line per model and run.
   public static func csv(_ results: [ModelMeasurement]) -> String {
-    var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds"]
+    var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds,held_out_rmse,held_out_mae,held_out_ndcg_at_k"]
     for r in results {
-      lines.append([r.model, r.run.replacingOccurrences(of: ",", with: ";"), String(r.rmse), String(r.mae), String(r.fcp),
+      let held = r.heldOutUsers.map { [String($0.rmse), String($0.mae), String($0.ranking.ndcg)] } ?? ["", "", ""]
+      lines.append(([r.model, r.run.replacingOccurrences(of: ",", with: ";"), String(r.rmse), String(r.mae), String(r.fcp),
                     String(r.ranking.precision), String(r.ranking.recall), String(r.ranking.ndcg), String(r.ranking.map),
-                    String(r.ranking.hitRate), String(r.fitSeconds), String(r.predictSeconds)].joined(separator: ","))
+                    String(r.ranking.hitRate), String(r.fitSeconds), String(r.predictSeconds)] + held).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }

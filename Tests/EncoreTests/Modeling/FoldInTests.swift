@@ -169,36 +169,4 @@ final class FoldInTests: XCTestCase {
     XCTAssertEqual(nearest.map(\.item), [1, 2, 3])
     XCTAssertEqual(nearest[0].similarity, 0.9 / (0.81 + 0.01 as Float).squareRoot(), accuracy: 1e-6)
   }
-
-  func testHeldOutUsersAreNeverTrainedOn() throws {
-    var plan = DataPlan(source: .synthetic(.init(users: 120, items: 90, ratings: 4_000, seed: 21)))
-    plan.userHoldout = UserHoldout(fraction: 0.1, foldInFraction: 0.8)
-    let (_, split) = try plan.prepare()
-    let held = try XCTUnwrap(split.heldOutUsers)
-    XCTAssertEqual(held.users.count, 12)
-    let heldSet = Set(held.users)
-    for part in [split.train, split.validation, split.test] { XCTAssertTrue(part.users.allSatisfy { !heldSet.contains($0) }) }
-    XCTAssertEqual(Set(held.foldIn.users), heldSet)
-    XCTAssertEqual(Set(held.scored.users), heldSet)
-    let ratio = Double(held.foldIn.count) / Double(held.foldIn.count + held.scored.count)
-    XCTAssertEqual(ratio, 0.8, accuracy: 0.03)
-    // The same seed holds out the same users; the retrain variant trains on the fold-in parts.
-    plan.userHoldout?.trainOnFoldIn = true
-    let (_, again) = try plan.prepare()
-    XCTAssertEqual(again.heldOutUsers?.users, held.users)
-    XCTAssertEqual(again.train.count + again.validation.count, split.train.count + split.validation.count + held.foldIn.count)
-  }
-
-  func testHeldOutUserReportComparesFoldInWithTheBaseline() throws {
-    var plan = DataPlan(source: .synthetic(.init(users: 200, items: 120, ratings: 8_000, seed: 4)))
-    plan.userHoldout = UserHoldout()
-    let (data, split) = try plan.prepare()
-    var overrides = ModelOverrides()
-    overrides.epochs = 40
-    let (_, report) = try ExperimentRun(spec: try ModelFamilies.spec(named: "i-autorec", overrides: overrides)).run(data: data, split: split)
-    let held = try XCTUnwrap(report.heldOutUsers)
-    XCTAssertEqual(held.mode, "fold-in")
-    XCTAssertEqual(held.users, 20)
-    XCTAssertLessThan(held.rmse, held.baselineRMSE)
-  }
 }
