@@ -107,7 +107,10 @@ public struct Comparison: Sendable {
         modelSplit.train = fit
         modelSplit.validation = validation
       }
-      let (model, report) = try ExperimentRun(spec: ModelSpec(settings), compute: compute).run(data: data, split: modelSplit, keepHistory: false)
+      var experiment = ExperimentRun(spec: ModelSpec(settings), compute: compute)
+      experiment.rankingK = k
+      experiment.relevanceThreshold = threshold
+      let (model, report) = try experiment.run(data: data, split: modelSplit, keepHistory: false)
       let start = Platform.now()
       let (predicted, unseen) = model.predictor(compute: compute).predict(split.test)
       let predictSeconds = Platform.now() - start

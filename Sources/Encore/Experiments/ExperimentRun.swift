@@ -6,6 +6,9 @@ public struct ExperimentRun: Sendable {
   public var spec: ModelSpec
   /// The threads and GEMM library training and prediction run on.
   public var compute: ComputeContext
+  /// K and the relevance threshold of the held-out users' ranking metrics (`--split users`).
+  public var rankingK = 10
+  public var relevanceThreshold = 3.5
 
   public init(spec: ModelSpec, compute: ComputeContext = .automatic) {
     self.spec = spec
@@ -85,7 +88,8 @@ public struct ExperimentRun: Sendable {
       learningRate: summary.learningRate, batchSize: summary.batchSize, seed: settings.seed, kernels: SparseKernels.instructionSet,
       history: keepHistory && !history.isEmpty ? history : nil)
     var full = report
-    if let held = split.heldOutUsers { full.heldOutUsers = HeldOutUserReport(measuring: model, on: held, compute: compute) }
+    if let held = split.heldOutUsers { full.heldOutUsers = HeldOutUserReport(
+        measuring: model, on: held, compute: compute, k: rankingK, threshold: relevanceThreshold) }
     return (model, full)
   }
 

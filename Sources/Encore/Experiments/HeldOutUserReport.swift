@@ -12,7 +12,7 @@ public struct HeldOutUserReport: Codable, Sendable {
   public var mae: Double
   /// The bias baseline folded in the same way (b_u in closed form): the fallback to beat.
   public var baselineRMSE: Double
-  /// Ranking of each user's scored items (surprise's test-items convention, K = 10, relevant ≥ 3.5).
+  /// Ranking of each user's scored items (surprise's test-items convention; K = 10 and relevant ≥ 3.5 unless set).
   public var ranking: RankingReport
   /// Mean fold-in time per user, in milliseconds (0 for a retrain).
   public var foldInMilliseconds: Double
@@ -23,7 +23,9 @@ public struct HeldOutUserReport: Codable, Sendable {
     case foldInMilliseconds = "fold_in_ms_per_user"
   }
 
-  public init(measuring model: TrainedModel, on held: HeldOutUsers, compute: ComputeContext) {
+  /// Folds in (or, for a retrain, predicts) every held-out user and scores their scored part;
+  /// the ranking metrics use the top `k` and count ratings ≥ `threshold` as relevant.
+  public init(measuring model: TrainedModel, on held: HeldOutUsers, compute: ComputeContext, k: Int = 10, threshold: Double = 3.5) {
     let scored = held.scored
     var byUser: [Int32: UserRatings] = [:]
     for k in 0..<held.foldIn.count {
@@ -55,7 +57,7 @@ public struct HeldOutUserReport: Codable, Sendable {
     rmse = Metrics.rmse(predicted: predicted, actual: scored.values)
     mae = Metrics.mae(predicted: predicted, actual: scored.values)
     baselineRMSE = Metrics.rmse(predicted: baseline, actual: scored.values)
-    ranking = RankingMetrics.testItems(users: scored.users, predicted: predicted, actual: scored.values)
+    ranking = RankingMetrics.testItems(users: scored.users, predicted: predicted, actual: scored.values, k: k, threshold: threshold)
     foldInMilliseconds = held.users.isEmpty ? 0 : seconds * 1000 / Double(held.users.count)
   }
 }

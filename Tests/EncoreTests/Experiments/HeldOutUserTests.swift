@@ -46,9 +46,12 @@ final class HeldOutUserTests: XCTestCase {
     let path = folder.write("ratings.csv", text)
     var comparison = try Comparison(modelNames: ["baseline", "svd"])
     comparison.userHoldout = UserHoldout()
+    comparison.k = 5
+    comparison.threshold = 4
     let results = try comparison.runAll(.data(path, folds: 2), seeds: 1)
     XCTAssertEqual(results.count, 4)
     XCTAssertTrue(results.allSatisfy { $0.heldOutUsers?.users == 15 })
+    XCTAssertTrue(results.allSatisfy { $0.heldOutUsers?.ranking.k == 5 && $0.heldOutUsers?.ranking.threshold == 4 })
     let summary = comparison.summaries(results)
     XCTAssertNotNil(summary[1].heldOutRMSE)
     XCTAssertTrue(Comparison.csv(results).contains("held_out_rmse"))
