@@ -6,6 +6,9 @@ struct DataOptions: ParsableArguments {
   @Option(help: "A rating file or a MovieLens/Netflix folder; split by --split.")
   var data: String?
 
+  @Option(help: "More ratings read after --data or --train, e.g. the store 'encore serve' writes; a rating of a user and item already rated replaces it. Repeatable.")
+  var addRatings: [String] = []
+
   @Option(help: "An explicit training file (use with --test), e.g. ml-100k/u1.base.")
   var train: String?
 
@@ -84,7 +87,9 @@ struct DataOptions: ParsableArguments {
       }
       format = f
     }
-    return RatingDataLoader(format: format, duplicates: duplicates, compute: compute)
+    var loader = RatingDataLoader(format: format, duplicates: duplicates, compute: compute)
+    loader.addedFiles = addRatings
+    return loader
   }
 
   func plan(seed: UInt64, compute: ComputeContext, defaultSource: DataPlan.Source? = nil) throws -> DataPlan {

@@ -3,13 +3,18 @@ import Foundation
 /// Loads ratings from a file or a folder the way a user points at them: a MovieLens folder
 /// (recognised by `u.data`, `ratings.dat` or `ratings.csv`), a Netflix Prize folder
 /// (`training_set/` or `combined_data_*.txt`), a single rating file of a known kind, or any
-/// delimited file with an explicit `DelimitedFormat`. Titles are read when present.
+/// delimited file with an explicit `DelimitedFormat`, or the SQLite store `encore serve` writes.
+/// Titles are read when present. `addedFiles` are read after the main source, so that a
+/// model's training file plus the server's store can be retrained together.
 public struct RatingDataLoader: Sendable {
   /// The layout to use; nil guesses it from the file name and the first line.
   public var format: DelimitedFormat?
   public var duplicates: DuplicatePolicy
   /// The threads large files are parsed on.
   public var compute: ComputeContext
+  /// Files read after the main source (after the training file of a train/test pair): a
+  /// rating of a user and item that already has one replaces it, so newer ratings win.
+  public var addedFiles: [String] = []
 
   public init(format: DelimitedFormat? = nil, duplicates: DuplicatePolicy = .error, compute: ComputeContext = .automatic) {
     self.format = format
@@ -20,7 +25,8 @@ public struct RatingDataLoader: Sendable {
   /// Loads everything under `path` into fresh ID maps.
   public func load(_ path: String) throws -> RatingData {
     var users = IDMap(), items = IDMap()
-    let (ratings, titleSource, description) = try readAny(path, users: &users, items: &items)
+    var (ratings, titleSource, description) = try readAny(path, users: &users, items: &items)
+    description += try addFiles(to: &ratings, users: &users, items: &items)
     return RatingData(
       ratings: ratings, users: users, items: items,
       titles: Self.indexTitles(titleSource, items: items), sourceDescription: description)
@@ -30,13 +36,44 @@ public struct RatingDataLoader: Sendable {
   /// the test file are added to the maps but have no training ratings.
   public func load(train: String, test: String) throws -> (data: RatingData, test: RatingSet) {
     var users = IDMap(), items = IDMap()
-    let (trainSet, titles, description) = try readAny(train, users: &users, items: &items)
+    var (trainSet, titles, description) = try readAny(train, users: &users, items: &items)
+    description += try addFiles(to: &trainSet, users: &users, items: &items)
     let (testSet, _, testDescription) = try readAny(test, users: &users, items: &items)
     let data = RatingData(
       ratings: trainSet, users: users, items: items,
       titles: Self.indexTitles(titles, items: items),
       sourceDescription: "\(description) / \(testDescription)")
     return (data, testSet)
+  }
+
+  /// Reads `addedFiles` into `ratings`, newer ratings replacing older ones of the same pair;
+  /// returns the words added to the data's description.
+  private func addFiles(to ratings: inout RatingSet, users: inout IDMap, items: inout IDMap) throws -> String {
+    guard !addedFiles.isEmpty else { return "" }
+    var position: [Int64: Int] = [:]
+    position.reserveCapacity(ratings.count)
+    func key(_ user: Int32, _ item: Int32) -> Int64 { Int64(user) << 32 | Int64(item) }
+    for k in 0..<ratings.count { position[key(ratings.users[k], ratings.items[k])] = k }
+    var replaced = 0, added = 0
+    for path in addedFiles {
+      let extra = try readFile(path, users: &users, items: &items)
+      let keepTimes = ratings.hasTimestamps && extra.hasTimestamps
+      if !keepTimes { ratings.timestamps = [] }
+      for k in 0..<extra.count {
+        let pair = key(extra.users[k], extra.items[k])
+        if let at = position[pair] {
+          ratings.values[at] = extra.values[k]
+          if keepTimes { ratings.timestamps[at] = extra.timestamps[k] }
+          replaced += 1
+        } else {
+          position[pair] = ratings.count
+          ratings.append(user: extra.users[k], item: extra.items[k], value: extra.values[k], timestamp: keepTimes ? extra.timestamps[k] : nil)
+          added += 1
+        }
+      }
+    }
+    let names = addedFiles.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+    return " + \(names) (\(added) added, \(replaced) replaced)"
   }
 
   static func indexTitles(_ titles: [String: String], items: IDMap) -> [Int32: String] {
@@ -95,6 +132,9 @@ public struct RatingDataLoader: Sendable {
   /// Reads one file, choosing the reader by its name unless a format was given.
   public func readFile(_ path: String, users: inout IDMap, items: inout IDMap) throws -> RatingSet {
     let fileName = (path as NSString).lastPathComponent
+    if RatingStore.isStore(path) {
+      return try RatingStore.read(path, users: &users, items: &items)
+    }
     if format == nil && NetflixReader.isNetflixFile(fileName) {
       return try NetflixReader(duplicates: duplicates).read(path, users: &users, items: &items)
     }
