@@ -68,8 +68,8 @@ extension TrainedModel {
 }
 
 /// The best `k` of a stream of scored items: highest score first, ties by the smaller index.
-enum TopK {
-  static func select<S: Sequence>(_ k: Int, from scored: S) -> [(Int32, Float)] where S.Element == (Int32, Float) {
+public enum TopK {
+  public static func select<S: Sequence>(_ k: Int, from scored: S) -> [(Int32, Float)] where S.Element == (Int32, Float) {
     var heap: [(Int32, Float)] = []  // kept sorted best-first; k is small
     heap.reserveCapacity(k + 1)
     func better(_ a: (Int32, Float), _ b: (Int32, Float)) -> Bool { a.1 != b.1 ? a.1 > b.1 : a.0 < b.0 }

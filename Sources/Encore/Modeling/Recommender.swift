@@ -4,6 +4,12 @@ public struct Recommendation: Codable, Sendable, Equatable {
   public var title: String?
   public var predictedRating: Float
 
+  public init(item: String, title: String?, predictedRating: Float) {
+    self.item = item
+    self.title = title
+    self.predictedRating = predictedRating
+  }
+
   enum CodingKeys: String, CodingKey {
     case item, title
     case predictedRating = "predicted_rating"
