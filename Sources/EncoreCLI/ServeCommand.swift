@@ -15,7 +15,7 @@ struct ServeCommand: ParsableCommand {
     abstract: "Serve a model over HTTP (runs encore-server; build it once with: swift build -c release --package-path Server).",
     discussion: "Every argument goes to encore-server: encore serve --model FILE [--store ratings.sqlite] [--host 127.0.0.1] [--port 8080]. 'encore-server --help' lists them all.")
 
-  @Argument(parsing: .allUnrecognized, help: "Arguments for encore-server.")
+  @Argument(parsing: .captureForPassthrough, help: "Arguments for encore-server.")
   var arguments: [String] = []
 
   func run() throws {

@@ -11,6 +11,7 @@ enum EmbeddedFiles {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Encore</title>
+<link rel="icon" href="data:,">
 <style>
   :root { --ink: #1d232b; --muted: #5d6875; --line: #dde2e8; --accent: #2f6fdd; --soft: #f4f6f9; }
   * { box-sizing: border-box; }
