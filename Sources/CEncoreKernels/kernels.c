@@ -39,6 +39,48 @@ INLINE float dot_body(const float *restrict x, const float *restrict y, long n) 
   return s;
 }
 
+INLINE float hsum16(v16 a) {
+  v8 h8 = __builtin_shufflevector(a, a, 0, 1, 2, 3, 4, 5, 6, 7) +
+          __builtin_shufflevector(a, a, 8, 9, 10, 11, 12, 13, 14, 15);
+  v4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+}
+
+// out[b * ldo + i] = dot(rows[i], vecs[b]) for rows i0..<i1 and `count` vectors: each row is
+// read once for four vectors at a time (a GEMM with a small M that needs no packing).
+INLINE void multi_dot_body(long i0, long i1, const float *restrict rows, long ldr,
+                           const float *restrict vecs, long ldv, long count, long n,
+                           float *restrict out, long ldo) {
+  for (long i = i0; i < i1; i++) {
+    const float *r = rows + i * ldr;
+    long b = 0;
+    for (; b + 4 <= count; b += 4) {
+      const float *v0 = vecs + b * ldv, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;
+      v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+      long j = 0;
+      for (; j + 16 <= n; j += 16) {
+        v16 x = *(const v16 *)(r + j);
+        a0 += x * *(const v16 *)(v0 + j);
+        a1 += x * *(const v16 *)(v1 + j);
+        a2 += x * *(const v16 *)(v2 + j);
+        a3 += x * *(const v16 *)(v3 + j);
+      }
+      float s0 = hsum16(a0), s1 = hsum16(a1), s2 = hsum16(a2), s3 = hsum16(a3);
+      for (; j < n; j++) {
+        s0 += r[j] * v0[j];
+        s1 += r[j] * v1[j];
+        s2 += r[j] * v2[j];
+        s3 += r[j] * v3[j];
+      }
+      out[b * ldo + i] = s0;
+      out[(b + 1) * ldo + i] = s1;
+      out[(b + 2) * ldo + i] = s2;
+      out[(b + 3) * ldo + i] = s3;
+    }
+    for (; b < count; b++) out[b * ldo + i] = dot_body(r, vecs + b * ldv, n);
+  }
+}
+
 INLINE void gather_axpy_body(long t0, long t1, const int32_t *rows, const long *ptr,
                              const int32_t *idx, const float *val, const float *m, long ldm,
                              const float *init, float *out, long ldo, long n) {
@@ -357,6 +399,11 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
   ATTR static void axpy_##SUFFIX(long n, float a, const float *x, float *y) {                   \
     axpy_body(n, a, x, y);                                                                       \
   }                                                                                              \
+  ATTR static void multi_dot_##SUFFIX(long i0, long i1, const float *rows, long ldr,            \
+                                      const float *vecs, long ldv, long count, long n,          \
+                                      float *out, long ldo) {                                    \
+    multi_dot_body(i0, i1, rows, ldr, vecs, ldv, count, n, out, ldo);                           \
+  }                                                                                              \
   ATTR static void adam_rows_##SUFFIX(long t0, long t1, const int32_t *rows, float *w,          \
                                       float *mo, float *ve, long ldw, const float *g, long ldg, \
                                       long n, float lr, float b1, float b2, float eps,          \
@@ -461,6 +508,11 @@ void ek_gather_dot(long t0, long t1, const int32_t *rows, const long *ptr, const
 float ek_dot(const float *x, const float *y, long n) { DISPATCH(dot, x, y, n) }
 
 void ek_axpy(long n, float a, const float *x, float *y) { DISPATCH(axpy, n, a, x, y) }
+
+void ek_multi_dot(long i0, long i1, const float *rows, long ldr, const float *vecs, long ldv,
+                  long count, long n, float *out, long ldo) {
+  DISPATCH(multi_dot, i0, i1, rows, ldr, vecs, ldv, count, n, out, ldo)
+}
 
 void ek_adam_rows(long t0, long t1, const int32_t *rows, float *w, float *mo, float *ve, long ldw,
                   const float *g, long ldg, long n, float lr, float b1, float b2, float eps,

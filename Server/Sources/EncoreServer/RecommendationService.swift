@@ -10,6 +10,8 @@ final class RecommendationService: Sendable {
   let log: RatingLog
   let limits: ServerLimits
   let counters: ServerMetrics
+  /// Where every "score all items for this profile" goes, so concurrent requests share passes.
+  let batcher = ScoringBatcher()
 
   /// Profiles folded in from stored ratings, by user, for the model and the store revision
   /// they were built from.
@@ -39,13 +41,13 @@ final class RecommendationService: Sendable {
 
   /// A known user's top `n`: from the model, with their stored ratings folded in when they have
   /// any. A user neither trained on nor stored is a 404.
-  func recommendations(user: String, n: Int, excludeRated: Bool) throws -> RecommendationsAnswer {
+  func recommendations(user: String, n: Int, excludeRated: Bool) async throws -> RecommendationsAnswer {
     let model = slot.model
     let known = model.trained.users.index(of: user)
     let stored = log.entries(of: user)
     if let stored {
       let profile = storedProfile(user: user, known: known, stored: stored, model: model)
-      let list = top(model, scores: model.folder.scores(profile, compute: ServedModel.compute), rated: profile.ratings.items, n: n, excludeRated: excludeRated)
+      let list = top(model, scores: await batcher.scores(profile, on: model), rated: profile.ratings.items, n: n, excludeRated: excludeRated)
       return RecommendationsAnswer(
         user: user, modelVersion: model.version, foldedIn: true, foldedInRatings: profile.ratings.count, unknownItems: nil,
         fallback: profile.isFallback, recommendations: list)
@@ -55,8 +57,13 @@ final class RecommendationService: Sendable {
         "unknown user '\(user)': not in the model's training data and no stored ratings",
         hint: "POST /v1/recommendations with the user's ratings for a session, or POST /v1/ratings to store them")
     }
-    var scores = [Float](repeating: 0, count: model.trained.items.count)
-    for i in 0..<scores.count { scores[i] = model.predictor.predict(user: known, item: Int32(i)).value }
+    var scores: [Float]
+    if let own = model.folder.trainedProfile(of: known) {
+      scores = await batcher.scores(own, on: model)
+    } else {
+      scores = [Float](repeating: 0, count: model.trained.items.count)
+      for i in 0..<scores.count { scores[i] = model.predictor.predict(user: known, item: Int32(i)).value }
+    }
     let rated = model.trained.trainingRatings(of: known).items
     return RecommendationsAnswer(
       user: user, modelVersion: model.version, foldedIn: false, foldedInRatings: nil, unknownItems: nil, fallback: false,
@@ -64,7 +71,7 @@ final class RecommendationService: Sendable {
   }
 
   /// The top `n` for a session's ratings, folded in; unknown items are listed, not dropped.
-  func recommendations(for request: RecommendRequest) throws -> RecommendationsAnswer {
+  func recommendations(for request: RecommendRequest) async throws -> RecommendationsAnswer {
     let n = try checkCount(request.n)
     guard request.ratings.count <= limits.maxBatch else {
       throw APIError(.contentTooLarge, "at most \(limits.maxBatch) ratings per request, not \(request.ratings.count)")
@@ -85,7 +92,7 @@ final class RecommendationService: Sendable {
     }
     let profile = model.folder.foldIn(ratings)
     counters.foldIns.increment()
-    let list = top(model, scores: model.folder.scores(profile, compute: ServedModel.compute), rated: profile.ratings.items, n: n, excludeRated: request.excludeRated ?? true)
+    let list = top(model, scores: await batcher.scores(profile, on: model), rated: profile.ratings.items, n: n, excludeRated: request.excludeRated ?? true)
     return RecommendationsAnswer(
       user: nil, modelVersion: model.version, foldedIn: true, foldedInRatings: ratings.count, unknownItems: unknown,
       fallback: profile.isFallback, recommendations: list)
@@ -114,10 +121,7 @@ final class RecommendationService: Sendable {
   }
 
   private func top(_ model: ServedModel, scores: [Float], rated: [Int32], n: Int, excludeRated: Bool) -> [Recommendation] {
-    let skip = excludeRated ? Set(rated) : []
-    let folder = model.folder
-    let candidates = scores.indices.lazy.filter { !skip.contains(Int32($0)) && folder.knows(Int32($0)) }.map { (Int32($0), scores[$0]) }
-    return TopK.select(n, from: candidates).map {
+    TopK.best(n, of: scores, eligible: model.recommendable, excluding: excludeRated ? Set(rated) : []).map {
       Recommendation(item: model.rawID($0.0), title: model.title($0.0), predictedRating: $0.1)
     }
   }

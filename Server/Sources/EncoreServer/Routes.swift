@@ -29,11 +29,11 @@ extension EncoreServer {
       let n = try service.checkCount(try query.integer("n"))
       let exclude = try query.boolean("exclude_rated") ?? true
       try query.allowOnly(["n", "exclude_rated"])
-      return try Response.json(try service.recommendations(user: user, n: n, excludeRated: exclude))
+      return try Response.json(try await service.recommendations(user: user, n: n, excludeRated: exclude))
     }
     router.post("/v1/recommendations") { request, _ in
       let body = try await RequestDecoding.decode(RecommendRequest.self, from: Self.body(request, limit: limits.maxBodyBytes))
-      return try Response.json(try service.recommendations(for: body))
+      return try Response.json(try await service.recommendations(for: body))
     }
     router.post("/v1/predictions") { request, _ in
       let body = try await RequestDecoding.decode(PredictRequest.self, from: Self.body(request, limit: limits.maxBodyBytes))

@@ -21,6 +21,8 @@ final class ServedModel: Sendable {
   let popularItems: [Int32]
   /// Lowercased titles, by item index, for search.
   let searchTitles: [String]
+  /// Whether the model can score each item (it had training ratings): the recommendable ones.
+  let recommendable: [Bool]
 
   /// Every request computes on one thread: concurrency comes from concurrent requests.
   static let compute = ComputeContext.serial
@@ -35,13 +37,15 @@ final class ServedModel: Sendable {
     } catch {
       throw EncoreError.io(path: path, reason: "cannot read the model file (\(error.localizedDescription))")
     }
-    sha256 = SHA256.hex(bytes)
+    sha256 = bytes.withUnsafeBytes { SHA256.hex($0) }
     let trained = try ModelFile.load(path)
     self.trained = trained
     self.path = path
     loadedAt = Date()
     version = "\(trained.name)@\(sha256.prefix(12))"
-    folder = trained.userFolder(compute: Self.compute)
+    let folder = trained.userFolder(compute: Self.compute)
+    self.folder = folder
+    recommendable = (0..<trained.items.count).map { folder.knows(Int32($0)) }
     itemVectors = trained.itemVectors(compute: Self.compute)
     predictor = trained.predictor(compute: Self.compute)
     var counts = [Int](repeating: 0, count: trained.items.count)

@@ -35,6 +35,12 @@ void ek_gather_dot(long t0, long t1, const int32_t *rows, const long *ptr, const
 /// Dot product of two float vectors of length n (accumulated in float, 16 lanes).
 float ek_dot(const float *x, const float *y, long n);
 
+/// out[b * ldo + i] = dot(rows[i * ldr ..< +n], vecs[b * ldv ..< +n]) for i in [i0, i1) and
+/// b < count: many vectors against many rows, each row read once per four vectors (scoring a
+/// batch of users against every item without packing a GEMM operand).
+void ek_multi_dot(long i0, long i1, const float *rows, long ldr, const float *vecs, long ldv,
+                  long count, long n, float *out, long ldo);
+
 /// y += a * x over n floats.
 void ek_axpy(long n, float a, const float *x, float *y);
 

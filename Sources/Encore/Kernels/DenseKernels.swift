@@ -23,6 +23,22 @@ public enum DenseKernels {
   }
 
   /// The built-in GEMM, split across threads by columns (or rows when N is small).
+  /// out[b · ldo + i] = rows[i] · vectors[b] for every row i < rowCount and vector b <
+  /// vectorCount, each of width `width`: a GEMM with few vectors (a server's batch of users
+  /// against every item) that reads each row once per four vectors and packs nothing.
+  public static func multiDot(
+    rows: UnsafePointer<Float>, rowStride: Int, rowCount: Int, vectors: UnsafePointer<Float>, vectorStride: Int,
+    vectorCount: Int, width: Int, out: UnsafeMutablePointer<Float>, ldo: Int, on compute: ComputeContext
+  ) {
+    guard rowCount > 0 && vectorCount > 0 else { return }
+    let box = UncheckedSendable((rows, vectors, out))
+    let grain = max(64, 65_536 / max(1, width * vectorCount))
+    compute.forRanges(rowCount, grain: grain) { lo, hi in
+      let (rows, vectors, out) = box.value
+      ek_multi_dot(lo, hi, rows, rowStride, vectors, vectorStride, vectorCount, width, out, ldo)
+    }
+  }
+
   public static func builtinGemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, on compute: ComputeContext

@@ -61,24 +61,32 @@ extension TrainedModel {
   {
     guard count >= 1 else { throw EncoreError.invalidSetting("k", "must be at least 1") }
     let scores = folder.scores(profile, compute: compute)
-    let rated = Set(profile.ratings.items)
-    let top = TopK.select(count, from: scores.indices.lazy.filter { !rated.contains(Int32($0)) && folder.knows(Int32($0)) }.map { (Int32($0), scores[$0]) })
+    let eligible = (0..<scores.count).map { folder.knows(Int32($0)) }
+    let top = TopK.best(count, of: scores, eligible: eligible, excluding: Set(profile.ratings.items))
     return top.map { Recommendation(item: items.rawIDs[Int($0.0)], title: titles[$0.0], predictedRating: $0.1) }
   }
 }
 
-/// The best `k` of a stream of scored items: highest score first, ties by the smaller index.
+/// The best `k` scored items: highest score first, ties by the smaller index.
 public enum TopK {
-  public static func select<S: Sequence>(_ k: Int, from scored: S) -> [(Int32, Float)] where S.Element == (Int32, Float) {
-    var heap: [(Int32, Float)] = []  // kept sorted best-first; k is small
+  /// The best `k` of `scores` among the eligible indices not in `excluded`. Concrete types
+  /// throughout, because a server calls this on every request.
+  public static func best(_ k: Int, of scores: [Float], eligible: [Bool], excluding excluded: Set<Int32> = []) -> [(Int32, Float)] {
+    precondition(eligible.count == scores.count)
+    var heap: [(Int32, Float)] = []  // sorted best-first
     heap.reserveCapacity(k + 1)
-    func better(_ a: (Int32, Float), _ b: (Int32, Float)) -> Bool { a.1 != b.1 ? a.1 > b.1 : a.0 < b.0 }
-    for candidate in scored {
-      if heap.count == k, let last = heap.last, !better(candidate, last) { continue }
-      var position = heap.count
-      while position > 0 && better(candidate, heap[position - 1]) { position -= 1 }
-      heap.insert(candidate, at: position)
-      if heap.count > k { heap.removeLast() }
+    scores.withUnsafeBufferPointer { scores in
+      eligible.withUnsafeBufferPointer { eligible in
+        for i in 0..<scores.count where eligible[i] {
+          let score = scores[i]
+          if heap.count == k, let last = heap.last, !(score > last.1) { continue }  // ties keep the smaller index
+          if !excluded.isEmpty && excluded.contains(Int32(i)) { continue }
+          var position = heap.count
+          while position > 0 && score > heap[position - 1].1 { position -= 1 }
+          heap.insert((Int32(i), score), at: position)
+          if heap.count > k { heap.removeLast() }
+        }
+      }
     }
     return heap
   }

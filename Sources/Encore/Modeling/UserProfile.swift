@@ -57,9 +57,22 @@ public protocol UserFolder: Sendable {
   /// Whether the model knows `item` (it had training ratings); others only get the baseline's
   /// guess and are left out of recommendations.
   func knows(_ item: Int32) -> Bool
+  /// The profile the model itself holds for a training user, when it has one that scores
+  /// exactly like its predictor (I-AutoRec's decoder row); nil means "ask the predictor".
+  func trainedProfile(of user: Int32) -> UserProfile?
+  /// Every item's score for each profile: one pass over the items for the whole batch where
+  /// the family can (a GEMM), so that a server scoring many users at once reads the item
+  /// vectors once per batch, not once per user.
+  func scores(_ profiles: [UserProfile], compute: ComputeContext) -> [[Float]]
 }
 
 extension UserFolder {
+  public func trainedProfile(of user: Int32) -> UserProfile? { nil }
+
+  public func scores(_ profiles: [UserProfile], compute: ComputeContext) -> [[Float]] {
+    profiles.map { scores($0, compute: compute) }
+  }
+
   /// The profile's predicted rating of every item: one pass on the context's threads.
   public func scores(_ profile: UserProfile, compute: ComputeContext) -> [Float] {
     var result = [Float](repeating: 0, count: itemCount)

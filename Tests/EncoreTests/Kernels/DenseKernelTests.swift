@@ -62,4 +62,30 @@ final class DenseKernelTests: XCTestCase {
     DenseKernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c2, ldc: n, on: try ComputeContext(gemm: .builtin))
     for i in 0..<(m * n) { XCTAssertEqual(c1[i], c2[i], accuracy: 1e-3) }
   }
+
+  func testMultiDotMatchesPlainDotsForEveryBatchSizeAndTail() {
+    var rng = SeededGenerator(seed: 12)
+    let rowCount = 301, width = 37
+    let rows = (0..<rowCount * width).map { _ in Float(rng.next() % 1000) / 500 - 1 }
+    for count in 1...7 {
+      let vectors = (0..<count * width).map { _ in Float(rng.next() % 1000) / 500 - 1 }
+      var out = [Float](repeating: .nan, count: count * rowCount)
+      rows.withUnsafeBufferPointer { r in
+        vectors.withUnsafeBufferPointer { v in
+          out.withUnsafeMutableBufferPointer { o in
+            DenseKernels.multiDot(
+              rows: r.baseAddress!, rowStride: width, rowCount: rowCount, vectors: v.baseAddress!, vectorStride: width,
+              vectorCount: count, width: width, out: o.baseAddress!, ldo: rowCount, on: ComputeContext.automatic)
+          }
+        }
+      }
+      for b in 0..<count {
+        for i in 0..<rowCount {
+          var expected = 0.0
+          for j in 0..<width { expected += Double(rows[i * width + j]) * Double(vectors[b * width + j]) }
+          XCTAssertEqual(Double(out[b * rowCount + i]), expected, accuracy: 1e-4, "count \(count) vector \(b) row \(i)")
+        }
+      }
+    }
+  }
 }

@@ -138,6 +138,29 @@ final class FoldInTests: XCTestCase {
     XCTAssertLessThan(gradient.map(abs).max()!, 1e-2)
   }
 
+  func testBatchedScoresAndTrainedProfilesAgreeWithOneAtATime() throws {
+    for name in ModelFamilies.modelNames {
+      let model = try trained(name)
+      let folder = model.userFolder(compute: .serial)
+      var profiles = [folder.foldIn(newUser(model)), folder.foldIn(UserRatings()), folder.foldIn(model.trainingRatings(of: 9))]
+      if let own = folder.trainedProfile(of: 5) { profiles.append(own) }
+      let batched = folder.scores(profiles, compute: .automatic)
+      for (p, profile) in profiles.enumerated() {
+        let single = folder.scores(profile, compute: .serial)
+        for i in single.indices { XCTAssertEqual(batched[p][i], single[i], accuracy: 1e-4, "\(name) profile \(p) item \(i)") }
+      }
+    }
+    // I-AutoRec's own row for a training user scores exactly as its predictor.
+    let model = try trained("i-autorec")
+    let folder = model.userFolder(compute: .serial)
+    let own = try XCTUnwrap(folder.trainedProfile(of: 5))
+    let predictor = model.predictor(compute: .serial)
+    for item in 0..<Int32(model.items.count) {
+      XCTAssertEqual(folder.score(own, item: item), predictor.predict(user: 5, item: item).value, "item \(item)")
+    }
+    XCTAssertNil(try trained("svd").userFolder().trainedProfile(of: 5))
+  }
+
   func testKnownUserRatingsAreUpdatedByNewOnes() {
     let old = UserRatings(items: [1, 4, 9], values: [3, 4, 5])
     let merged = old.updated(with: UserRatings(items: [4, 2], values: [1, 2]))

@@ -85,6 +85,55 @@ struct AutoRecFolder: UserFolder, @unchecked Sendable {
   }
 }
 
+extension AutoRecFolder {
+  /// I-AutoRec's own output row for a training user: the same numbers its predictor uses.
+  func trainedProfile(of user: Int32) -> UserProfile? {
+    let u = Int(user), k = network.hiddenUnits
+    guard itemBased, user >= 0, u < network.input.columnCount, u < support.context.baseline.userBias.count else { return nil }
+    var vector = Array(UnsafeBufferPointer(start: network.decoderWeight.pointer + u * k, count: k))
+    vector.append(network.decoderBias[u])
+    return UserProfile(ratings: UserRatings(), vector: vector, baselineBias: support.context.baseline.userBias[u], isFallback: false)
+  }
+
+  /// I-AutoRec: S = P·Hᵀ for the batch's output rows P (one pass over the item codes H), then
+  /// the output activation and the clip; items and profiles the network cannot score get
+  /// the baseline as in `score`.
+  func scores(_ profiles: [UserProfile], compute: ComputeContext) -> [[Float]] {
+    let scorable = profiles.indices.filter { !profiles[$0].isFallback }
+    guard itemBased, !scorable.isEmpty else { return profiles.map { scores($0, compute: compute) } }
+    let k = network.hiddenUnits, items = itemCount, rows = network.input.rowCount, b = scorable.count
+    var weights = [Float](repeating: 0, count: b * k)
+    for (r, p) in scorable.enumerated() {
+      for j in 0..<k { weights[r * k + j] = profiles[p].vector[j] }
+    }
+    let width = min(items, rows)
+    var product = [Float](repeating: 0, count: b * max(width, 1))
+    weights.withUnsafeBufferPointer { w in
+      product.withUnsafeMutableBufferPointer { out in
+        DenseKernels.multiDot(
+          rows: codes.pointer, rowStride: k, rowCount: width, vectors: w.baseAddress!, vectorStride: k, vectorCount: b,
+          width: k, out: out.baseAddress!, ldo: width, on: compute)
+      }
+    }
+    var result = [[Float]](repeating: [], count: profiles.count)
+    let f = network.configuration.decoderActivation, scale = support.context.scale
+    for (r, p) in scorable.enumerated() {
+      let profile = profiles[p], bias = profile.vector[k]
+      var row = [Float](repeating: 0, count: items)
+      for i in 0..<items {
+        if support.isKnown(Int32(i)) && i < rows && network.input.rowLength(i) > 0 {
+          row[i] = scale.clip(f.apply(product[r * width + i] + bias))
+        } else {
+          row[i] = support.baselineScore(profile, item: Int32(i))
+        }
+      }
+      result[p] = row
+    }
+    for p in profiles.indices where profiles[p].isFallback { result[p] = scores(profiles[p], compute: compute) }
+    return result
+  }
+}
+
 extension AutoRecModel {
   public func userFolder(_ context: PredictionContext) -> any UserFolder {
     AutoRecFolder(network: network, decayBiases: settings.training.decayBiases, context: context)
