@@ -1,5 +1,6 @@
 import Encore
 import Foundation
+import Dispatch
 import Synchronization
 
 /// One loaded model file with everything its answers need, built once at load and then only
@@ -37,22 +38,35 @@ final class ServedModel: Sendable {
     } catch {
       throw EncoreError.io(path: path, reason: "cannot read the model file (\(error.localizedDescription))")
     }
-    sha256 = bytes.withUnsafeBytes { SHA256.hex($0) }
+    // Hash on a second thread while the model loads (the two are about equally long for a
+    // large file).
+    let digest = Mutex<String?>(nil)
+    let hashed = DispatchSemaphore(value: 0)
+    let hasher = Thread {
+      digest.withLock { $0 = bytes.withUnsafeBytes { SHA256.hex($0) } }
+      hashed.signal()
+    }
+    hasher.start()
+    defer { hashed.wait() }
     let trained = try ModelFile.load(path)
     self.trained = trained
     self.path = path
     loadedAt = Date()
-    version = "\(trained.name)@\(sha256.prefix(12))"
-    let folder = trained.userFolder(compute: Self.compute)
+    // Building the folder, vectors and predictor encodes every item: use every core for it.
+    let folder = trained.userFolder(compute: .automatic)
     self.folder = folder
     recommendable = (0..<trained.items.count).map { folder.knows(Int32($0)) }
-    itemVectors = trained.itemVectors(compute: Self.compute)
-    predictor = trained.predictor(compute: Self.compute)
+    itemVectors = trained.itemVectors(compute: .automatic)
+    predictor = trained.predictor(compute: .automatic)
     var counts = [Int](repeating: 0, count: trained.items.count)
     for c in trained.rated.columns where Int(c) < counts.count { counts[Int(c)] += 1 }
     ratingCounts = counts
     popularItems = (0..<Int32(counts.count)).sorted { counts[Int($0)] != counts[Int($1)] ? counts[Int($0)] > counts[Int($1)] : $0 < $1 }
     searchTitles = (0..<trained.items.count).map { (trained.titles[Int32($0)] ?? "").lowercased() }
+    hashed.wait()
+    hashed.signal()  // for the deferred wait
+    sha256 = digest.withLock { $0 }!
+    version = "\(trained.name)@\(sha256.prefix(12))"
   }
 
   func title(_ item: Int32) -> String? { trained.titles[item] }
