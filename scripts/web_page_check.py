@@ -67,7 +67,7 @@ try:
     print(f"recommendations after 1 rating: {first[:5]}..., after 2: {second[:5]}...")
 
     retry(lambda: driver.find_element(By.CSS_SELECTOR, "#results li.result a.similar-link").click())
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#similar li")) > 1)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#similar li")) > 0 and "Like " in d.find_element(By.ID, "similar-note").text)
 
     driver.find_element(By.ID, "user").send_keys(user)
     driver.find_element(By.ID, "lookup").click()

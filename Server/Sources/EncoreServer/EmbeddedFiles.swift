@@ -59,7 +59,8 @@ enum EmbeddedFiles {
     <ol id="user-recommendations"></ol>
     <div id="user-note" class="note"></div>
     <h2 style="margin-top:14px">Similar items</h2>
-    <ol id="similar"><li class="note">Click "similar" next to a film.</li></ol>
+    <div id="similar-note" class="note">Click "similar" next to a film.</div>
+    <ol id="similar"></ol>
   </section>
 </main>
 <script>
@@ -204,9 +205,13 @@ async function showSimilar(item) {
       li.append(row);
       return li;
     });
-    showList($("similar"), [text("li", "Like " + label(item, answer.title) + ":", "note"), ...entries], "");
+    $("similar-note").textContent = "Like " + label(item, answer.title) + ", by the model's " + answer.representation + ":";
+    $("similar-note").className = "note";
+    showList($("similar"), entries, "No similar items.");
   } catch (error) {
-    showList($("similar"), [text("li", error.message, "error")], "");
+    $("similar-note").textContent = error.message;
+    $("similar-note").className = "note error";
+    showList($("similar"), [], "");
   }
 }
 
