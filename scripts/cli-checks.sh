@@ -82,4 +82,29 @@ expect_error "unknown item ID 'nope'" "$encore" similar --model "$dir/model.safe
   | python3 -c 'import json,sys; d=json.load(sys.stdin); h=d["held_out_users"]; assert h["mode"] == "fold-in" and h["users"] == 30 and h["rmse"] > 0, h'
 "$encore" compare --data "$dir/ratings.csv" --models baseline,svd --held-out-users 0.1 --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(s["held_out_rmse"]["mean"] > 0 for s in d["summary"]), d["summary"]'
+
+# Hardening (issue 12): no crash, no overwritten input, no late failure, no leftovers.
+printf '1,1,5,1\n1,2,1e40,2\n' > "$dir/huge.csv"
+expect_error "huge.csv:2: rating '1e40' does not fit a 32-bit float" "$encore" data info "$dir/huge.csv"
+printf '1,1,5,1\n1,2,0x4,2\n' > "$dir/hex.csv"
+expect_error "hex.csv:2: rating '0x4' is hexadecimal" "$encore" train --data "$dir/hex.csv"
+expect_error "delimiter is empty" "$encore" train --data "$dir/ratings.csv" --delimiter ''
+expect_error "need different columns" "$encore" train --data "$dir/ratings.csv" --columns 0,0,0
+cp "$dir/ratings.csv" "$dir/keep.csv"
+expect_error "is also this command's input" "$encore" train --data "$dir/ratings.csv" --save "$dir/ratings.csv"
+cmp -s "$dir/ratings.csv" "$dir/keep.csv" || { echo "--save overwrote the training data"; exit 1; }
+expect_error "is also this command's input" "$encore" predict --model "$dir/model.safetensors" --pairs "$dir/ratings.csv" --out "$dir/ratings.csv"
+expect_error "is also this command's input" "$encore" export onnx --model "$dir/model.safetensors" --out "$dir/model.safetensors"
+expect_error "is not a regular file" "$encore" train --data "$dir/ratings.csv" --save /dev/full
+[ -c /dev/full ] || { echo "/dev/full is no longer a device"; exit 1; }
+start=$(date +%s)
+expect_error "folder $dir/missing does not exist" "$encore" train --data "$dir/ratings.csv" --epochs 500 --plot "$dir/missing/curve.svg"
+expect_error "cannot be created" "$encore" train --data "$dir/ratings.csv" --logdir "$dir/missing/logs"
+expect_error "folder $dir/missing does not exist" "$encore" compare --data "$dir/ratings.csv" --models baseline --csv "$dir/missing/c.csv"
+[ $(( $(date +%s) - start )) -lt 10 ] || { echo "bad output paths should fail before training"; exit 1; }
+expect_error "needs about" "$encore" train --data "$dir/ratings.csv" --hidden 1000000000
+touch "$dir/.ckpt.epoch9.safetensors.tmp-3999999"
+"$encore" train --data "$dir/ratings.csv" --epochs 6 --patience 0 --hidden 8 --save "$dir/ckpt.safetensors" --save-every 1 --keep-checkpoints 2 > /dev/null 2>&1
+[ "$(ls "$dir"/ckpt.epoch*.safetensors | wc -l)" -eq 2 ] || { echo "--keep-checkpoints 2 should leave 2 checkpoints:"; ls "$dir"; exit 1; }
+[ ! -e "$dir/.ckpt.epoch9.safetensors.tmp-3999999" ] || { echo "a dead process's temporary file was not removed"; exit 1; }
 echo "command-line checks passed"

@@ -52,6 +52,9 @@ struct CompareCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
+      let inputs = [data].compactMap { $0 } + (train ?? "").split(separator: ",").map(String.init) + (test ?? "").split(separator: ",").map(String.init)
+      if let csv { try OutputPath.check(csv, option: "csv", inputs: inputs) }
+      if let plot { try OutputPath.check(plot, option: "plot", inputs: inputs + (csv.map { [$0] } ?? [])) }
       var comparison = try Comparison(modelNames: models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
       comparison.k = k
       comparison.threshold = threshold

@@ -65,6 +65,9 @@ struct DataOptions: ParsableArguments {
     var hasHeader: Bool? { self == .auto ? nil : self == .yes }
   }
 
+  /// Every file or folder these options read, for the output checks.
+  var inputPaths: [String] { [data, train, test].compactMap { $0 } + addRatings }
+
   func loader(compute: ComputeContext) throws -> RatingDataLoader {
     var format: DelimitedFormat? = nil
     if delimiter != nil || columns != nil || header != .auto {

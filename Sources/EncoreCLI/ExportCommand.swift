@@ -21,6 +21,8 @@ struct ExportONNXCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
+      try OutputPath.check(out, option: "out", inputs: [model])
+      if let sample { try OutputPath.check(sample, option: "sample", inputs: [model, out]) }
       let trained = try ModelFile.load(model)
       try AtomicFile.write(try ONNXExporter.export(trained), to: out)
       if let sample {

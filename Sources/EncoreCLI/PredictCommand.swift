@@ -16,6 +16,7 @@ struct PredictCommand: ParsableCommand {
   func run() throws {
     try EncoreCommand.guarded {
       let compute = try computeOptions.context()
+      try OutputPath.check(out, option: "out", inputs: [model, pairs])
       let trained = try ModelFile.load(model)
       var users = trained.users, items = trained.items
       let ratings = try RatingDataLoader(duplicates: .keepLast, compute: compute).readFile(pairs, users: &users, items: &items)

@@ -16,6 +16,9 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Also write a resumable checkpoint every N epochs, next to --save (NAME.epochN.safetensors).")
   var saveEvery: Int = 0
 
+  @Option(help: "With --save-every: keep only the newest N checkpoints (0 keeps all).")
+  var keepCheckpoints: Int = 3
+
   @Option(help: "Continue training from a checkpoint written by --save-every (same data options and --seed).")
   var resume: String?
 
@@ -34,6 +37,11 @@ struct TrainCommand: ParsableCommand {
   func run() throws {
     try EncoreCommand.guarded {
       let compute = try computeOptions.context()
+      // Every output is checked before any work: a bad path must not cost a training run.
+      let inputs = dataOptions.inputPaths + (resume.map { [$0] } ?? [])
+      if let save { try OutputPath.check(save, option: "save", inputs: inputs) }
+      if let plot { try OutputPath.check(plot, option: "plot", inputs: inputs) }
+      if let logdir { try OutputPath.checkFolder(logdir, option: "logdir") }
       var plan = try dataOptions.plan(seed: modelOptions.seed, compute: compute)
       let experiment = ExperimentRun(spec: try modelOptions.spec(), compute: compute)
       let settings = experiment.spec.settings
@@ -49,7 +57,8 @@ struct TrainCommand: ParsableCommand {
       if saveEvery > 0 {
         guard let save else { throw EncoreError.invalidArgument("--save-every needs --save FILE to name the checkpoints") }
         let stem = save.hasSuffix(".safetensors") ? String(save.dropLast(".safetensors".count)) : save
-        files = ExperimentRun.CheckpointFiles(every: saveEvery) { "\(stem).epoch\($0).safetensors" }
+        guard keepCheckpoints >= 0 else { throw EncoreError.invalidSetting("keep-checkpoints", "must not be negative") }
+        files = ExperimentRun.CheckpointFiles(every: saveEvery, keep: keepCheckpoints) { "\(stem).epoch\($0).safetensors" }
       }
       let (model, report) = try experiment.run(data: data, split: split, checkpointFiles: files, resumeFrom: resume,
         monitor: logger?.monitor(stepInterval: summaryFrequency)) { record in

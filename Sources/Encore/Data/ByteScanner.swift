@@ -33,9 +33,18 @@ enum ByteScanner {
     }
     if i == end && digits > 0 { return Float(negative ? -value : value) }
     // Anything unusual (exponents, long mantissas, "nan", "inf"): the standard library decides.
+    // Hexadecimal ("0x4") is refused: a rating file is decimal, and 0x4 is more likely damage.
     let text = String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)
-    guard let parsed = Double(text), parsed.isFinite else { return nil }
-    return Float(parsed)
+    guard !text.contains(where: { $0 == "x" || $0 == "X" }), let parsed = Double(text), parsed.isFinite else { return nil }
+    let narrowed = Float(parsed)
+    return narrowed.isFinite ? narrowed : nil  // 1e40 does not fit a Float: refused, not infinity
+  }
+
+  /// Why `parseFloat` refused the bytes, for the error message.
+  static func whyNotAFloat(_ text: String) -> String {
+    if text.contains(where: { $0 == "x" || $0 == "X" }), Double(text) != nil { return "is hexadecimal, not a decimal number" }
+    if let parsed = Double(text), parsed.isFinite { return "does not fit a 32-bit float (largest \(Float.greatestFiniteMagnitude))" }
+    return "is not a finite number"
   }
 
   /// Parses a timestamp: integer seconds (a fraction is dropped) or a date `YYYY-MM-DD`,

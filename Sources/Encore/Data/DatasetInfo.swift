@@ -52,7 +52,7 @@ public struct DatasetInfo: Codable, Sendable {
   }
 
   public static func label(_ v: Float) -> String {
-    v == v.rounded() ? String(Int(v)) : String(format: "%g", v)
+    v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: "%g", v)
   }
 
   static func median(_ values: [Int]) -> Int {

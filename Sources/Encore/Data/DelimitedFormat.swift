@@ -31,6 +31,20 @@ public struct DelimitedFormat: Sendable, Equatable {
   /// MovieLens-20M/25M/32M/latest `ratings.csv`: header, then `userId,movieId,rating,timestamp`.
   public static let movieLensCSV = DelimitedFormat(delimiter: ",", hasHeader: true)
 
+  /// Checks the layout before any byte is read: a delimiter of at least one character that
+  /// is not a line break or a quote, and four different, non-negative columns.
+  public func validate() throws {
+    guard !delimiter.isEmpty else { throw EncoreError.invalidSetting("delimiter", "is empty; give a character such as ',' or 'tab'") }
+    guard !delimiter.contains(where: { $0.isNewline || $0 == "\"" }) else {
+      throw EncoreError.invalidSetting("delimiter", "cannot contain a line break or a double quote")
+    }
+    let columns = [userColumn, itemColumn, ratingColumn] + (timestampColumn.map { [$0] } ?? [])
+    guard columns.allSatisfy({ $0 >= 0 }) else { throw EncoreError.invalidSetting("columns", "must be 0 or more") }
+    guard Set(columns).count == columns.count else {
+      throw EncoreError.invalidSetting("columns", "user, item, rating and timestamp need different columns, not \(columns.map(String.init).joined(separator: ","))")
+    }
+  }
+
   /// The number of columns a line must have.
   public var requiredColumns: Int {
     max(userColumn, itemColumn, ratingColumn, timestampColumn ?? 0) + 1

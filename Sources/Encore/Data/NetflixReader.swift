@@ -53,7 +53,8 @@ public struct NetflixReader: Sendable {
           throw EncoreError.malformedLine(file: path, line: lineNumber, reason: "the user ID is empty")
         }
         guard let rating = ByteScanner.parseFloat(p, commas[0] + 1, commas[1]) else {
-          throw EncoreError.malformedLine(file: path, line: lineNumber, reason: "rating is not a finite number")
+          let text = String(decoding: UnsafeBufferPointer(start: p + commas[0] + 1, count: commas[1] - commas[0] - 1), as: UTF8.self)
+          throw EncoreError.malformedLine(file: path, line: lineNumber, reason: "rating '\(text)' \(ByteScanner.whyNotAFloat(text))")
         }
         guard let timestamp = ByteScanner.parseTimestamp(p, commas[1] + 1, t) else {
           throw EncoreError.malformedLine(file: path, line: lineNumber, reason: "date is not YYYY-MM-DD")

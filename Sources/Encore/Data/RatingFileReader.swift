@@ -17,6 +17,7 @@ public struct RatingFileReader: Sendable {
 
   /// Reads `path`, adding new IDs to `users` and `items`.
   public func read(_ path: String, users: inout IDMap, items: inout IDMap) throws -> RatingSet {
+    try format.validate()
     let data = try RatingFileReader.contents(of: path)
     return try data.withUnsafeBytes { raw -> RatingSet in
       let bytes = raw.bindMemory(to: UInt8.self)
@@ -279,7 +280,7 @@ struct ChunkParser: @unchecked Sendable {
       let (ra, rb) = unquote(fields[format.ratingColumn])
       guard let rating = ByteScanner.parseFloat(base, ra, rb) else {
         let text = String(decoding: UnsafeBufferPointer(start: base + ra, count: rb - ra), as: UTF8.self)
-        error = (line, "rating '\(text)' is not a finite number")
+        error = (line, "rating '\(text)' \(ByteScanner.whyNotAFloat(text))")
         return
       }
       if let tc = format.timestampColumn {

@@ -38,9 +38,9 @@ public struct UserRatingsFile: Sendable {
       guard fields.count >= 2 else {
         throw EncoreError.malformedLine(file: source, line: line, reason: "expected 'item,rating', found '\(trimmed)'")
       }
-      guard let rating = Float(fields[1]), rating.isFinite else {
+      guard !fields[1].contains(where: { $0 == "x" || $0 == "X" }), let rating = Float(fields[1]), rating.isFinite else {
         if entries.isEmpty && firstLine.isEmpty && line == 1 { continue }  // a header
-        throw EncoreError.malformedLine(file: source, line: line, reason: "rating '\(fields[1])' is not a finite number")
+        throw EncoreError.malformedLine(file: source, line: line, reason: "rating '\(fields[1])' \(ByteScanner.whyNotAFloat(String(fields[1])))")
       }
       let item = fields[0]
       if let first = firstLine[item] {

@@ -21,12 +21,15 @@ public struct ExperimentRun: Sendable {
     self.compute = compute
   }
 
-  /// Where checkpoints go: every `every` epochs to `path(epoch)`.
+  /// Where checkpoints go: every `every` epochs to `path(epoch)`, keeping the newest `keep`
+  /// (0 keeps all): a 1,000-epoch run with a checkpoint per epoch must not fill the disk.
   public struct CheckpointFiles {
     public var every: Int
+    public var keep: Int
     public var path: (Int) -> String
-    public init(every: Int, path: @escaping (Int) -> String) {
+    public init(every: Int, keep: Int = 3, path: @escaping (Int) -> String) {
       self.every = every
+      self.keep = keep
       self.path = path
     }
   }
@@ -58,12 +61,16 @@ public struct ExperimentRun: Sendable {
       job.resume = try resume(from: resumeFrom, data: data, rated: rated)
     }
     if let files = checkpointFiles {
+      let written = WrittenCheckpoints()
       job.checkpoints = { live in
         CheckpointPolicy(every: files.every) { checkpoint, epoch in
-          try ModelFile.save(trained(live), to: files.path(epoch), checkpoint: checkpoint)
+          let path = files.path(epoch)
+          try ModelFile.save(trained(live), to: path, checkpoint: checkpoint)
+          for old in written.add(path, keeping: files.keep) { unlink(old) }
         }
       }
     }
+    try Self.checkMemory(settings, users: userCount, items: itemCount)
     let fitStart = Platform.now()
     let outcome = try settings.train(job)
     let fitSeconds = Platform.now() - fitStart
@@ -116,5 +123,37 @@ public struct ExperimentRun: Sendable {
         "\(path) has already trained \(checkpoint.state.epoch) epochs; give --epochs above \(checkpoint.state.epoch) to train further")
     }
     return (loaded.model, checkpoint)
+  }
+}
+
+extension ExperimentRun {
+  /// Refuses a model that cannot fit in memory before allocating it: its parameters, their
+  /// gradients and the optimiser's two moments and averaged copy are about 6 floats each.
+  static func checkMemory(_ settings: any ModelSettings, users: Int, items: Int) throws {
+    let bytes = settings.parameterCount(users: users, items: items) * 6 * 4
+    let available = Double(ProcessInfo.processInfo.physicalMemory)
+    guard bytes < available * 0.9 else {
+      func gib(_ b: Double) -> String { String(format: "%.1f GiB", b / 1_073_741_824) }
+      throw EncoreError.invalidArgument(
+        "\(settings.name) with these settings has \(String(format: "%.3g", bytes / 24)) parameters on \(users) users × \(items) items and needs about \(gib(bytes)) to train; this machine has \(gib(available)). Use fewer hidden units or layers.")
+    }
+  }
+}
+
+/// The checkpoint files a run has written, oldest first, so that only the newest few stay.
+final class WrittenCheckpoints: @unchecked Sendable {
+  private var paths: [String] = []
+  private let lock = NSLock()
+
+  /// Records `path` and returns the files to delete so that `keep` remain (none when keep is 0).
+  func add(_ path: String, keeping keep: Int) -> [String] {
+    lock.lock()
+    defer { lock.unlock() }
+    paths.removeAll { $0 == path }
+    paths.append(path)
+    guard keep > 0, paths.count > keep else { return [] }
+    let drop = Array(paths.prefix(paths.count - keep))
+    paths.removeFirst(drop.count)
+    return drop
   }
 }

@@ -36,6 +36,9 @@ public protocol ModelSettings: Codable, Sendable {
   func applying(_ overrides: ModelOverrides) throws -> Self
   /// Checks every value, throwing an error that names the setting.
   func validate() throws
+  /// The trainable parameters a model of these settings has on `users` × `items` (0 when
+  /// small or unknown); training checks the memory this implies before allocating.
+  func parameterCount(users: Int, items: Int) -> Double
   /// Trains a model on `job`'s training part.
   func train(_ job: TrainingJob) throws -> TrainingOutcome
   /// Rebuilds a trained model from a model file's tensors.
@@ -44,6 +47,8 @@ public protocol ModelSettings: Codable, Sendable {
 
 extension ModelSettings {
   public var acceptedByModel: Set<ModelSetting> { Self.acceptedSettings }
+
+  public func parameterCount(users: Int, items: Int) -> Double { 0 }
 
   /// These settings as a specification.
   public var spec: ModelSpec { ModelSpec(self) }

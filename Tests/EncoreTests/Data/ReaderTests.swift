@@ -143,6 +143,28 @@ final class BadInputTests: XCTestCase {
     expectLineError("1\t1\t5\tyesterday\n", line: 1, contains: "timestamp")
   }
 
+  func testRatingsThatDoNotFitAFloatOrAreHexadecimalAreRefused() {
+    expectLineError("1\t1\t5\t1\n1\t2\t1e40\t1\n", line: 2, contains: "'1e40' does not fit a 32-bit float")
+    expectLineError("1\t1\t3.5e38\t1\n", line: 1, contains: "'3.5e38' does not fit a 32-bit float")
+    expectLineError("1\t1\t1000000000000000000000000000000000000000\t1\n", line: 1, contains: "does not fit a 32-bit float")
+    expectLineError("1\t1\t0x4\t1\n", line: 1, contains: "'0x4' is hexadecimal")
+  }
+
+  func testAFormatIsCheckedBeforeReading() throws {
+    let folder = TemporaryFolder()
+    let path = folder.write("r.csv", "1,1,5\n")
+    var users = IDMap(), items = IDMap()
+    for (format, message) in [
+      (DelimitedFormat(delimiter: ""), "delimiter"), (DelimitedFormat(delimiter: "\n"), "line break"),
+      (DelimitedFormat(delimiter: ",", userColumn: 0, itemColumn: 0, ratingColumn: 0, timestampColumn: nil), "different columns"),
+      (DelimitedFormat(delimiter: ",", userColumn: -1), "0 or more"),
+    ] {
+      XCTAssertThrowsError(try RatingFileReader(format: format).read(path, users: &users, items: &items)) { error in
+        XCTAssertTrue("\(error)".contains(message), "\(error)")
+      }
+    }
+  }
+
   func testErrorLineNumbersAfterHeaderAndInSecondChunk() throws {
     var text = "userId,movieId,rating,timestamp\n"
     for k in 0..<80_000 { text += "\(k),\(k % 50),4.0,\(k)\n" }

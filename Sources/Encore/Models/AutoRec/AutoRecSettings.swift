@@ -73,6 +73,12 @@ public struct AutoRecSettings: ModelSettings, Equatable {
     return s
   }
 
+  /// V and W (n × k each) and both biases, n being the input width.
+  public func parameterCount(users: Int, items: Int) -> Double {
+    let n = Double(configuration.orientation == .itemBased ? users : items), k = Double(configuration.hiddenUnits)
+    return 2 * n * k + n + k
+  }
+
   public func validate() throws {
     try SettingCheck.atLeast(configuration.hiddenUnits, 1, .hidden)
     try SettingCheck.nonNegative(configuration.lambda, .lambda)

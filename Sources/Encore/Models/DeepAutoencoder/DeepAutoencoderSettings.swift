@@ -85,6 +85,17 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     return s
   }
 
+  /// Encoder weights and biases, plus the decoder's unless tied.
+  public func parameterCount(users: Int, items: Int) -> Double {
+    let sizes = [Double(configuration.itemBased ? users : items)] + configuration.hiddenLayers.map(Double.init)
+    var encoder = 0.0, decoder = 0.0
+    for (a, b) in zip(sizes, sizes.dropFirst()) {
+      encoder += a * b + b
+      decoder += (configuration.constrained ? 0 : a * b) + a
+    }
+    return encoder + decoder
+  }
+
   public func validate() throws {
     let c = configuration, t = training
     guard !c.hiddenLayers.isEmpty, c.hiddenLayers.allSatisfy({ $0 >= 1 }) else {
