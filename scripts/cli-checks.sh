@@ -107,4 +107,48 @@ touch "$dir/.ckpt.epoch9.safetensors.tmp-3999999"
 "$encore" train --data "$dir/ratings.csv" --epochs 6 --patience 0 --hidden 8 --save "$dir/ckpt.safetensors" --save-every 1 --keep-checkpoints 2 > /dev/null 2>&1
 [ "$(ls "$dir"/ckpt.epoch*.safetensors | wc -l)" -eq 2 ] || { echo "--keep-checkpoints 2 should leave 2 checkpoints:"; ls "$dir"; exit 1; }
 [ ! -e "$dir/.ckpt.epoch9.safetensors.tmp-3999999" ] || { echo "a dead process's temporary file was not removed"; exit 1; }
+expect_error "hidden must be at least 1" "$encore" train --data "$dir/ratings.csv" --hidden -5
+expect_error "patience must be at least 0" "$encore" train --data "$dir/ratings.csv" --patience=-1
+expect_error "k must be at least 1" "$encore" recommend --model "$dir/model.safetensors" --user 7 -k -3
+expect_error "models names no model" "$encore" compare --data "$dir/ratings.csv" --models ''
+expect_error "threshold must be a number" "$encore" compare --data "$dir/ratings.csv" --models baseline --threshold nan
+printf '1,1,5,1\n' > "$dir/one.csv"
+expect_error "the test part has no ratings" "$encore" train --data "$dir/one.csv" --model baseline
+expect_error "plot draws learning curves" "$encore" train --data "$dir/ratings.csv" --model baseline --plot "$dir/b.svg"
+expect_error "give --epochs above 6 to train further" "$encore" train --data "$dir/ratings.csv" --hidden 8 --epochs 3 --resume "$(ls "$dir"/ckpt.epoch*.safetensors | tail -1)"
+"$encore" train --data "$dir/ratings.csv" --model svd --epochs 7 --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["epochs_run"] == 7 and d["seconds_per_epoch"] < d["train_seconds"], d'
+tamper() {  # tamper IN OUT WHAT: a model file with one thing broken
+  python3 - "$@" <<'PY'
+import json, struct, sys
+src, dst, what = sys.argv[1:4]
+b = open(src, "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+header, body = json.loads(b[8:8 + n]), bytearray(b[8 + n:])
+meta = json.loads(header["__metadata__"]["encore"])
+if what == "nan":
+    start = header["decoder.weight"]["data_offsets"][0]
+    body[start:start + 4] = struct.pack("<f", float("nan"))
+elif what == "scale":
+    meta["scale"] = {"minimum": 5, "maximum": 1}
+elif what == "kind":
+    meta["kind"] = "svd"
+    meta.pop("spec")
+header["__metadata__"]["encore"] = json.dumps(meta)
+text = json.dumps(header).encode()
+open(dst, "wb").write(struct.pack("<Q", len(text)) + text + bytes(body))
+PY
+}
+tamper "$dir/model.safetensors" "$dir/nan.safetensors" nan
+expect_error "tensor 'decoder.weight' holds a value that is not a finite number" "$encore" recommend --model "$dir/nan.safetensors" --user 7
+tamper "$dir/model.safetensors" "$dir/scale.safetensors" scale
+expect_error "is not a scale" "$encore" recommend --model "$dir/scale.safetensors" --user 7
+tamper "$dir/model.safetensors" "$dir/kind.safetensors" kind
+expect_error "the model kind in the metadata does not match the tensors" "$encore" recommend --model "$dir/kind.safetensors" --user 7
+# The error contract: one line on standard error; 64 for a command line that does not parse.
+set +e
+"$encore" train --hidden abc > "$dir/out" 2> "$dir/err"; code=$?
+set -e
+[ "$code" -eq 64 ] && [ "$(wc -l < "$dir/err")" -eq 1 ] && grep -qF "error: The value 'abc' is invalid for '--hidden <hidden>'; see 'encore train --help'" "$dir/err" \
+  || { echo "usage errors should be one line with exit 64 (got $code):"; cat "$dir/err"; exit 1; }
 echo "command-line checks passed"

@@ -22,10 +22,10 @@ struct EpochBenchCommand: ParsableCommand {
   @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: ShapeName = .ml20m
   @Option(help: "The model: i-autorec, u-autorec or deep-ae.") var model: String = "i-autorec"
   @Option(help: "deep-ae preset (default seed-003).") var preset: String = "seed-003"
-  @Option(help: "deep-ae re-feeding steps (default: 1, as the issue's seed-003 benchmark).") var refeed: Int = 1
-  @Option(help: "Hidden units.") var hidden: Int = 500
-  @Option(help: "Epochs to time.") var epochs: Int = 1
-  @Option(help: "Input rows per mini-batch (default: 4096 for AutoRec, 128 for deep-ae).") var batchSize: Int?
+  @Option(parsing: .unconditional, help: "deep-ae re-feeding steps (default: 1, as the issue's seed-003 benchmark).") var refeed: Int = 1
+  @Option(parsing: .unconditional, help: "Hidden units.") var hidden: Int = 500
+  @Option(parsing: .unconditional, help: "Epochs to time.") var epochs: Int = 1
+  @Option(parsing: .unconditional, help: "Input rows per mini-batch (default: 4096 for AutoRec, 128 for deep-ae).") var batchSize: Int?
   @Option(help: "AutoRec optimiser: adam, sgd or rprop.") var optimizer: OptimizerKind = .adam
   @Flag(help: "Print one JSON object instead of text.") var json = false
   @OptionGroup var computeOptions: ComputeOptions
@@ -111,8 +111,8 @@ struct GemmBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gemm", abstract: "GFLOP/s of the built-in GEMM and of OpenBLAS (when installed) on the autoencoders' shapes.")
 
-  @Option(help: "Repetitions per shape (the median is reported).") var repeats: Int = 9
-  @Option(help: "Worker threads (default: every core).") var threads: Int?
+  @Option(parsing: .unconditional, help: "Repetitions per shape (the median is reported).") var repeats: Int = 9
+  @Option(parsing: .unconditional, help: "Worker threads (default: every core).") var threads: Int?
   @Flag(help: "Print one JSON object instead of text.") var json = false
 
   struct Row: Codable {
@@ -206,10 +206,10 @@ struct FoldInBenchCommand: ParsableCommand {
 
   @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: EpochBenchCommand.ShapeName = .ml100k
   @Option(help: "The model (any of \(ModelFamilies.modelNames.joined(separator: ", "))).") var model: String = "i-autorec"
-  @Option(help: "Training epochs before timing (cost does not depend on them).") var epochs: Int = 1
-  @Option(help: "New users to time.") var users: Int = 1000
-  @Option(help: "Ratings per new user.") var ratings: Int = 100
-  @Option(help: "Items to recommend.") var k: Int = 10
+  @Option(parsing: .unconditional, help: "Training epochs before timing (cost does not depend on them).") var epochs: Int = 1
+  @Option(parsing: .unconditional, help: "New users to time.") var users: Int = 1000
+  @Option(parsing: .unconditional, help: "Ratings per new user.") var ratings: Int = 100
+  @Option(parsing: .unconditional, help: "Items to recommend.") var k: Int = 10
   @Flag(help: "Print one JSON object instead of text.") var json = false
 
   struct Report: Codable {

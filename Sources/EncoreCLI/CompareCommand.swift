@@ -19,23 +19,23 @@ struct CompareCommand: ParsableCommand {
   @Option(help: "Comma-separated test files, one per --train file.")
   var test: String?
 
-  @Option(help: "k-fold cross-validation over --data with this many folds.")
+  @Option(parsing: .unconditional, help: "k-fold cross-validation over --data with this many folds.")
   var folds: Int?
 
-  @Option(help: "With --data: also hold this fraction of users out of training, fold them in and report their RMSE (strong generalisation).")
+  @Option(parsing: .unconditional, help: "With --data: also hold this fraction of users out of training, fold them in and report their RMSE (strong generalisation).")
   var heldOutUsers: Double?
 
-  @Option(help: "With --held-out-users: fraction of each held-out user's ratings folded in (the rest is scored).")
+  @Option(parsing: .unconditional, help: "With --held-out-users: fraction of each held-out user's ratings folded in (the rest is scored).")
   var foldInFraction: Double = 0.8
 
   @Flag(help: "With --held-out-users: put the fold-in ratings into training instead (the retrain comparison).")
   var trainOnFoldIn = false
 
-  @Option(help: "Number of seeds: random holdouts of --data (or model seeds for --train/--test).")
+  @Option(parsing: .unconditional, help: "Number of seeds: random holdouts of --data (or model seeds for --train/--test).")
   var seeds: Int = 1
 
-  @Option(name: .customLong("k"), help: "K of the ranking metrics.") var k: Int = 10
-  @Option(help: "A test rating at or above this is relevant.") var threshold: Double = 3.5
+  @Option(name: .customLong("k"), parsing: .unconditional, help: "K of the ranking metrics.") var k: Int = 10
+  @Option(parsing: .unconditional, help: "A test rating at or above this is relevant.") var threshold: Double = 3.5
   @Flag(help: "Print one JSON object (summary and every run).") var json = false
   @Option(help: "Also write the per-run results as CSV to this file.") var csv: String?
   @Option(help: "Also write a chart of each model's RMSE (mean ± std) to this SVG file.") var plot: String?

@@ -4,7 +4,7 @@ import Foundation
 
 /// How much of the machine a command may use; shared by every command that trains or predicts.
 struct ComputeOptions: ParsableArguments {
-  @Option(help: "Worker threads (default: every core). Results are identical for every count.")
+  @Option(parsing: .unconditional, help: "Worker threads (default: every core). Results are identical for every count.")
   var threads: Int?
 
   @Option(help: "GEMM library for deep-ae: auto (OpenBLAS when installed), builtin or openblas (default auto; ENCORE_BLAS=off means builtin).")

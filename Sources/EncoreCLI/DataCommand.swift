@@ -14,11 +14,11 @@ struct SynthCommand: ParsableCommand {
   @Option(help: "Output file (MovieLens ratings.csv layout).")
   var out: String
 
-  @Option(help: "Number of users.") var users: Int = 943
-  @Option(help: "Number of items.") var items: Int = 1682
-  @Option(help: "Number of ratings.") var ratings: Int = 100_000
+  @Option(parsing: .unconditional, help: "Number of users.") var users: Int = 943
+  @Option(parsing: .unconditional, help: "Number of items.") var items: Int = 1682
+  @Option(parsing: .unconditional, help: "Number of ratings.") var ratings: Int = 100_000
   @Option(help: "Rating scale as MIN-MAX, e.g. 1-5 or 0.5-5.") var scale: String = "1-5"
-  @Option(help: "Step between ratings (1, or 0.5 for half stars).") var step: Float = 1
+  @Option(parsing: .unconditional, help: "Step between ratings (1, or 0.5 for half stars).") var step: Float = 1
   @Option(help: "Random seed.") var seed: UInt64 = 7
   @Option(help: "Preset shape: ml-100k or ml-20m (overrides users, items, ratings, scale and step).")
   var like: String?

@@ -18,28 +18,28 @@ struct DataOptions: ParsableArguments {
   @Option(help: "How to split --data: holdout, kfold, temporal, or users (hold whole users out for fold-in, the rest by holdout).")
   var split: SplitMethod = .holdout
 
-  @Option(help: "With --split users: fraction of users held out of training.")
+  @Option(parsing: .unconditional, help: "With --split users: fraction of users held out of training.")
   var heldOutUsers: Double = 0.1
 
-  @Option(help: "With --split users: fraction of each held-out user's ratings folded in (the rest is scored).")
+  @Option(parsing: .unconditional, help: "With --split users: fraction of each held-out user's ratings folded in (the rest is scored).")
   var foldInFraction: Double = 0.8
 
   @Flag(help: "With --split users: put the fold-in ratings into training instead (the retrain that fold-in is compared with).")
   var trainOnFoldIn = false
 
-  @Option(help: "Fraction of ratings held out for testing (holdout split).")
+  @Option(parsing: .unconditional, help: "Fraction of ratings held out for testing (holdout split).")
   var testFraction: Double = 0.1
 
-  @Option(help: "Number of folds (kfold split).")
+  @Option(parsing: .unconditional, help: "Number of folds (kfold split).")
   var folds: Int = 5
 
-  @Option(help: "Which fold (1-based) is the test part (kfold split).")
+  @Option(parsing: .unconditional, help: "Which fold (1-based) is the test part (kfold split).")
   var fold: Int = 1
 
-  @Option(help: "Train on ratings before this quantile of timestamps (temporal split).")
+  @Option(parsing: .unconditional, help: "Train on ratings before this quantile of timestamps (temporal split).")
   var temporalQuantile: Double = 0.9
 
-  @Option(help: "Fraction of the training ratings held out as validation for early stopping (0 disables).")
+  @Option(parsing: .unconditional, help: "Fraction of the training ratings held out as validation for early stopping (0 disables).")
   var validationFraction: Double = DataPlan.defaultValidationFraction
 
   @Option(help: "Field delimiter for your own files (e.g. ',' ';' '::' 'tab' 'space'); guessed when omitted.")
@@ -135,7 +135,7 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "The model: \(ModelFamilies.modelNames.joined(separator: ", ")).")
   var model: String = "i-autorec"
 
-  @Option(help: "AutoRec: hidden units (default 500).")
+  @Option(parsing: .unconditional, help: "AutoRec: hidden units (default 500).")
   var hidden: Int?
 
   @Option(help: "AutoRec: hidden (encoder) activation g: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default sigmoid).")
@@ -150,22 +150,22 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Optimiser: adam, sgd (momentum 0.9) or rprop (full batch) for AutoRec; adam, momentum (sgd), adagrad or rmsprop for deep-ae.")
   var optimizer: OptimizerKind?
 
-  @Option(help: "Learning rate (initial step for rprop); default per model and optimiser.")
+  @Option(parsing: .unconditional, help: "Learning rate (initial step for rprop); default per model and optimiser.")
   var learningRate: Float?
 
-  @Option(help: "Maximum epochs (default: 1000 for AutoRec with early stopping, the preset's for deep-ae, 20 for svd/svdpp/baseline-sgd as in surprise).")
+  @Option(parsing: .unconditional, help: "Maximum epochs (default: 1000 for AutoRec with early stopping, the preset's for deep-ae, 20 for svd/svdpp/baseline-sgd as in surprise).")
   var epochs: Int?
 
-  @Option(help: "Latent factors for svd (default 100), svdpp (20) and truncated-svd (components, 3).")
+  @Option(parsing: .unconditional, help: "Latent factors for svd (default 100), svdpp (20) and truncated-svd (components, 3).")
   var factors: Int?
 
-  @Option(help: "Regularisation of svd, svdpp and baseline-sgd (surprise's reg_all, default 0.02).")
+  @Option(parsing: .unconditional, help: "Regularisation of svd, svdpp and baseline-sgd (surprise's reg_all, default 0.02).")
   var reg: Float?
 
-  @Option(help: "Input rows per mini-batch (default: 4096 for AutoRec, the preset's for deep-ae).")
+  @Option(parsing: .unconditional, help: "Input rows per mini-batch (default: 4096 for AutoRec, the preset's for deep-ae).")
   var batchSize: Int?
 
-  @Option(help: "Early-stopping patience in epochs (0: never stop early; default 50 for AutoRec, the preset's for deep-ae).")
+  @Option(parsing: .unconditional, help: "Early-stopping patience in epochs (0: never stop early; default 50 for AutoRec, the preset's for deep-ae).")
   var patience: Int?
 
   @Option(help: "deep-ae recipe: \(DeepAutoencoderPreset.all.map(\.name).joined(separator: ", ")) (default: small). Options below override it.")
@@ -186,13 +186,13 @@ struct ModelOptions: ParsableArguments {
   @Flag(inversion: .prefixedNo, help: "deep-ae: apply the activation on the output layer too.")
   var lastActivation: Bool? = nil
 
-  @Option(help: "deep-ae dropout probability on the code layer.")
+  @Option(parsing: .unconditional, help: "deep-ae dropout probability on the code layer.")
   var dropout: Float?
 
-  @Option(help: "deep-ae dropout probability on re-fed inputs (noise_prob).")
+  @Option(parsing: .unconditional, help: "deep-ae dropout probability on re-fed inputs (noise_prob).")
   var noise: Float?
 
-  @Option(help: "deep-ae dense re-feeding steps per batch (aug_step).")
+  @Option(parsing: .unconditional, help: "deep-ae dense re-feeding steps per batch (aug_step).")
   var refeed: Int?
 
   @Option(help: "deep-ae re-feeding target: output (f(x), DeepRecommender) or input (the ratings, seed 004).")
@@ -201,25 +201,25 @@ struct ModelOptions: ParsableArguments {
   @Flag(inversion: .prefixedNo, help: "deep-ae: items as rows (the small preset's default) or users as rows (--no-item-based).")
   var itemBased: Bool? = nil
 
-  @Option(help: "deep-ae L2 weight decay (PyTorch's weight_decay).")
+  @Option(parsing: .unconditional, help: "deep-ae L2 weight decay (PyTorch's weight_decay).")
   var weightDecay: Float?
 
-  @Option(help: "deep-ae: clip the global gradient norm to this (0: off).")
+  @Option(parsing: .unconditional, help: "deep-ae: clip the global gradient norm to this (0: off).")
   var clipNorm: Float?
 
   @Option(help: "Random seed (splits, initial weights, shuffling).")
   var seed: UInt64 = 42
 
-  @Option(help: "AutoRec: fraction of each input vector's ratings hidden from the encoder while training (all stay targets).")
+  @Option(parsing: .unconditional, help: "AutoRec: fraction of each input vector's ratings hidden from the encoder while training (all stay targets).")
   var inputDropout: Float?
 
-  @Option(help: "AutoRec: fraction of hidden units dropped while training.")
+  @Option(parsing: .unconditional, help: "AutoRec: fraction of hidden units dropped while training.")
   var hiddenDropout: Float?
 
   @Flag(inversion: .prefixedNo, help: "AutoRec: centre the encoder's inputs on the mean training rating, so a missing rating reads as average (default: on for u-autorec, off for i-autorec).")
   var centerInputs: Bool? = nil
 
-  @Option(help: "Networks: decay of a moving average of the weights used for validation and the saved model (0: off).")
+  @Option(parsing: .unconditional, help: "Networks: decay of a moving average of the weights used for validation and the saved model (0: off).")
   var averaging: Float?
 
   @Flag(inversion: .prefixedNo, help: "AutoRec: apply λ to the biases too (default on).")
@@ -228,10 +228,10 @@ struct ModelOptions: ParsableArguments {
   @Flag(inversion: .prefixedNo, help: "AutoRec: start the output biases at the mean training rating (default: 0).")
   var outputBiasAtMean: Bool? = nil
 
-  @Option(help: "Networks: multiply the learning rate by this factor whenever validation RMSE stalls for --plateau-patience epochs (1: constant).")
+  @Option(parsing: .unconditional, help: "Networks: multiply the learning rate by this factor whenever validation RMSE stalls for --plateau-patience epochs (1: constant).")
   var plateauFactor: Float?
 
-  @Option(help: "Networks: epochs without a better validation RMSE before each learning-rate cut.")
+  @Option(parsing: .unconditional, help: "Networks: epochs without a better validation RMSE before each learning-rate cut.")
   var plateauPatience: Int?
 
   @Flag(help: "AutoRec: after validation picks the epoch count, retrain on training + validation ratings for that many epochs.")

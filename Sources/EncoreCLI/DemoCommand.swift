@@ -10,7 +10,7 @@ struct DemoCommand: ParsableCommand {
   @Option(help: "Use this rating file or MovieLens folder instead of the built-in synthetic set.")
   var data: String?
 
-  @Option(help: "Maximum epochs (early stopping usually ends sooner).") var epochs: Int = 400
+  @Option(parsing: .unconditional, help: "Maximum epochs (early stopping usually ends sooner).") var epochs: Int = 400
   @Option(help: "Random seed.") var seed: UInt64 = 42
   @Flag(help: "Print one JSON object instead of text.") var json = false
   @OptionGroup var computeOptions: ComputeOptions
@@ -55,8 +55,9 @@ struct DemoCommand: ParsableCommand {
         print(try JSONOutput.encode(Report(training: report, sampleUser: sample, recommendations: list)))
       } else {
         TextReport.print(report, savedTo: nil)
-        print(String(format: "\nI-AutoRec test RMSE %.4f vs bias baseline %.4f (%.1f%% lower)\n", report.testRMSE, report.baselineTestRMSE,
-                     (1 - report.testRMSE / report.baselineTestRMSE) * 100))
+        let change = (1 - report.testRMSE / report.baselineTestRMSE) * 100
+        print(String(format: "\nI-AutoRec test RMSE %.4f vs bias baseline %.4f (%.1f%% %@)\n", report.testRMSE, report.baselineTestRMSE,
+                     abs(change), change >= 0 ? "lower" : "higher: the baseline wins on this data"))
         RecommendationTable.print(list, for: "user \(sample)")
       }
     }

@@ -16,7 +16,7 @@ struct ExportONNXCommand: ParsableCommand {
   @Option(help: "The ONNX file to write (atomically).") var out: String
   @Option(help: "Also write Encore's inputs and raw outputs for a few rows to this JSON file, to check other runtimes against.")
   var sample: String?
-  @Option(help: "Rows in --sample.") var sampleRows: Int = 8
+  @Option(parsing: .unconditional, help: "Rows in --sample.") var sampleRows: Int = 8
   @OptionGroup var computeOptions: ComputeOptions
 
   func run() throws {

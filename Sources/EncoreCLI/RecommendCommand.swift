@@ -16,7 +16,7 @@ struct RecommendCommand: ParsableCommand {
   @Option(help: "A file of 'item,rating' lines (any delimiter the readers know; '-' reads standard input): fold the user in from these ratings.")
   var ratings: String?
 
-  @Option(name: .short, help: "How many items.")
+  @Option(name: .short, parsing: .unconditional, help: "How many items.")
   var k: Int = 10
 
   @Flag(help: "Print JSON instead of text.")

@@ -9,7 +9,7 @@ struct SimilarCommand: ParsableCommand {
 
   @Option(help: "A model saved by 'encore train --save'.") var model: String
   @Option(help: "The item's ID, as in the rating file.") var item: String
-  @Option(name: .short, help: "How many items.") var k: Int = 10
+  @Option(name: .short, parsing: .unconditional, help: "How many items.") var k: Int = 10
   @Flag(help: "Print JSON instead of text.") var json = false
   @OptionGroup var computeOptions: ComputeOptions
 

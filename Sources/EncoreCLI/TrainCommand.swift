@@ -13,10 +13,10 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Save the trained model to this file (safetensors, written atomically).")
   var save: String?
 
-  @Option(help: "Also write a resumable checkpoint every N epochs, next to --save (NAME.epochN.safetensors).")
+  @Option(parsing: .unconditional, help: "Also write a resumable checkpoint every N epochs, next to --save (NAME.epochN.safetensors).")
   var saveEvery: Int = 0
 
-  @Option(help: "With --save-every: keep only the newest N checkpoints (0 keeps all).")
+  @Option(parsing: .unconditional, help: "With --save-every: keep only the newest N checkpoints (0 keeps all).")
   var keepCheckpoints: Int = 3
 
   @Option(help: "Continue training from a checkpoint written by --save-every (same data options and --seed).")
@@ -25,7 +25,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Write TensorBoard event files to this folder (Training_RMSE_per_epoch, EVALUATION_RMSE, Epoch_time, …).")
   var logdir: String?
 
-  @Option(help: "With --logdir: log Training_RMSE every N optimiser steps (DeepRecommender's summary_frequency).")
+  @Option(parsing: .unconditional, help: "With --logdir: log Training_RMSE every N optimiser steps (DeepRecommender's summary_frequency).")
   var summaryFrequency: Int = 100
 
   @Option(help: "Write the train and validation RMSE curves to this SVG file.")
@@ -45,6 +45,10 @@ struct TrainCommand: ParsableCommand {
       var plan = try dataOptions.plan(seed: modelOptions.seed, compute: compute)
       let experiment = ExperimentRun(spec: try modelOptions.spec(), compute: compute)
       let settings = experiment.spec.settings
+      if plot != nil && !settings.stopsOnValidation {
+        throw EncoreError.invalidSetting(
+          "plot", "draws learning curves of the models that train in epochs with validation (\(ModelFamilies.iterativeModelNames.joined(separator: ", "))); \(settings.name) has none")
+      }
       // Only the iterative models stop early; the others train on every training rating.
       if !settings.stopsOnValidation { plan.validationFraction = 0 }
       let progress = ProgressReporter(totalEpochs: settings.maxEpochs, quiet: false)

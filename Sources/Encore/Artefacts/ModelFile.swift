@@ -120,6 +120,16 @@ public enum ModelFile {
     let itemRows = spec.settings.storesItemRows
     let rows = itemRows ? items.count : users.count
     let cols = itemRows ? users.count : items.count
+    guard rowStart.count == rows + 1 else {
+      throw bad(
+        "the stored rating matrix has \(rowStart.count - 1) rows, but a \(spec.name) model keeps one per \(itemRows ? "item" : "user") (\(rows)): the model kind in the metadata does not match the tensors")
+    }
+    guard description.scale.minimum <= description.scale.maximum, description.scale.minimum.isFinite, description.scale.maximum.isFinite else {
+      throw bad("the rating scale \(description.scale.minimum)–\(description.scale.maximum) is not a scale (its minimum must not exceed its maximum)")
+    }
+    guard description.globalMean.isFinite, baseline.userBias.allSatisfy(\.isFinite), baseline.itemBias.allSatisfy(\.isFinite) else {
+      throw bad("the baseline holds a value that is not a finite number")
+    }
     guard rowStart.count == rows + 1, rowStart.first == 0, rowStart.last == columns.count, columns.count == values.count,
       zip(rowStart, rowStart.dropFirst()).allSatisfy({ $0 <= $1 }), columns.allSatisfy({ $0 >= 0 && Int($0) < cols })
     else { throw bad("the stored rating matrix is inconsistent") }
@@ -128,6 +138,9 @@ public enum ModelFile {
     for (k, v) in description.titles { if let i = Int32(k) { titles[i] = v } }
     let model = try spec.settings.loadModel(StoredModel(
       path: path, tensors: tensors, ratings: input, userCount: users.count, itemCount: items.count, description: Data(json.utf8)))
+    for parameter in model.namedParameters where !parameter.values.allSatisfy(\.isFinite) {
+      throw bad("tensor '\(parameter.name)' holds a value that is not a finite number (NaN or infinity)")
+    }
     return TrainedModel(
       model: model, baseline: baseline, scale: description.scale, users: users, items: items, titles: titles,
       rated: itemRows ? input.transposed() : input)

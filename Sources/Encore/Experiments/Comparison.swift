@@ -87,7 +87,11 @@ public struct Comparison: Sendable {
 
   /// The default settings of each named model.
   public init(modelNames: [String]) throws {
-    models = try modelNames.map { name in
+    let given = modelNames.filter { !$0.isEmpty }
+    guard !given.isEmpty else {
+      throw EncoreError.invalidSetting("models", "names no model; choose from \(ModelFamilies.modelNames.joined(separator: ", "))")
+    }
+    models = try given.map { name in
       guard ModelFamilies.modelNames.contains(name) else {
         throw EncoreError.invalidArgument("unknown model '\(name)'; choose from \(ModelFamilies.modelNames.joined(separator: ", "))")
       }
@@ -138,6 +142,7 @@ public struct Comparison: Sendable {
   public func runAll(_ source: Source, seeds: Int, note: (String) -> Void = { _ in }) throws -> [ModelMeasurement] {
     guard seeds >= 1 else { throw EncoreError.invalidSetting("seeds", "must be at least 1") }
     guard k >= 1 else { throw EncoreError.invalidSetting("k", "must be at least 1") }
+    guard threshold.isFinite else { throw EncoreError.invalidSetting("threshold", "must be a number, not \(threshold)") }
     var all: [ModelMeasurement] = []
     func measure(_ label: String, _ data: RatingData, _ split: DataSplit, seed: UInt64) throws {
       var comparison = self

@@ -47,6 +47,10 @@ public struct ExperimentRun: Sendable {
     try settings.validate()
     let userCount = data.users.count, itemCount = data.items.count
     guard !split.train.isEmpty else { throw EncoreError.invalidArgument("the training part has no ratings") }
+    guard !split.test.isEmpty else {
+      throw EncoreError.invalidArgument(
+        "the test part has no ratings (\(split.train.count) training ratings, split \(split.description)); give more ratings or a larger test fraction, or an explicit --test file")
+    }
     let scale = RatingScale(of: split.train.values)
     let start = Platform.now()
     let baseline = BiasBaseline(fitting: split.train, userCount: userCount, itemCount: itemCount)
@@ -90,7 +94,7 @@ public struct ExperimentRun: Sendable {
       baselineTestRMSE: Metrics.rmse(predicted: baselinePredicted, actual: split.test.values), bestEpoch: outcome.bestEpoch,
       epochsRun: outcome.epochsRun, bestValidationRMSE: history.compactMap(\.validationRMSE).min(),
       trainSeconds: trainSeconds, fitSeconds: fitSeconds,
-      secondsPerEpoch: history.isEmpty ? trainSeconds : history.map(\.seconds).reduce(0, +) / Double(history.count),
+      secondsPerEpoch: history.isEmpty ? fitSeconds / Double(max(1, outcome.epochsRun)) : history.map(\.seconds).reduce(0, +) / Double(history.count),
       hiddenUnits: summary.hiddenUnits, lambda: summary.lambda, optimizer: summary.optimizer,
       learningRate: summary.learningRate, batchSize: summary.batchSize, seed: settings.seed, kernels: SparseKernels.instructionSet,
       history: keepHistory && !history.isEmpty ? history : nil)

@@ -68,7 +68,9 @@ public struct FactorSettings: ModelSettings, Equatable {
 
   public func train(_ job: TrainingJob) throws -> TrainingOutcome {
     let factors = try FactorModel.train(kind, on: job.train, userCount: job.userCount, itemCount: job.itemCount, options: options)
-    return TrainingOutcome(model: FactorRatingModel(factors: factors, settings: self))
+    // SGD models run every epoch (surprise's loop has no early stopping); closed forms run one.
+    let epochs = accepted.contains(.epochs) ? options.epochs : 1
+    return TrainingOutcome(model: FactorRatingModel(factors: factors, settings: self), bestEpoch: epochs, epochsRun: epochs)
   }
 
   public func loadModel(_ stored: StoredModel) throws -> any RatingModel {
