@@ -145,6 +145,13 @@ tamper "$dir/model.safetensors" "$dir/scale.safetensors" scale
 expect_error "is not a scale" "$encore" recommend --model "$dir/scale.safetensors" --user 7
 tamper "$dir/model.safetensors" "$dir/kind.safetensors" kind
 expect_error "the model kind in the metadata does not match the tensors" "$encore" recommend --model "$dir/kind.safetensors" --user 7
+cat "$dir/ratings.csv" | "$encore" data info - --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ratings"] == 8000, d'
+"$encore" data info <(cat "$dir/ratings.csv") --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ratings"] == 8000, d'
+python3 -c 'import sys; r=open(sys.argv[1]).read().splitlines(); open(sys.argv[2], "w").write("\n".join([r[0]] + [",".join([l.split(",")[0], l.split(",")[1], l.split(",")[3], l.split(",")[2]]) for l in r[1:]]) + "\n")' "$dir/ratings.csv" "$dir/swapped.csv"
+expect_error "swapped.csv:2: rating 1.37" "$encore" evaluate --model "$dir/model.safetensors" --test "$dir/swapped.csv"
+printf 'movieId,userId,rating,timestamp\n' > "$dir/named.csv"; tail -n +2 "$dir/ratings.csv" | awk -F, '{print $2","$1","$3","$4}' >> "$dir/named.csv"
+"$encore" evaluate --model "$dir/model.safetensors" --test "$dir/named.csv" --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 8000 and d["n_test_unseen"] == 0, d'
 # The error contract: one line on standard error; 64 for a command line that does not parse.
 set +e
 "$encore" train --hidden abc > "$dir/out" 2> "$dir/err"; code=$?

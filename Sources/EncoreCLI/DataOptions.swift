@@ -69,29 +69,31 @@ struct DataOptions: ParsableArguments {
   var inputPaths: [String] { [data, train, test].compactMap { $0 } + addRatings }
 
   func loader(compute: ComputeContext) throws -> RatingDataLoader {
-    var format: DelimitedFormat? = nil
-    if delimiter != nil || columns != nil || header != .auto {
-      var delim = delimiter ?? ","
+    var columnLayout: (user: Int, item: Int, rating: Int, timestamp: Int?)? = nil
+    if let columns {
+      let parts = columns.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard parts.count == 3 || parts.count == 4, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+        throw EncoreError.invalidArgument("--columns takes user,item,rating[,timestamp] as 0-based numbers, e.g. 0,1,2,3")
+      }
+      columnLayout = (parts[0]!, parts[1]!, parts[2]!, parts.count == 4 ? parts[3]! : nil)
+    }
+    var loader = RatingDataLoader(duplicates: duplicates, compute: compute)
+    loader.addedFiles = addRatings
+    if let given = delimiter {
+      var delim = given
       if delim == "tab" || delim == "\\t" { delim = "\t" }
       if delim == "space" { delim = " " }
-      var f = DelimitedFormat(delimiter: delim, timestampColumn: nil)
+      var f = DelimitedFormat(delimiter: delim, timestampColumn: 3)
       f.hasHeader = header.hasHeader
-      if let columns {
-        let parts = columns.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 3 || parts.count == 4, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-          throw EncoreError.invalidArgument("--columns takes user,item,rating[,timestamp] as 0-based numbers, e.g. 0,1,2,3")
-        }
-        f.userColumn = parts[0]!
-        f.itemColumn = parts[1]!
-        f.ratingColumn = parts[2]!
-        f.timestampColumn = parts.count == 4 ? parts[3]! : nil
-      } else {
-        f.timestampColumn = 3
+      if let c = columnLayout {
+        (f.userColumn, f.itemColumn, f.ratingColumn, f.timestampColumn) = (c.user, c.item, c.rating, c.timestamp)
       }
-      format = f
+      loader.format = f
+    } else {
+      // No delimiter: it is still guessed per file; columns and header apply on top.
+      loader.columns = columnLayout
+      loader.header = header.hasHeader
     }
-    var loader = RatingDataLoader(format: format, duplicates: duplicates, compute: compute)
-    loader.addedFiles = addRatings
     return loader
   }
 

@@ -36,7 +36,19 @@ struct EvaluateCommand: ParsableCommand {
       let compute = try computeOptions.context()
       let trained = try ModelFile.load(model)
       var users = trained.users, items = trained.items
-      let ratings = try RatingDataLoader(duplicates: duplicates, compute: compute).readFile(test, users: &users, items: &items)
+      var loader = RatingDataLoader(duplicates: duplicates, compute: compute)
+      // A rating far off the model's scale (beyond one scale width) means a wrong column or a
+      // wrong file: refused by line. One just outside it is possible (the scale is the
+      // training part's range) and gets a note.
+      let (low, high) = (trained.scale.minimum, trained.scale.maximum)
+      let width = max(high - low, 1)
+      loader.acceptedRatings = (low - width)...(high + width)
+      let ratings = try loader.readFile(test, users: &users, items: &items)
+      let outside = ratings.values.filter { $0 < low || $0 > high }
+      if !outside.isEmpty {
+        FileHandle.standardError.write(Data(
+          "note: \(outside.count) test rating(s) lie outside the model's scale \(low)–\(high) (e.g. \(outside[0])); predictions stay inside it\n".utf8))
+      }
       let start = Platform.now()
       let result = trained.evaluate(ratings, compute: compute)
       let report = Report(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the columns of a delimited rating file are laid out.
 public struct DelimitedFormat: Sendable, Equatable {
   /// The field separator: "\t", ",", "::", ";" … The single space " " means any run of
@@ -45,6 +47,32 @@ public struct DelimitedFormat: Sendable, Equatable {
     }
   }
 
+  /// This format with its columns taken from a header line that names them (`userId`,
+  /// `movieId`/`itemId`, `rating`, `timestamp` and the usual variants), or nil when the line
+  /// is not such a header. A header's order wins over the default one, so `movieId,userId`
+  /// is read the right way round.
+  public func columnsNamed(byHeader line: String) -> DelimitedFormat? {
+    let fields: [String]
+    if delimiter == " " {
+      fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+    } else {
+      fields = line.components(separatedBy: delimiter)
+    }
+    let names = fields.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"'\r")).lowercased().replacingOccurrences(of: "_", with: "") }
+    func column(_ candidates: [String]) -> Int? { names.firstIndex { candidates.contains($0) } }
+    guard let user = column(["userid", "user", "customerid", "customer", "uid"]),
+      let item = column(["movieid", "itemid", "item", "movie", "iid", "bookid", "isbn", "productid"]),
+      let rating = column(["rating", "score", "stars", "value"])
+    else { return nil }
+    var named = self
+    named.userColumn = user
+    named.itemColumn = item
+    named.ratingColumn = rating
+    named.timestampColumn = column(["timestamp", "time", "date", "datetime", "ts"])
+    named.hasHeader = true
+    return named
+  }
+
   /// The number of columns a line must have.
   public var requiredColumns: Int {
     max(userColumn, itemColumn, ratingColumn, timestampColumn ?? 0) + 1
@@ -56,7 +84,11 @@ public struct DelimitedFormat: Sendable, Equatable {
   public static func guess(fileName: String, firstLine: String) -> DelimitedFormat {
     let name = fileName.lowercased()
     if name == "u.data" || name.hasSuffix(".base") || name.hasSuffix(".test") {
-      return .movieLens100K
+      // MovieLens-100K's names, but only with its four tab-separated columns: the same name
+      // on a 3-column file is read by what the line shows.
+      let tabFields = firstLine.split(separator: "\t", omittingEmptySubsequences: false).count
+      if tabFields >= 4 { return .movieLens100K }
+      if tabFields == 3 { return DelimitedFormat(delimiter: "\t", hasHeader: nil, timestampColumn: nil) }
     }
     if name.hasSuffix(".dat") && firstLine.contains("::") { return .movieLensDat }
     let candidates = ["\t", "::", ",", ";", " "]

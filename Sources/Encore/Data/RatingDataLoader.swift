@@ -15,6 +15,12 @@ public struct RatingDataLoader: Sendable {
   /// Files read after the main source (after the training file of a train/test pair): a
   /// rating of a user and item that already has one replaces it, so newer ratings win.
   public var addedFiles: [String] = []
+  /// When set, a rating outside it is an error naming the line (see `RatingFileReader`).
+  public var acceptedRatings: ClosedRange<Float>? = nil
+  /// Columns given without a delimiter (`--columns` alone): the delimiter is still guessed
+  /// per file, then these columns and `header` apply.
+  public var columns: (user: Int, item: Int, rating: Int, timestamp: Int?)? = nil
+  public var header: Bool? = nil
 
   public init(format: DelimitedFormat? = nil, duplicates: DuplicatePolicy = .error, compute: ComputeContext = .automatic) {
     self.format = format
@@ -86,6 +92,9 @@ public struct RatingDataLoader: Sendable {
 
   private func readAny(_ path: String, users: inout IDMap, items: inout IDMap) throws -> (RatingSet, [String: String], String) {
     let fm = FileManager.default
+    if path == "-" {  // standard input: one delimited file
+      return (try readFile(path, users: &users, items: &items), [:], "standard input")
+    }
     var isDirectory: ObjCBool = false
     guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw EncoreError.io(path: path, reason: "no such file or folder")
@@ -138,14 +147,32 @@ public struct RatingDataLoader: Sendable {
     if format == nil && NetflixReader.isNetflixFile(fileName) {
       return try NetflixReader(duplicates: duplicates).read(path, users: &users, items: &items)
     }
+    let data = try RatingFileReader.contents(of: path)
     let chosen = try format ?? {
-      let data = try RatingFileReader.contents(of: path)
       let head = data.prefix(4096)
-      let firstLine = String(decoding: head, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-      if firstLine.isEmpty { throw EncoreError.emptyInput(file: path) }
-      if fileName.lowercased() == "ratings.csv" { return DelimitedFormat.movieLensCSV }
-      return DelimitedFormat.guess(fileName: fileName, firstLine: firstLine)
+      guard let newline = head.firstIndex(of: UInt8(ascii: "\n")) ?? (data.count <= 4096 ? head.endIndex : nil) else {
+        throw EncoreError.malformedLine(
+          file: path, line: 1, reason: "the first line is longer than 4 KB (the file has \(data.count) bytes); expected one rating per line")
+      }
+      let firstLine = String(decoding: head[head.startIndex..<newline], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      if firstLine.isEmpty && data.allSatisfy({ $0 == 10 || $0 == 13 || $0 == 32 || $0 == 9 }) { throw EncoreError.emptyInput(file: path) }
+      var guessed = fileName.lowercased() == "ratings.csv" ? DelimitedFormat.movieLensCSV : DelimitedFormat.guess(fileName: fileName, firstLine: firstLine)
+      if let columns {
+        guessed.userColumn = columns.user
+        guessed.itemColumn = columns.item
+        guessed.ratingColumn = columns.rating
+        guessed.timestampColumn = columns.timestamp
+      } else if let named = guessed.columnsNamed(byHeader: firstLine) {
+        guessed = named
+      }
+      if let header { guessed.hasHeader = header }
+      return guessed
     }()
-    return try RatingFileReader(format: chosen, duplicates: duplicates, compute: compute).read(path, users: &users, items: &items)
+    var reader = RatingFileReader(format: chosen, duplicates: duplicates, compute: compute)
+    reader.acceptedRatings = acceptedRatings
+    return try data.withUnsafeBytes { raw in
+      try format.map { try $0.validate() } ?? chosen.validate()
+      return try reader.parse(raw.bindMemory(to: UInt8.self), path: path, users: &users, items: &items)
+    }
   }
 }

@@ -8,6 +8,9 @@ public struct RatingFileReader: Sendable {
   public var duplicates: DuplicatePolicy
   /// The threads large files are parsed on (one chunk of lines each).
   public var compute: ComputeContext
+  /// When set, a rating outside it is an error naming the line (scoring a file against a
+  /// model: a rating off the model's scale means a wrong column or a wrong file).
+  public var acceptedRatings: ClosedRange<Float>? = nil
 
   public init(format: DelimitedFormat, duplicates: DuplicatePolicy = .error, compute: ComputeContext = .automatic) {
     self.format = format
@@ -25,17 +28,52 @@ public struct RatingFileReader: Sendable {
     }
   }
 
-  /// The whole file, or an `io` error naming it.
+  /// The whole file (`-` is standard input; pipes and devices are read to their end), or an
+  /// `io` error naming it. A file in UTF-16 or UTF-32, or with NUL bytes, is refused by name.
   static func contents(of path: String) throws -> Data {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw EncoreError.io(path: path, reason: "no such file")
+    let data: Data
+    if path == "-" {
+      data = (try? FileHandle.standardInput.readToEnd()) ?? Data()
+    } else {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw EncoreError.io(path: path, reason: "no such file")
+      }
+      if isDirectory.boolValue { throw EncoreError.io(path: path, reason: "is a folder, not a file") }
+      var info = stat()
+      let regular = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+      do {
+        if regular {
+          data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } else {
+          guard let handle = FileHandle(forReadingAtPath: path) else { throw EncoreError.io(path: path, reason: "cannot open it for reading") }
+          defer { try? handle.close() }
+          data = try handle.readToEnd() ?? Data()
+        }
+      } catch let error as EncoreError {
+        throw error
+      } catch {
+        throw EncoreError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
+      }
     }
-    if isDirectory.boolValue { throw EncoreError.io(path: path, reason: "is a folder, not a file") }
-    do {
-      return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-    } catch {
-      throw EncoreError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
+    try checkEncoding(data, path: path)
+    return data
+  }
+
+  /// Refuses what a byte parser would misread: UTF-16/UTF-32 text (byte-order marks, or NUL
+  /// bytes among the first 4 KB) and old-Mac CR line endings.
+  static func checkEncoding(_ data: Data, path: String) throws {
+    let head = data.prefix(4096)
+    let bytes = Array(head.prefix(4))
+    if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0, 0, 0xFE, 0xFF]) {
+      throw EncoreError.io(path: path, reason: "is UTF-16 or UTF-32 text (byte-order mark); convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8")
+    }
+    if head.contains(0) {
+      throw EncoreError.io(path: path, reason: "contains NUL bytes: it is UTF-16/UTF-32 text or not text at all; convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8")
+    }
+    let window = data.prefix(1 << 16)
+    if !window.contains(UInt8(ascii: "\n")) && window.contains(UInt8(ascii: "\r")) {
+      throw EncoreError.io(path: path, reason: "ends its lines with CR only (old Mac style); convert them, e.g. tr '\\r' '\\n'")
     }
   }
 
@@ -68,7 +106,9 @@ public struct RatingFileReader: Sendable {
       cuts.append(min(count, c + 1))
     }
     cuts.append(count)
-    var chunks = [ChunkParser](repeating: ChunkParser(format: format, base: base), count: cuts.count - 1)
+    var template = ChunkParser(format: format, base: base)
+    template.acceptedRatings = acceptedRatings
+    var chunks = [ChunkParser](repeating: template, count: cuts.count - 1)
     chunks.withUnsafeMutableBufferPointer { buffer in
       let box = UncheckedSendable(buffer)
       let cutsCopy = cuts
@@ -153,6 +193,8 @@ struct ChunkParser: @unchecked Sendable {
   private let delimiter: [UInt8]
   private let whitespace: Bool
   private let required: Int
+  /// Ratings outside this range are an error (a model's scale, when scoring against it).
+  var acceptedRatings: ClosedRange<Float>? = nil
 
   init(format: DelimitedFormat, base: UnsafePointer<UInt8>) {
     self.format = format
@@ -224,7 +266,8 @@ struct ChunkParser: @unchecked Sendable {
     return n + 1
   }
 
-  mutating func key(_ field: (Int, Int)) -> Int64 {
+  /// The ID's key, or nil when its bytes are not UTF-8 (two Latin-1 IDs must never merge).
+  mutating func key(_ field: (Int, Int)) -> Int64? {
     let (a, b) = unquote(field)
     // Canonical decimal integers are stored as their value.
     if b > a && b - a <= 18 {
@@ -243,7 +286,7 @@ struct ChunkParser: @unchecked Sendable {
         if ok { return negative ? -v : v }
       }
     }
-    let text = String(decoding: UnsafeBufferPointer(start: base + a, count: b - a), as: UTF8.self)
+    guard let text = String(validating: UnsafeBufferPointer(start: base + a, count: b - a), as: UTF8.self) else { return nil }
     if let k = stringIndex[text] { return k }
     let k = ChunkParser.stringKeyBase + Int64(strings.count)
     strings.append(text)
@@ -298,8 +341,16 @@ struct ChunkParser: @unchecked Sendable {
         error = (line, ua == ub ? "the user ID is empty" : "the item ID is empty")
         return
       }
-      userKeys.append(key(fields[format.userColumn]))
-      itemKeys.append(key(fields[format.itemColumn]))
+      guard let userKey = key(fields[format.userColumn]), let itemKey = key(fields[format.itemColumn]) else {
+        error = (line, "an ID is not valid UTF-8 (the file looks Latin-1 or similar; convert it, e.g. iconv -f LATIN1 -t UTF-8)")
+        return
+      }
+      if let range = acceptedRatings, !range.contains(rating) {
+        error = (line, "rating \(rating) is far outside the ratings this file is scored against (accepted \(range.lowerBound)–\(range.upperBound)): a wrong column or a wrong file?")
+        return
+      }
+      userKeys.append(userKey)
+      itemKeys.append(itemKey)
       values.append(rating)
       lines.append(Int32(truncatingIfNeeded: line))
     }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import Encore
@@ -148,6 +149,48 @@ final class BadInputTests: XCTestCase {
     expectLineError("1\t1\t3.5e38\t1\n", line: 1, contains: "'3.5e38' does not fit a 32-bit float")
     expectLineError("1\t1\t1000000000000000000000000000000000000000\t1\n", line: 1, contains: "does not fit a 32-bit float")
     expectLineError("1\t1\t0x4\t1\n", line: 1, contains: "'0x4' is hexadecimal")
+  }
+
+  func expectFileError(_ bytes: [UInt8], name: String = "r.csv", contains: String, file: StaticString = #filePath, line: UInt = #line) {
+    let dir = TemporaryFolder()
+    let path = dir.path + "/" + name
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    XCTAssertThrowsError(try RatingDataLoader().load(path), file: file, line: line) { error in
+      XCTAssertTrue("\(error)".contains(contains), "\(error)", file: file, line: line)
+    }
+  }
+
+  func testEncodingsLineEndingsAndLongLinesAreNamed() {
+    expectFileError([0xFF, 0xFE] + Array("1,1,5\n".utf8).flatMap { [$0, 0] }, contains: "UTF-16 or UTF-32")
+    expectFileError(Array("1,1,5\n".utf8).flatMap { [$0, 0] }, contains: "NUL bytes")
+    expectFileError(Array("1,1,5\r2,1,4\r3,2,1\r".utf8), contains: "CR only")
+    expectFileError(Array(String(repeating: "1", count: 10_000).utf8), contains: "longer than 4 KB")
+    // Latin-1 IDs must not merge into one U+FFFD ID.
+    let latin1: [UInt8] = Array("u,caf".utf8) + [0xE9] + Array(",5\nu,caf".utf8) + [0xE8] + Array(",4\n".utf8)
+    expectFileError(latin1, contains: "is not valid UTF-8")
+  }
+
+  func testHeadersNameTheColumnsAndMovieLensNamesNeedFourColumns() throws {
+    let swapped = try load("movieId,userId,rating\n10,1,4\n20,1,5\n10,2,3\n")
+    XCTAssertEqual(swapped.users.rawIDs, ["1", "2"])
+    XCTAssertEqual(swapped.items.rawIDs, ["10", "20"])
+    let reordered = try load("timestamp;rating;item_id;user_id\n100;4;a;u1\n")
+    XCTAssertEqual(reordered.ratings.values, [4])
+    XCTAssertEqual(reordered.ratings.timestamps, [100])
+    XCTAssertEqual(reordered.users.rawIDs, ["u1"])
+    let threeColumns = try load("1\t10\t4\n2\t10\t5\n", name: "my.test")
+    XCTAssertEqual(threeColumns.ratings.values, [4, 5])
+    XCTAssertFalse(threeColumns.ratings.hasTimestamps)
+  }
+
+  func testColumnsAloneKeepTheDelimiterGuess() throws {
+    let dir = TemporaryFolder()
+    let path = dir.write("r.txt", "5\tu1\ti1\n3\tu2\ti1\n")
+    var loader = RatingDataLoader()
+    loader.columns = (user: 1, item: 2, rating: 0, timestamp: nil)
+    let data = try loader.load(path)
+    XCTAssertEqual(data.ratings.values, [5, 3])
+    XCTAssertEqual(data.users.rawIDs, ["u1", "u2"])
   }
 
   func testAFormatIsCheckedBeforeReading() throws {
