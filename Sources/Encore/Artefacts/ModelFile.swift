@@ -133,6 +133,7 @@ public enum ModelFile {
     guard rowStart.count == rows + 1, rowStart.first == 0, rowStart.last == columns.count, columns.count == values.count,
       zip(rowStart, rowStart.dropFirst()).allSatisfy({ $0 <= $1 }), columns.allSatisfy({ $0 >= 0 && Int($0) < cols })
     else { throw bad("the stored rating matrix is inconsistent") }
+    guard values.allSatisfy(\.isFinite) else { throw bad("the stored rating matrix holds a rating that is not a finite number") }
     let input = SparseMatrix(rowCount: rows, columnCount: cols, rowStart: rowStart, columns: columns, values: values)
     var titles: [Int32: String] = [:]
     for (k, v) in description.titles { if let i = Int32(k) { titles[i] = v } }

@@ -1,0 +1,1 @@
+// CFuzzDriver only declares libFuzzer's driver entry; the symbol comes from libFuzzer.
