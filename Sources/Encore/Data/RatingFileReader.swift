@@ -43,7 +43,9 @@ public struct RatingFileReader: Sendable {
       var info = stat()
       let regular = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
       do {
-        if regular {
+        if regular && info.st_size == 0 {
+          data = Data()  // (Foundation's reader leaks a buffer on empty files)
+        } else if regular {
           data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } else {
           guard let handle = FileHandle(forReadingAtPath: path) else { throw EncoreError.io(path: path, reason: "cannot open it for reading") }
