@@ -5,6 +5,7 @@ let package = Package(
   name: "Encore",
   products: [
     .library(name: "Encore", targets: ["Encore"]),
+    .library(name: "EncoreCommandLine", targets: ["EncoreCommandLine"]),
     .executable(name: "encore", targets: ["EncoreCLI"]),
   ],
   dependencies: [
@@ -18,9 +19,12 @@ let package = Package(
 
     // MARK: - Public API
     .target(name: "Encore", dependencies: ["CEncoreKernels"]),
-    .executableTarget(
-      name: "EncoreCLI",
+    /// The commands, options and their error contract (a library, so the parser can be fuzzed).
+    .target(
+      name: "EncoreCommandLine",
       dependencies: ["Encore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    /// The `encore` executable: one call into EncoreCommandLine.
+    .executableTarget(name: "EncoreCLI", dependencies: ["EncoreCommandLine"]),
 
     // MARK: - Tests
     // Fixtures are read by path (model files written by earlier versions), not bundled.

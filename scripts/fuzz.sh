@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes Encore's parsers with libFuzzer and AddressSanitizer:
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     (default: 60 s for each target)
-# Targets: FuzzDelimitedReader FuzzNetflixReader FuzzModelFile FuzzTitleReader FuzzUserRatings.
+# Targets: FuzzDelimitedReader FuzzNetflixReader FuzzModelFile FuzzTitleReader FuzzUserRatings
+# FuzzOptionParser. A target with a dictionary in Fuzz/Dictionaries/TARGET.dict gets it.
 # Each starts from its committed corpus in Fuzz/Corpus/TARGET (new finds go to a scratch copy,
 # so the committed corpus stays small) and stops at the first crash, leaving crash-* files in
 # Fuzz/findings/ (git-ignored). Prints one line per target: runs, coverage, seconds, result.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzDelimitedReader FuzzNetflixReader FuzzModelFile FuzzTitleReader FuzzUserRatings)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzDelimitedReader FuzzNetflixReader FuzzModelFile FuzzTitleReader FuzzUserRatings FuzzOptionParser)
 # Coverage and ASan on every target (Encore's Swift and C too). libFuzzer's own main stays
 # out: SwiftPM gives each executable its main, which calls libFuzzer's driver.
 flags=(-c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -g -Xswiftc -use-ld=lld -Xcc -fsanitize=fuzzer-no-link,address
@@ -23,7 +24,9 @@ for target in "${targets[@]}"; do
   work=$(mktemp -d)
   cp -r "Fuzz/Corpus/$target/." "$work/" 2> /dev/null || true
   log=Fuzz/findings/$target.log
-  if LSAN_OPTIONS=suppressions=Fuzz/lsan.supp:print_suppressions=0 "$bin/$target" "$work" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
+  dict=()
+  [ -f "Fuzz/Dictionaries/$target.dict" ] && dict=(-dict="Fuzz/Dictionaries/$target.dict")
+  if LSAN_OPTIONS=suppressions=Fuzz/lsan.supp:print_suppressions=0 "$bin/$target" "$work" "${dict[@]}" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="Fuzz/findings/$target-" -print_final_stats=1 > "$log" 2>&1; then
     result=clean
   else

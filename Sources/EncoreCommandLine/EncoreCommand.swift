@@ -2,9 +2,13 @@ import ArgumentParser
 import Encore
 import Foundation
 
-@main
-struct EncoreCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
+/// The `encore` command line: the root command and its subcommands. It lives in a library so
+/// that the option parser can be exercised without running anything (the fuzz target
+/// FuzzOptionParser); the `encore` executable only calls `EncoreCommand.main()`.
+public struct EncoreCommand: ParsableCommand {
+  public init() {}
+
+  public static let configuration = CommandConfiguration(
     commandName: "encore",
     abstract: "Autoencoder recommenders (AutoRec and friends): train, evaluate and recommend from explicit ratings.",
     subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, SimilarCommand.self, DataCommand.self, BenchCommand.self, CompareCommand.self, PredictCommand.self, ExportCommand.self, ServeCommand.self])
@@ -12,7 +16,7 @@ struct EncoreCommand: ParsableCommand {
   /// Parses and runs the command line with Encore's error contract: exit 0 on success (and
   /// for --help), 1 with one `error: …` line for bad input, data or model files, and 64 with
   /// one `error: …` line naming the option for a command line that does not parse.
-  static func main() {
+  public static func main() {
     let command: ParsableCommand
     do {
       command = try parseAsRoot()
@@ -28,14 +32,22 @@ struct EncoreCommand: ParsableCommand {
   }
 
   private static func exitWithOneLine(_ error: Error) -> Never {
+    guard let report = oneLineReport(for: error) else { exit(withError: error) }  // help, or already reported
+    FileHandle.standardError.write(Data((report.line + "\n").utf8))
+    Foundation.exit(report.exitCode)
+  }
+
+  /// The error contract for `error`: one `error: …` line (naming the option and the help
+  /// command where the parser gives them) and its exit code, or nil when the error is help or
+  /// version output, or was already reported by the command.
+  public static func oneLineReport(for error: Error) -> (line: String, exitCode: Int32)? {
     let code = exitCode(for: error)
-    if code == .success || error is ExitCode { exit(withError: error) }  // help, or already reported
+    if code == .success || error is ExitCode { return nil }
     let lines = fullMessage(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-    var first = lines.first ?? "\(error)"
+    var first = lines.first { !$0.isEmpty } ?? "\(error)"
     if first.hasPrefix("Error: ") { first.removeFirst("Error: ".count) }
     let help = lines.first { $0.hasPrefix("See '") }.flatMap { $0.split(separator: "'").dropFirst().first }.map { "; see '\($0)'" } ?? ""
-    FileHandle.standardError.write(Data("error: \(first)\(help)\n".utf8))
-    Foundation.exit(code.rawValue)
+    return ("error: \(first)\(help)", code.rawValue)
   }
 
   /// Runs a command body, turning Encore's errors into one clear line and exit code 1.

@@ -1,0 +1,3 @@
+import EncoreCommandLine
+
+EncoreCommand.main()
