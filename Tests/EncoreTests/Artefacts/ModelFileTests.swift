@@ -51,6 +51,60 @@ final class ModelFileTests: XCTestCase {
     XCTAssertEqual(e[3 * d + 7], model.autoRec!.encoderWeight[7 * 12 + 3])
   }
 
+  /// Factor models' tensors have fixed names and row-major shapes [users or items, factors], and
+  /// the file's numbers alone reproduce SVD's estimate μ + b_u + b_i + p_u·q_i.
+  func testFactorTensorNamesShapesAndLayout() throws {
+    let dir = TemporaryFolder()
+    for kind in ["svd", "svdpp"] {
+      let (model, _) = try trained(kind)
+      let factors = try XCTUnwrap((model.model as? FactorRatingModel)?.factors, kind)
+      let path = dir.path + "/\(kind).safetensors"
+      try ModelFile.save(model, to: path)
+      let (tensors, _) = try SafeTensors.decode(try Data(contentsOf: URL(fileURLWithPath: path)), path: path)
+      let users = model.users.count, items = model.items.count, f = factors.factorCount
+      XCTAssertGreaterThan(f, 1, kind)
+      XCTAssertNotEqual(users, items, "equal sizes would hide a transposition")
+      XCTAssertEqual(tensors["factors.user"]?.shape, [users, f], kind)
+      XCTAssertEqual(tensors["factors.item"]?.shape, [items, f], kind)
+      XCTAssertEqual(tensors["factors.user_bias"]?.shape, [users], kind)
+      XCTAssertEqual(tensors["factors.item_bias"]?.shape, [items], kind)
+      XCTAssertEqual(tensors["factors.implicit"]?.shape, kind == "svdpp" ? [items, f] : nil, kind)
+      let p = tensors["factors.user"]!.floats, q = tensors["factors.item"]!.floats
+      let bu = tensors["factors.user_bias"]!.floats, bi = tensors["factors.item_bias"]!.floats
+      XCTAssertEqual(p[3 * f + 1], factors.userFactors[3 * f + 1], kind)
+      XCTAssertEqual(q[5 * f + 2], factors.itemFactors[5 * f + 2], kind)
+      guard kind == "svd" else { continue }
+      for (u, i) in [(3, 5), (0, items - 1), (users - 1, 0)] {
+        var dot = 0.0
+        for k in 0..<f { dot += Double(p[u * f + k]) * Double(q[i * f + k]) }
+        let fromFile = Double(factors.globalMean) + Double(bu[u]) + Double(bi[i]) + dot
+        let estimate = factors.userVectors(rated: model.rated).withUnsafeBufferPointer {
+          factors.estimate(user: u, item: i, userVectors: $0.baseAddress!)
+        }
+        XCTAssertEqual(Double(estimate), fromFile, accuracy: 1e-5, "svd (\(u), \(i))")
+      }
+    }
+  }
+
+  /// A tensor whose byte range disagrees with its shape is refused, whether the range is short
+  /// or long, and however plausible the rest of the file is.
+  func testSafeTensorsByteCountMustMatchShape() throws {
+    func file(shape: [Int], bytes: Int) -> Data {
+      let header = "{\"x\":{\"dtype\":\"F32\",\"shape\":\(shape),\"data_offsets\":[0,\(bytes)]}}"
+      var data = Data()
+      withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+      data.append(contentsOf: Array(header.utf8))
+      data.append(Data(count: bytes))
+      return data
+    }
+    XCTAssertEqual(try SafeTensors.decode(file(shape: [3], bytes: 12), path: "ok").tensors["x"]?.floats, [0, 0, 0])
+    for (shape, bytes) in [([3], 8), ([1], 8), ([2, 2], 12), ([0], 4)] {
+      XCTAssertThrowsError(try SafeTensors.decode(file(shape: shape, bytes: bytes), path: "f"), "\(shape) in \(bytes) bytes") { error in
+        XCTAssertTrue("\(error)".contains("wrong size"), "\(error)")
+      }
+    }
+  }
+
   func testCorruptTruncatedAndForeignFilesGiveClearErrors() throws {
     let (model, _) = try trained("i-autorec")
     let dir = TemporaryFolder()

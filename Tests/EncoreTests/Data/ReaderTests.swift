@@ -69,6 +69,41 @@ final class ReaderTests: XCTestCase {
     XCTAssertEqual(set.values, [3, 4, 1])
   }
 
+  /// A file whose last line has no newline keeps that line, in every reader (and across the
+  /// parallel reader's chunks, and with a CRLF file's last line).
+  func testLastLineWithoutNewlineIsRead() throws {
+    let dir = TemporaryFolder()
+    for (name, text) in [
+      ("a/u.data", "1\t10\t5\t881250949\n2\t20\t3\t881250950"),
+      ("b/ratings.csv", "userId,movieId,rating,timestamp\n1,10,5,1\n2,20,3,2"),
+      ("c/ratings.dat", "1::10::5::1\n2::20::3::2"),
+      ("d/mine.csv", "1,10,5\r\n2,20,3\r"),
+      ("e/training_set/mv_0000010.txt", "10:\n1,5,2005-01-01"),
+      ("e/training_set/mv_0000020.txt", "20:\n2,3,2005-01-02"),
+    ] { dir.write(name, text) }
+    for folder in ["a", "b", "c", "d/mine.csv", "e"] {
+      let data = try RatingDataLoader().load(dir.path + "/" + folder)
+      XCTAssertEqual(data.ratings.values, [5, 3], folder)
+      XCTAssertEqual(data.items.rawIDs, ["10", "20"], folder)
+    }
+    let combined = dir.write("combined_data_1.txt", "1:\n5,3,2005-01-01\n2:\n6,1,2005-01-03")
+    var users = IDMap(), items = IDMap()
+    XCTAssertEqual(try RatingDataLoader().readFile(combined, users: &users, items: &items).values, [3, 1])
+
+    var big = ""
+    for k in 0..<60_000 { big += "\(k % 997),\(k),\(k % 5 + 1)\n" }
+    let file = dir.write("big.csv", big + "5,60000,2")
+    let data = try RatingDataLoader().load(file)
+    XCTAssertEqual(data.ratings.count, 60_001)
+    XCTAssertEqual(data.ratings.values.last, 2)
+
+    dir.write("t1/u.item", "10|One (1995)|x\n20|Two (1996)|x")
+    XCTAssertEqual(TitleReader.titles(inFolder: dir.path + "/t1")["20"], "Two (1996)")
+    dir.write("t2/movies.csv", "movieId,title,genres\n10,One (1995),Drama\n20,Two (1996),Comedy")
+    XCTAssertEqual(TitleReader.titles(inFolder: dir.path + "/t2")["20"], "Two (1996)")
+    XCTAssertEqual(try UserRatingsFile.parse("10,5\n20,3", source: "mine").entries.map(\.rating), [5, 3])
+  }
+
   func testCustomDelimiterColumnsAndStringIDs() throws {
     let dir = TemporaryFolder()
     let file = dir.write("mine.txt", "item;extra;user;score\nbook-a;x;alice;4.5\nbook-b;y;bob;2\nbook-a;z;bob;3\n")
@@ -238,6 +273,21 @@ final class BadInputTests: XCTestCase {
     XCTAssertEqual(last.ratings.values, [3, 1])
     let mean = try RatingDataLoader(duplicates: .mean).load(file)
     XCTAssertEqual(mean.ratings.values, [3, 3])
+  }
+
+  /// Three and four ratings of one pair: the mean is over all of them, the last is the file's last.
+  func testDuplicateGroupsLargerThanPairs() throws {
+    let dir = TemporaryFolder()
+    let file = dir.write("r.csv", "1,1,5\n1,1,4\n1,2,3\n1,1,1\n2,1,2\n2,1,2\n2,1,4\n2,1,5\n")
+    XCTAssertThrowsEncoreError(
+      .duplicateRating(file: file, line: 2, user: "1", item: "1", firstLine: 1), try RatingDataLoader().load(file))
+    let mean = try RatingDataLoader(duplicates: .mean).load(file)
+    XCTAssertEqual(mean.ratings.count, 3)
+    XCTAssertEqual(mean.ratings.values[0], 3, "the pair (1, 2)")
+    XCTAssertEqual(mean.ratings.values[1], 10.0 / 3, accuracy: 1e-6)
+    XCTAssertEqual(mean.ratings.values[2], 13.0 / 4, accuracy: 1e-6)
+    let last = try RatingDataLoader(duplicates: .keepLast).load(file)
+    XCTAssertEqual(last.ratings.values, [3, 1, 5])
   }
 
   func testFolderWithoutRatings() {

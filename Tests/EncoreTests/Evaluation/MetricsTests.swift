@@ -67,4 +67,64 @@ final class RankingMetricsTests: XCTestCase {
     XCTAssertLessThanOrEqual(r.coverage!, 1)
     XCTAssertGreaterThan(r.users, 0)
   }
+
+  /// surprise counts a tie in the estimates as discordant when the truths differ (est_i ≥ est_j,
+  /// r_i < r_j), and a tie in the truths as neither.
+  func testFCPCountsEstimateTiesAsDiscordant() throws {
+    // User 0 (truth, est): (5, 3), (3, 3), (4, 4). Concordant: (4,4)>(3,3) → 1. Discordant:
+    // (3,3) vs (5,3) (a tie in est) and (4,4) vs (5,3) → 2.
+    // User 1: (4, 2), (4, 5), (2, 1). Concordant: (4,2)>(2,1), (4,5)>(2,1) → 2; the tied truths
+    // (4, 4) count neither way; discordant 0.
+    // mean n_c over users with n_c > 0 = (1 + 2)/2; mean n_d over users with n_d > 0 = 2/1.
+    let fcp = try RankingMetrics.fcp(
+      users: [0, 0, 0, 1, 1, 1], predicted: [3, 3, 4, 2, 5, 1], actual: [5, 3, 4, 4, 4, 2])
+    XCTAssertEqual(fcp, 1.5 / 3.5, accuracy: 1e-12)
+  }
+
+  /// Equal estimates keep the test file's order (as Python's stable sort in surprise's recipe).
+  func testTiedEstimatesKeepTestOrder() {
+    // One user, (truth, est) in test order: (2, 4), (5, 4), (4, 3). K = 1: the first of the tied
+    // pair, truth 2, is the recommendation → precision 0, recall 0, no hit.
+    let r = RankingMetrics.testItems(users: [0, 0, 0], predicted: [4, 4, 3], actual: [2, 5, 4], k: 1, threshold: 3.5)
+    XCTAssertEqual(r.precision, 0)
+    XCTAssertEqual(r.recall, 0)
+    XCTAssertEqual(r.hitRate, 0)
+    // Reversed test order puts truth 5 first: precision 1, recall 1/2.
+    let reversed = RankingMetrics.testItems(users: [0, 0, 0], predicted: [4, 4, 3], actual: [5, 2, 4], k: 1, threshold: 3.5)
+    XCTAssertEqual(reversed.precision, 1)
+    XCTAssertEqual(reversed.recall, 0.5)
+    // The catalogue ranking breaks ties by the smaller item index.
+    XCTAssertEqual(RankingMetrics.topK([(3, 1), (1, 1), (2, 2), (0, 0.5)], 3), [2, 1, 3])
+  }
+
+  /// Scores fixed by a table, so the full-catalogue figures can be worked out by hand.
+  struct TablePredictor: PairPredictor {
+    let scores: [[Float]]
+    func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) { (scores[Int(user)][Int(item)], false) }
+  }
+
+  func testFullCatalogueKnownAnswer() {
+    // Five items, K = 2, threshold 3.5.
+    // User 0 rated item 0 in training (excluded however high it scores); relevant test items
+    // {1, 3}; scores put items 1, 2 on top → 1 hit: precision 1/2, recall 1/2,
+    // NDCG 1/(1 + 1/log2 3), AP 1/2.
+    // User 1 rated nothing; relevant {4}; items 3 and 4 tie at 2 and the smaller index goes
+    // first → top [3, 4], 1 hit at rank 2: precision 1/2 (hits/K), recall 1, NDCG 1/log2 3, AP 1/2.
+    // User 2 has no relevant test item and is not averaged.
+    let predictor = RatingPredictor(TablePredictor(scores: [
+      [9, 5, 4, 1, 0],
+      [0, 0, 0, 2, 2],
+      [1, 2, 3, 4, 5],
+    ]), compute: .serial)
+    let rated = SparseMatrix(rows: [0], columns: [0], values: [5], rowCount: 3, columnCount: 5)
+    let test = RatingSet(users: [0, 0, 0, 1, 2], items: [1, 3, 4, 4, 2], values: [5, 4, 2, 4, 1])
+    let r = RankingMetrics.fullCatalogue(predictor: predictor, rated: rated, test: test, itemCount: 5, k: 2, threshold: 3.5)
+    XCTAssertEqual(r.users, 2)
+    XCTAssertEqual(r.precision, 0.5, accuracy: 1e-12)
+    XCTAssertEqual(r.recall, 0.75, accuracy: 1e-12)
+    XCTAssertEqual(r.ndcg, (1 / (1 + 1 / log2(3.0)) + 1 / log2(3.0)) / 2, accuracy: 1e-12)
+    XCTAssertEqual(r.map, 0.5, accuracy: 1e-12)
+    XCTAssertEqual(r.hitRate, 1)
+    XCTAssertEqual(r.coverage!, 4.0 / 5, accuracy: 1e-12)  // items 1, 2, 3, 4
+  }
 }

@@ -9,33 +9,51 @@ final class ExperimentRunTests: XCTestCase {
     return try plan.prepare()
   }
 
-  func run(_ kind: String, optimizer: OptimizerKind = .adam, epochs: Int = 8) throws -> (TrainedModel, TrainingReport) {
+  func run(
+    _ kind: String, optimizer: OptimizerKind = .adam, epochs: Int = 8, seed: UInt64 = 42, compute: ComputeContext = .automatic
+  ) throws -> (TrainedModel, TrainingReport) {
     let (data, split) = try prepared()
     var options = TrainingOptions()
     options.epochs = epochs
     options.optimizer = optimizer
     options.batchSize = 16
-    let run = ExperimentRun(testModel: kind, configuration: AutoRecConfiguration(hiddenUnits: 24, lambda: 10), options: options)
+    options.seed = seed
+    var run = ExperimentRun(testModel: kind, configuration: AutoRecConfiguration(hiddenUnits: 24, lambda: 10), options: options)
+    run.compute = compute
     return try run.run(data: data, split: split)
   }
 
-  func testSameSeedGivesIdenticalNumbers() throws {
+  /// A seed fixes every number, on any number of threads; another seed gives other numbers (so
+  /// the seed really reaches initialisation and shuffling).
+  func testSameSeedGivesIdenticalNumbersOnAnyThreadCount() throws {
     let (a, ra) = try run("i-autorec")
-    let (b, rb) = try run("i-autorec")
+    let (b, rb) = try run("i-autorec", compute: .serial)
     XCTAssertEqual(a.autoRec!.decoderWeight.array, b.autoRec!.decoderWeight.array)
     XCTAssertEqual(a.autoRec!.encoderWeight.array, b.autoRec!.encoderWeight.array)
     XCTAssertEqual(ra.testRMSE, rb.testRMSE)
     XCTAssertEqual(ra.history!.map(\.trainRMSE), rb.history!.map(\.trainRMSE))
+    let (c, rc) = try run("i-autorec", seed: 43)
+    XCTAssertNotEqual(c.autoRec!.encoderWeight.array, a.autoRec!.encoderWeight.array)
+    XCTAssertNotEqual(rc.history!.map(\.trainRMSE), ra.history!.map(\.trainRMSE))
   }
 
+  /// Each optimiser trains both orientations to the training RMSE it reached when this test was
+  /// written (seeded, so the figure is exact up to GEMM rounding), within 2%: a broken update
+  /// (a lost bias correction, a dropped decay term) lands far outside. The figures at the time:
+  /// test RMSE 1.08–1.39 against the bias baseline's 1.22 on this small synthetic set.
   func testEveryOptimizerLearnsBothOrientations() throws {
+    let finalTrainRMSE: [String: Double] = [
+      "i-autorec adam": 1.2355, "i-autorec momentum": 1.2837, "i-autorec rprop": 1.0447,
+      "u-autorec adam": 1.0842, "u-autorec momentum": 0.7472, "u-autorec rprop": 0.7475,
+    ]
     for kind in ["i-autorec", "u-autorec"] {
       for optimizer in [OptimizerKind.adam, .momentum, .rprop] {
         let (_, report) = try run(kind, optimizer: optimizer, epochs: optimizer == .rprop ? 40 : 10)
         let history = report.history!
-        XCTAssertLessThan(history.last!.trainRMSE, history.first!.trainRMSE, "\(kind) \(optimizer)")
-        XCTAssertTrue(report.testRMSE.isFinite)
-        XCTAssertLessThan(report.testRMSE, 1.6, "\(kind) \(optimizer)")
+        let name = "\(kind) \(optimizer.rawValue)"
+        XCTAssertLessThan(history.last!.trainRMSE, history.first!.trainRMSE / 2, name)
+        XCTAssertEqual(history.last!.trainRMSE, finalTrainRMSE[name]!, accuracy: 0.02 * finalTrainRMSE[name]!, name)
+        XCTAssertLessThan(report.testRMSE, 1.45, name)
       }
     }
   }
@@ -124,9 +142,15 @@ final class ExperimentRunTests: XCTestCase {
       XCTAssertEqual(report.nTestUnseen, 3, "\(kind)")
       XCTAssertTrue(report.testRMSE.isFinite)
       let p = model.predictor()
-      // Both unseen: the global mean, clipped.
-      XCTAssertEqual(p.predict(user: 3 - 3 + Int32(data.users.index(of: "99")!), item: Int32(data.items.index(of: "77")!)).value,
-                     model.scale.clip(model.baseline.globalMean), accuracy: 1e-6)
+      // Both unseen: the mean of the training part's ratings (computed here, not read from the
+      // model), within the scale; and each unseen pair is reported as a fallback.
+      let mean = split.train.values.reduce(0.0) { $0 + Double($1) } / Double(split.train.count)
+      let user99 = Int32(data.users.index(of: "99")!), item77 = Int32(data.items.index(of: "77")!)
+      let user1 = Int32(data.users.index(of: "1")!), item3 = Int32(data.items.index(of: "3")!)
+      XCTAssertEqual(Double(p.predict(user: user99, item: item77).value), min(max(mean, 1), 5), accuracy: 1e-5, kind)
+      XCTAssertTrue(p.predict(user: user99, item: item77).fallback, kind)
+      XCTAssertTrue(p.predict(user: user99, item: item3).fallback, kind)
+      XCTAssertTrue(p.predict(user: user1, item: item77).fallback, kind)
     }
   }
 

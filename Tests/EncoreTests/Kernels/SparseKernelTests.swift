@@ -44,7 +44,19 @@ final class SparseKernelTests: XCTestCase {
     }
   }
 
-  func testInstructionSetIsReported() {
-    XCTAssertTrue(["avx512", "avx2", "baseline"].contains(SparseKernels.instructionSet))
+  /// The kernels pick the best instruction set this CPU has, as /proc/cpuinfo lists it:
+  /// AVX-512 (F, VL, BW and DQ), else AVX2 with FMA, else the portable code.
+  func testInstructionSetMatchesTheCPUsFlags() throws {
+    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+      let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { throw XCTSkip("no /proc/cpuinfo flags to compare with") }
+    let flags = Set(line.split(separator: ":").last!.split(separator: " ").map(String.init))
+    #if arch(x86_64)
+    let expected = ["avx512f", "avx512vl", "avx512bw", "avx512dq"].allSatisfy(flags.contains) ? "avx512"
+      : ["avx2", "fma"].allSatisfy(flags.contains) ? "avx2" : "baseline"
+    #else
+    let expected = "baseline"
+    #endif
+    XCTAssertEqual(SparseKernels.instructionSet, expected, "flags: \(flags.filter { $0.hasPrefix("avx") }.sorted())")
   }
 }

@@ -76,6 +76,7 @@ final class FactorModelTests: XCTestCase {
       var options = FactorTrainingOptions.defaults(for: kind)
       options.factors = kind == .baselineSGD ? 0 : 5
       options.epochs = 3
+      options.regularization = 0.1  // larger than surprise's 0.02, so a wrong regulariser shows
       let model = try FactorModel.train(kind, on: ratings, userCount: 12, itemCount: 9, options: options)
       // Reference: same initial values (same generator), surprise's loops.
       var rng = SeededGenerator(seed: options.seed, stream: 20)
@@ -110,9 +111,15 @@ final class FactorModelTests: XCTestCase {
           }
         }
       }
-      for k in 0..<12 { XCTAssertEqual(Double(model.userBias[k]), bu[k], accuracy: 1e-4, "\(kind) bu") }
-      for k in 0..<(9 * f) { XCTAssertEqual(Double(model.itemFactors[k]), q[k], accuracy: 1e-4, "\(kind) q") }
-      for k in 0..<y.count { XCTAssertEqual(Double(model.implicitFactors[k]), y[k], accuracy: 1e-4, "\(kind) y") }
+      // Every parameter, at the precision single-precision arithmetic allows (the kernels agree
+      // to about 1e-8; a wrong regularisation term moves them by 1e-4 or more).
+      for k in 0..<12 { XCTAssertEqual(Double(model.userBias[k]), bu[k], accuracy: 1e-6, "\(kind) bu") }
+      for k in 0..<9 { XCTAssertEqual(Double(model.itemBias[k]), bi[k], accuracy: 1e-6, "\(kind) bi") }
+      for k in 0..<(12 * f) { XCTAssertEqual(Double(model.userFactors[k]), p[k], accuracy: 1e-6, "\(kind) p") }
+      for k in 0..<(9 * f) { XCTAssertEqual(Double(model.itemFactors[k]), q[k], accuracy: 1e-6, "\(kind) q") }
+      for k in 0..<y.count { XCTAssertEqual(Double(model.implicitFactors[k]), y[k], accuracy: 1e-6, "\(kind) y") }
+      XCTAssertEqual(model.userFactors.count, 12 * f)
+      XCTAssertEqual(model.implicitFactors.count, y.count)
     }
   }
 }
