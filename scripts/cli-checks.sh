@@ -95,8 +95,11 @@ expect_error "is also this command's input" "$encore" train --data "$dir/ratings
 cmp -s "$dir/ratings.csv" "$dir/keep.csv" || { echo "--save overwrote the training data"; exit 1; }
 expect_error "is also this command's input" "$encore" predict --model "$dir/model.safetensors" --pairs "$dir/ratings.csv" --out "$dir/ratings.csv"
 expect_error "is also this command's input" "$encore" export onnx --model "$dir/model.safetensors" --out "$dir/model.safetensors"
-expect_error "is not a regular file" "$encore" train --data "$dir/ratings.csv" --save /dev/full
-[ -c /dev/full ] || { echo "/dev/full is no longer a device"; exit 1; }
+# A named pipe stands for devices such as /dev/full (same refusal), so that a broken guard
+# can only replace this check's own pipe.
+mkfifo "$dir/pipe"
+expect_error "is not a regular file" "$encore" train --data "$dir/ratings.csv" --save "$dir/pipe"
+[ -p "$dir/pipe" ] || { echo "--save replaced a named pipe with a regular file"; exit 1; }
 start=$(date +%s)
 expect_error "folder $dir/missing does not exist" "$encore" train --data "$dir/ratings.csv" --epochs 500 --plot "$dir/missing/curve.svg"
 expect_error "cannot be created" "$encore" train --data "$dir/ratings.csv" --logdir "$dir/missing/logs"

@@ -254,13 +254,23 @@ struct ChunkParser: @unchecked Sendable {
     }
     let d0 = delimiter[0]
     let dl = delimiter.count
+    // A field that opens with a double quote (after spaces) runs to its closing quote, so a
+    // quoted ID may hold the delimiter (RFC 4180, and what pandas' to_csv writes).
+    var quoted = false, fieldHasText = false
     while i < e {
-      if base[i] == d0 && (dl == 1 || (i + dl <= e && (1..<dl).allSatisfy { base[i + $0] == delimiter[$0] })) {
+      let c = base[i]
+      if c == 34 && (quoted || !fieldHasText) {
+        quoted.toggle()
+        fieldHasText = true
+        i += 1
+      } else if !quoted && c == d0 && (dl == 1 || (i + dl <= e && (1..<dl).allSatisfy { base[i + $0] == delimiter[$0] })) {
         if n < fields.count { fields[n] = (fieldStart, i) }
         n += 1
         i += dl
         fieldStart = i
+        fieldHasText = false
       } else {
+        if c != 32 { fieldHasText = true }
         i += 1
       }
     }

@@ -104,6 +104,16 @@ final class ReaderTests: XCTestCase {
     XCTAssertEqual(try UserRatingsFile.parse("10,5\n20,3", source: "mine").entries.map(\.rating), [5, 3])
   }
 
+  /// Quoted fields (as pandas' to_csv writes string IDs) are read without their quotes.
+  func testQuotedFieldsLoseTheirQuotes() throws {
+    let dir = TemporaryFolder()
+    let file = dir.write("quoted.csv", "\"user\",\"item\",\"rating\"\n\"u 1\",\"book, vol. 2\",\"4.5\"\n\"u2\", \"i9\" ,3\n")
+    let data = try RatingDataLoader().load(file)
+    XCTAssertEqual(data.users.rawIDs, ["u 1", "u2"])
+    XCTAssertEqual(data.items.rawIDs, ["book, vol. 2", "i9"])
+    XCTAssertEqual(data.ratings.values, [4.5, 3])
+  }
+
   func testCustomDelimiterColumnsAndStringIDs() throws {
     let dir = TemporaryFolder()
     let file = dir.write("mine.txt", "item;extra;user;score\nbook-a;x;alice;4.5\nbook-b;y;bob;2\nbook-a;z;bob;3\n")

@@ -25,6 +25,18 @@ final class MetricsTests: XCTestCase {
     XCTAssertEqual(b.userBias[1], -1.0 / 6, accuracy: 1e-6)
     XCTAssertEqual(b.predict(user: 5, item: 0), 4 + 1.0 / 3, accuracy: 1e-6)  // unknown user: no bias
   }
+
+  func testBiasBaselineUsesEachRegulariserOnItsOwnSide() {
+    // surprise's defaults, reg_i = 10 and reg_u = 15, one epoch. μ = 4.
+    // b_i0 = (1 + 0)/(10 + 2) = 1/12; b_i1 = −1/(10 + 1) = −1/11;
+    // b_u0 = ((1 − 1/12) + (−1 + 1/11))/(15 + 2) = (1/132)/17 = 1/2244; b_u1 = (−1/12)/(15 + 1) = −1/192.
+    let r = RatingSet(users: [0, 0, 1], items: [0, 1, 0], values: [5, 3, 4])
+    let b = BiasBaseline(fitting: r, userCount: 2, itemCount: 2, epochs: 1)
+    XCTAssertEqual(b.itemBias[0], 1.0 / 12, accuracy: 1e-7)
+    XCTAssertEqual(b.itemBias[1], -1.0 / 11, accuracy: 1e-7)
+    XCTAssertEqual(b.userBias[0], 1.0 / 2244, accuracy: 1e-7)
+    XCTAssertEqual(b.userBias[1], -1.0 / 192, accuracy: 1e-7)
+  }
 }
 
 final class RankingMetricsTests: XCTestCase {
@@ -79,6 +91,20 @@ final class RankingMetricsTests: XCTestCase {
     let fcp = try RankingMetrics.fcp(
       users: [0, 0, 0, 1, 1, 1], predicted: [3, 3, 4, 2, 5, 1], actual: [5, 3, 4, 4, 4, 2])
     XCTAssertEqual(fcp, 1.5 / 3.5, accuracy: 1e-12)
+  }
+
+  /// With more relevant items than K, the ideal DCG and AP's denominator stop at K.
+  func testNDCGAndAveragePrecisionWhenMoreItemsAreRelevantThanK() {
+    // One user, (truth, est): (5, 5), (4, 4), (2, 3), (5, 1). Relevant (≥ 3.5): three items.
+    // K = 2: top 2 are both relevant → NDCG 1 (the ideal also has 2 hits), AP (1 + 1)/min(2, 3) = 1.
+    let r = RankingMetrics.testItems(users: [0, 0, 0, 0], predicted: [5, 4, 3, 1], actual: [5, 4, 2, 5], k: 2, threshold: 3.5)
+    XCTAssertEqual(r.ndcg, 1, accuracy: 1e-12)
+    XCTAssertEqual(r.map, 1, accuracy: 1e-12)
+    XCTAssertEqual(r.recall, 2.0 / 3, accuracy: 1e-12)
+    // K = 3: hits at ranks 1 and 2 only → NDCG (1 + 1/log2 3)/(1 + 1/log2 3 + 1/2), AP 2/3.
+    let r3 = RankingMetrics.testItems(users: [0, 0, 0, 0], predicted: [5, 4, 3, 1], actual: [5, 4, 2, 5], k: 3, threshold: 3.5)
+    XCTAssertEqual(r3.ndcg, (1 + 1 / log2(3.0)) / (1 + 1 / log2(3.0) + 0.5), accuracy: 1e-12)
+    XCTAssertEqual(r3.map, 2.0 / 3, accuracy: 1e-12)
   }
 
   /// Equal estimates keep the test file's order (as Python's stable sort in surprise's recipe).

@@ -25,11 +25,18 @@ final class OutputPathTests: XCTestCase {
 
   func testDevicesFoldersAndMissingFoldersAreRefused() throws {
     let folder = TemporaryFolder()
-    expectRefusal("/dev/full", "is not a regular file")
+    // A named pipe stands for every non-regular file (a device such as /dev/full behaves the
+    // same): if the guard ever broke, the test would replace only its own pipe, never a device.
+    let pipe = folder.path + "/pipe"
+    XCTAssertEqual(mkfifo(pipe, 0o600), 0)
+    expectRefusal(pipe, "is not a regular file")
     expectRefusal(folder.path, "is not a regular file")
     expectRefusal(folder.path + "/missing/model.safetensors", "does not exist")
     expectRefusal("", "empty path")
-    XCTAssertThrowsError(try AtomicFile.write("x", to: "/dev/full")) { XCTAssertTrue("\($0)".contains("not a regular file"), "\($0)") }
+    XCTAssertThrowsError(try AtomicFile.write("x", to: pipe)) { XCTAssertTrue("\($0)".contains("not a regular file"), "\($0)") }
+    var status = stat()
+    XCTAssertEqual(stat(pipe, &status), 0)
+    XCTAssertEqual(status.st_mode & S_IFMT, S_IFIFO, "the pipe must still be a pipe")
     XCTAssertThrowsError(try OutputPath.checkFolder(folder.write("file", "x"), option: "logdir"))
     XCTAssertNoThrow(try OutputPath.checkFolder(folder.path + "/new-logs", option: "logdir"))
   }

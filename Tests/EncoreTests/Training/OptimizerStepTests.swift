@@ -173,6 +173,9 @@ final class OptimizerStepTests: XCTestCase {
     for kind in [OptimizerKind.adam, .momentum] {
       let configuration = AutoRecConfiguration(orientation: .userBased, hiddenUnits: 4, lambda: lambda)
       let model = AutoRec(configuration: configuration, input: input, seed: 9)
+      // Biases start at 0, where decay does nothing: move them so that λ·b shows.
+      for j in 0..<model.decoderBias.count { model.decoderBias[j] = 0.3 + 0.1 * Float(j) }
+      for j in 0..<model.encoderBias.count { model.encoderBias[j] = -0.2 * Float(j + 1) }
       var options = TrainingOptions()
       options.optimizer = kind
       options.batchSize = 5
@@ -226,6 +229,8 @@ final class OptimizerStepTests: XCTestCase {
     let ratings = smallRatings(users: 10, items: 6, perUser: 3, seed: 8)
     let input = SparseMatrix(ratings, userCount: 10, itemCount: 6, itemsAsRows: true)
     let model = AutoRec(configuration: AutoRecConfiguration(hiddenUnits: 3, lambda: 40), input: input, seed: 2)
+    for j in 0..<model.decoderBias.count { model.decoderBias[j] = 0.01 * Float(j) - 0.02 }
+    for j in 0..<model.encoderBias.count { model.encoderBias[j] = 0.05 }
     var options = TrainingOptions()
     options.optimizer = .rprop
     options.learningRate = 0.05

@@ -136,6 +136,35 @@ final class GradientCheckTests: XCTestCase {
     }
   }
 
+  /// Inverted dropout: a kept input is divided by the keep probability (so its expectation is
+  /// the rating), a dropped one is 0, and about the dropout fraction is dropped; the same for
+  /// the hidden mask (0 or 1/keep).
+  func testDropoutKeepsTheExpectationOfInputsAndCode() {
+    let ratings = smallRatings(users: 60, items: 40, perUser: 12, seed: 3)
+    let x = SparseMatrix(ratings, userCount: 60, itemCount: 40, itemsAsRows: false)
+    var configuration = AutoRecConfiguration(orientation: .userBased, hiddenUnits: 10)
+    configuration.inputOffset = 0.5  // no rating minus the offset is 0, so 0 means dropped
+    let model = AutoRec(configuration: configuration, input: x, seed: 1)
+    let gradient = AutoRecGradient(columnCount: 40, compute: .serial)
+    var generator = SeededGenerator(seed: 4)
+    let rows = Array(0..<Int32(60))[...]
+    gradient.compute(model: model, rows: rows, dropout: .init(input: 0.25, hidden: 0.5), generator: &generator)
+    var k = 0, dropped = 0
+    for r in rows {
+      for p in x.rowStart[Int(r)]..<x.rowStart[Int(r) + 1] {
+        let seen = gradient.lastInputs[k]
+        if seen == 0 { dropped += 1 } else { XCTAssertEqual(seen, (x.values[p] - 0.5) / 0.75, accuracy: 1e-5) }
+        k += 1
+      }
+    }
+    XCTAssertEqual(k, x.nonzeroCount)
+    XCTAssertEqual(Double(dropped) / Double(k), 0.25, accuracy: 0.05)
+    let mask = gradient.lastHiddenMask
+    XCTAssertEqual(mask.count, 60 * 10)
+    XCTAssertTrue(mask.allSatisfy { $0 == 0 || $0 == 2 }, "hidden mask values: \(Set(mask))")
+    XCTAssertEqual(Double(mask.filter { $0 == 0 }.count) / Double(mask.count), 0.5, accuracy: 0.06)
+  }
+
   /// Batching must not change the gradient: the sum of per-batch gradients equals the
   /// gradient of all rows at once.
   func testBatchesSumToFullGradient() {

@@ -113,6 +113,24 @@ final class DeepGradientCheckTests: XCTestCase {
     try check(activation: .elu, constrained: false, dropout: 0.5)
   }
 
+  /// Code dropout is inverted dropout: each unit is kept with probability 1 − p and then
+  /// scaled by 1/(1 − p), as PyTorch's nn.Dropout in training mode.
+  func testCodeDropoutMaskIsZeroOrOneOverKeep() throws {
+    let ratings = smallRatings(users: 50, items: 30, perUser: 6, seed: 2)
+    let x = SparseMatrix(ratings, userCount: 50, itemCount: 30, itemsAsRows: false)
+    var configuration = DeepAutoencoderConfiguration()
+    configuration.hiddenLayers = [12, 8]
+    configuration.dropout = 0.2
+    let model = try DeepAutoencoder(configuration: configuration, input: x, seed: 5)
+    let gradient = DeepAutoencoderGradient(model: model, compute: .serial)
+    var generator = SeededGenerator(seed: 6)
+    _ = gradient.sparsePass(rows: Array(0..<Int32(50))[...], generator: &generator)
+    let mask = gradient.lastCodeMask
+    XCTAssertEqual(mask.count, 50 * 8)
+    XCTAssertTrue(mask.allSatisfy { $0 == 0 || abs($0 - 1.25) < 1e-6 }, "mask values: \(Set(mask))")
+    XCTAssertEqual(Double(mask.filter { $0 == 0 }.count) / Double(mask.count), 0.2, accuracy: 0.06)
+  }
+
   func testDenseRefeedingWithOutputAndInputTargets() throws {
     for a in [Activation.selu, .sigmoid, .tanh] {
       try check(activation: a, constrained: true, refeed: .dense)
