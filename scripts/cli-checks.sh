@@ -9,15 +9,37 @@ trap 'rm -rf "$dir"' EXIT
 "$encore" data synth --out "$dir/ratings.csv" --users 300 --items 200 --ratings 8000 --scale 0.5-5 --step 0.5 > /dev/null
 "$encore" data info "$dir/ratings.csv" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ratings"] == 8000, d'
 "$encore" train --data "$dir/ratings.csv" --epochs 60 --hidden 32 --save "$dir/model.safetensors" --json 2> /dev/null \
-  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 800 and d["test_rmse"] < 1.5, d'
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 800 and d["test_rmse"] < 1.5 and 0.5 < d["test_fcp"] < 1 and d["unseen"] == "baseline" and d["n_test_scored"] == 800, d'
 "$encore" evaluate --model "$dir/model.safetensors" --test "$dir/ratings.csv" --json \
-  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 8000, d'
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 8000 and d["test_fcp"] > 0.5 and d["test_rmse_seen"] is not None, d'
+# --unseen drop leaves out the pairs of a user the model never saw, and says how many.
+awk 'NR == 1 { print; print "stranger,1,4.0,1"; print "stranger,2,2.0,2"; next } NR <= 51' "$dir/ratings.csv" > "$dir/with-stranger.csv"
+"$encore" evaluate --model "$dir/model.safetensors" --test "$dir/with-stranger.csv" --unseen drop --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 52 and d["n_test_unseen"] >= 2 and d["n_test_scored"] == 52 - d["n_test_unseen"] and d["test_rmse"] == d["test_rmse_seen"], d'
 "$encore" recommend --model "$dir/model.safetensors" --user 7 -k 5 --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["recommendations"]) == 5, d'
 
 "$encore" predict --model "$dir/model.safetensors" --pairs "$dir/ratings.csv" --out "$dir/predictions.tsv" > /dev/null
 [ "$(head -1 "$dir/predictions.tsv")" = "$(printf 'user\titem\tprediction\tactual')" ] || { echo "bad prediction file header"; exit 1; }
 [ "$(wc -l < "$dir/predictions.tsv")" -eq 8001 ] || { echo "prediction file should have 8001 lines"; exit 1; }
+# Seed 003 reads its prediction file without a header and scores rounded predictions: its own
+# reader, run on Encore's file, must give the RMSE Encore reports.
+"$encore" predict --model "$dir/model.safetensors" --pairs "$dir/ratings.csv" --out "$dir/seed003.tsv" --no-header --round --json \
+  | python3 -c '
+import json, sys
+from math import sqrt
+d = json.load(sys.stdin)
+lines = open(sys.argv[1]).readlines()
+n, denom = 0, 0.0
+for line in lines:
+    parts = line.split("\t")
+    prediction = round(float(parts[2]))
+    rating = float(parts[3])
+    denom += (prediction - rating) * (prediction - rating)
+    n += 1
+assert n == 8000 == d["n"] and d["rounded"], (n, d)
+assert abs(sqrt(denom / n) - d["rmse"]) < 1e-9, (sqrt(denom / n), d["rmse"])
+' "$dir/seed003.tsv"
 "$encore" compare --data "$dir/ratings.csv" --models baseline,svd,svdpp,global-mean --folds 3 --csv "$dir/compare.csv" --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["runs"]) == 12 and len(d["summary"]) == 4, d["summary"]'
 [ "$(wc -l < "$dir/compare.csv")" -eq 13 ] || { echo "compare CSV should have 13 lines"; exit 1; }

@@ -36,6 +36,8 @@ struct CompareCommand: ParsableCommand {
 
   @Option(name: .customLong("k"), parsing: .unconditional, help: "K of the ranking metrics.") var k: Int = 10
   @Option(parsing: .unconditional, help: "A test rating at or above this is relevant.") var threshold: Double = 3.5
+  @Option(help: "Test pairs of users or items without training ratings: baseline (predicted by the bias baseline and counted) or drop (left out of every figure).")
+  var unseen: UnseenPolicy = .baseline
   @Flag(help: "Print one JSON object (summary and every run).") var json = false
   @Option(help: "Also write the per-run results as CSV to this file.") var csv: String?
   @Option(help: "Also write a chart of each model's RMSE (mean ± std) to this SVG file.") var plot: String?
@@ -46,6 +48,7 @@ struct CompareCommand: ParsableCommand {
     var ranking_protocol = "test-items (surprise's precision/recall convention)"
     var k: Int
     var threshold: Double
+    var unseen: UnseenPolicy
     var summary: [ComparisonSummary]
     var runs: [ModelMeasurement]
   }
@@ -58,6 +61,7 @@ struct CompareCommand: ParsableCommand {
       var comparison = try Comparison(modelNames: models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
       comparison.k = k
       comparison.threshold = threshold
+      comparison.unseenPolicy = unseen
       comparison.compute = try computeOptions.context()
       if let heldOutUsers {
         comparison.userHoldout = UserHoldout(fraction: heldOutUsers, foldInFraction: foldInFraction, trainOnFoldIn: trainOnFoldIn)
@@ -82,10 +86,11 @@ struct CompareCommand: ParsableCommand {
         try AtomicFile.write(Comparison.csv(all), to: csv)
       }
       if json {
-        print(try JSONOutput.encode(Output(models: comparison.models.map(\.name), k: k, threshold: threshold, summary: summary, runs: all)))
+        print(try JSONOutput.encode(Output(models: comparison.models.map(\.name), k: k, threshold: threshold, unseen: unseen, summary: summary, runs: all)))
       } else {
         let runs = Set(all.map(\.run)).count
-        print("\(runs) run(s); ranking metrics rank each user's test items (surprise's convention), K = \(k), relevant ≥ \(threshold)")
+        print("\(runs) run(s); ranking metrics rank each user's test items (surprise's convention), K = \(k), relevant ≥ \(threshold)"
+              + (unseen == .drop ? "; test pairs of unseen users or items left out" : ""))
         let held = summary.contains { $0.heldOutRMSE != nil }
         let mode = trainOnFoldIn ? "retrain" : "fold-in"
         print("| model | RMSE | MAE | FCP | P@\(k) | R@\(k) | NDCG@\(k) | fit s | predict s |" + (held ? " held-out users' RMSE (\(mode)) |" : ""))

@@ -18,3 +18,4 @@ struct ComputeOptions: ParsableArguments {
 }
 
 extension ComputeContext.GEMMChoice: ExpressibleByArgument {}
+extension UnseenPolicy: ExpressibleByArgument {}

@@ -10,6 +10,10 @@ struct PredictCommand: ParsableCommand {
   @Option(help: "A model saved by 'encore train --save'.") var model: String
   @Option(help: "Ratings to predict (any format 'encore train' reads, e.g. u1.test).") var pairs: String
   @Option(help: "The prediction file to write (tab-separated, atomically).") var out: String
+  @Flag(help: "Write no header line (as DeepRecommender's infer.py, which seed 003 reads with header=None).")
+  var noHeader = false
+  @Flag(help: "Round each prediction to the nearest whole rating, halves to even (Python's round(), as seed 003 scores its file); the RMSE is then of the rounded predictions.")
+  var round = false
   @Flag(help: "Print a JSON summary.") var json = false
   @OptionGroup var computeOptions: ComputeOptions
 
@@ -20,18 +24,21 @@ struct PredictCommand: ParsableCommand {
       let trained = try ModelFile.load(model)
       var users = trained.users, items = trained.items
       let ratings = try RatingDataLoader(duplicates: .keepLast, compute: compute).readFile(pairs, users: &users, items: &items)
-      let (predicted, unseen) = trained.predictor(compute: compute).predict(ratings)
-      var text = "user\titem\tprediction\tactual\n"
+      var (predicted, unseen) = trained.predictor(compute: compute).predict(ratings)
+      if round { predicted = predicted.map { $0.rounded(.toNearestOrEven) } }
+      var text = noHeader ? "" : "user\titem\tprediction\tactual\n"
       for k in 0..<ratings.count {
-        text += "\(users.rawIDs[Int(ratings.users[k])])\t\(items.rawIDs[Int(ratings.items[k])])\t\(String(format: "%.4f", predicted[k]))\t\(DatasetInfo.label(ratings.values[k]))\n"
+        let value = round ? DatasetInfo.label(predicted[k]) : String(format: "%.4f", predicted[k])
+        text += "\(users.rawIDs[Int(ratings.users[k])])\t\(items.rawIDs[Int(ratings.items[k])])\t\(value)\t\(DatasetInfo.label(ratings.values[k]))\n"
       }
       try AtomicFile.write(text, to: out)
       let rmse = Metrics.rmse(predicted: predicted, actual: ratings.values)
       if json {
-        struct Summary: Codable { var out: String; var n: Int; var n_unseen: Int; var rmse: Double }
-        print(try JSONOutput.encode(Summary(out: out, n: ratings.count, n_unseen: unseen, rmse: rmse)))
+        struct Summary: Codable { var out: String; var n: Int; var n_unseen: Int; var rmse: Double; var mae: Double; var rounded: Bool }
+        print(try JSONOutput.encode(Summary(
+          out: out, n: ratings.count, n_unseen: unseen, rmse: rmse, mae: Metrics.mae(predicted: predicted, actual: ratings.values), rounded: round)))
       } else {
-        print("wrote \(ratings.count) predictions to \(out) (RMSE \(String(format: "%.4f", rmse)); \(unseen) for unseen users/items from the baseline)")
+        print("wrote \(ratings.count) predictions to \(out) (RMSE \(String(format: "%.4f", rmse))\(round ? " of the rounded predictions" : ""); \(unseen) for unseen users/items from the baseline)")
       }
     }
   }

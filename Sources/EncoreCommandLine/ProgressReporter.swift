@@ -78,9 +78,14 @@ enum TextReport {
     Swift.print("model        \(r.model)")
     Swift.print("data         \(r.data)")
     Swift.print("split        \(r.split)")
-    Swift.print("ratings      \(r.nTrain) train, \(r.nValidation) validation, \(r.nTest) test (\(r.nTestUnseen) test ratings of unseen users/items, predicted by the bias baseline)")
-    Swift.print(String(format: "test RMSE    %.4f   (bias baseline %.4f)", r.testRMSE, r.baselineTestRMSE))
+    let unseenFate = r.unseenPolicy == .drop ? "left out (--unseen drop)" : "predicted by the bias baseline"
+    Swift.print("ratings      \(r.nTrain) train, \(r.nValidation) validation, \(r.nTest) test (\(r.nTestUnseen) test ratings of unseen users/items, \(unseenFate))")
+    Swift.print(String(format: "test RMSE    %.4f   (bias baseline %.4f, on the same %d pairs)", r.testRMSE, r.baselineTestRMSE, r.nTestScored))
     Swift.print(String(format: "test MAE     %.4f", r.testMAE))
+    if let fcp = r.testFCP { Swift.print(String(format: "test FCP     %.4f", fcp)) }
+    if r.nTestUnseen > 0, r.unseenPolicy == .baseline, let seen = r.testRMSESeen {
+      Swift.print(String(format: "seen pairs   RMSE %.4f over the %d test ratings of known users and items", seen, r.nTest - r.nTestUnseen))
+    }
     if let v = r.bestValidationRMSE {
       Swift.print(String(format: "best epoch   %d of %d (validation RMSE %.4f)", r.bestEpoch, r.epochsRun, v))
     }

@@ -31,6 +31,9 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Write the train and validation RMSE curves to this SVG file.")
   var plot: String?
 
+  @Option(help: "Test pairs of users or items without training ratings: baseline (predicted by the bias baseline and counted) or drop (left out, as seed 004 does). The report gives the RMSE over seen pairs either way.")
+  var unseen: UnseenPolicy = .baseline
+
   @Flag(help: "Print one JSON object with the results instead of text.")
   var json = false
 
@@ -43,7 +46,8 @@ struct TrainCommand: ParsableCommand {
       if let plot { try OutputPath.check(plot, option: "plot", inputs: inputs) }
       if let logdir { try OutputPath.checkFolder(logdir, option: "logdir") }
       var plan = try dataOptions.plan(seed: modelOptions.seed, compute: compute)
-      let experiment = ExperimentRun(spec: try modelOptions.spec(), compute: compute)
+      var experiment = ExperimentRun(spec: try modelOptions.spec(), compute: compute)
+      experiment.unseenPolicy = unseen
       let settings = experiment.spec.settings
       if plot != nil && !settings.stopsOnValidation {
         throw EncoreError.invalidSetting(

@@ -12,11 +12,18 @@ final class ScoringBatcherTests: XCTestCase {
     let model = try ServedModel(path: fixture.modelPath)
     let batcher = ScoringBatcher(maxBatch: 8, compute: .serial)
     // 40 different users: each rates three items, with ratings that differ between users.
-    let profiles = (0..<40).map { u in
-      model.folder.foldIn(UserRatings(items: [Int32(u % 60), Int32((u * 7 + 3) % 60), Int32((u * 13 + 5) % 60)],
-                                      values: [Float(1 + u % 5), Float(5 - u % 5), 3]))
+    var profiles: [UserProfile] = []
+    for u in 0..<40 {
+      let items: [Int32] = [Int32(u % 60), Int32((u * 7 + 3) % 60), Int32((u * 13 + 5) % 60)]
+      let values: [Float] = [Float(1 + u % 5), Float(5 - u % 5), 3]
+      profiles.append(model.folder.foldIn(UserRatings(items: items, values: values)))
     }
-    let expected = profiles.map { profile in (0..<model.folder.itemCount).map { model.folder.score(profile, item: Int32($0)) } }
+    var expected: [[Float]] = []
+    for profile in profiles {
+      var row: [Float] = []
+      for item in 0..<model.folder.itemCount { row.append(model.folder.score(profile, item: Int32(item))) }
+      expected.append(row)
+    }
     XCTAssertEqual(Set(expected.map { $0.prefix(5).map(\.bitPattern) }).count, 40, "the profiles should score differently")
     let answers = await withTaskGroup(of: (Int, [Float]).self) { group in
       for (index, profile) in profiles.enumerated() {

@@ -20,6 +20,12 @@ public struct RatingPredictor: PairPredictor {
 
   /// Predictions for many pairs, and how many fell back to the baseline.
   public func predict(_ ratings: RatingSet) -> (values: [Float], fallbacks: Int) {
+    let (values, flags) = predictEach(ratings)
+    return (values, flags.reduce(0) { $0 + ($1 ? 1 : 0) })
+  }
+
+  /// Predictions for many pairs, each with whether it fell back to the baseline.
+  public func predictEach(_ ratings: RatingSet) -> (values: [Float], fallback: [Bool]) {
     var values = [Float](repeating: 0, count: ratings.count)
     var flags = [Bool](repeating: false, count: ratings.count)
     values.withUnsafeMutableBufferPointer { out in
@@ -31,6 +37,6 @@ public struct RatingPredictor: PairPredictor {
         }
       }
     }
-    return (values, flags.reduce(0) { $0 + ($1 ? 1 : 0) })
+    return (values, flags)
   }
 }

@@ -12,13 +12,17 @@ public struct ModelMeasurement: Codable, Sendable {
   public var predictSeconds: Double
   public var nTest: Int
   public var nTestUnseen: Int
+  /// Test pairs the figures are over: all of them, or only the seen ones with `--unseen drop`.
+  public var nTestScored: Int = 0
+  /// RMSE over the pairs whose user and item both have training ratings.
+  public var rmseSeen: Double? = nil
   /// Figures for the users held out of training, when the comparison holds users out.
   public var heldOutUsers: HeldOutUserReport? = nil
 
   enum CodingKeys: String, CodingKey {
     case model, run, rmse, mae, fcp, ranking
     case fitSeconds = "fit_seconds", predictSeconds = "predict_seconds", nTest = "n_test", nTestUnseen = "n_test_unseen"
-    case heldOutUsers = "held_out_users"
+    case heldOutUsers = "held_out_users", nTestScored = "n_test_scored", rmseSeen = "rmse_seen"
   }
 }
 
@@ -82,6 +86,8 @@ public struct Comparison: Sendable {
   public var userHoldout: UserHoldout? = nil
   /// The threads and GEMM library every run uses.
   public var compute: ComputeContext = .automatic
+  /// Whether test pairs of unseen users or items count (baseline) or are dropped.
+  public var unseenPolicy = UnseenPolicy.baseline
 
   public init(models: [ModelSpec]) { self.models = models }
 
@@ -114,17 +120,23 @@ public struct Comparison: Sendable {
       var experiment = ExperimentRun(spec: ModelSpec(settings), compute: compute)
       experiment.rankingK = k
       experiment.relevanceThreshold = threshold
+      experiment.unseenPolicy = unseenPolicy
       let (model, report) = try experiment.run(data: data, split: modelSplit, keepHistory: false)
       let start = Platform.now()
-      let (predicted, unseen) = model.predictor(compute: compute).predict(split.test)
+      let (allPredicted, fallback) = model.predictor(compute: compute).predictEach(split.test)
       let predictSeconds = Platform.now() - start
-      let ranking = RankingMetrics.testItems(users: split.test.users, predicted: predicted, actual: split.test.values, k: k, threshold: threshold)
-      let fcp = (try? RankingMetrics.fcp(users: split.test.users, predicted: predicted, actual: split.test.values)) ?? .nan
-      results.append(ModelMeasurement(
-        model: settings.name, run: label, rmse: Metrics.rmse(predicted: predicted, actual: split.test.values),
-        mae: Metrics.mae(predicted: predicted, actual: split.test.values), fcp: fcp, ranking: ranking,
-        fitSeconds: report.fitSeconds, predictSeconds: predictSeconds, nTest: split.test.count, nTestUnseen: unseen,
-        heldOutUsers: report.heldOutUsers))
+      let scores = TestScores(predicted: allPredicted, fallback: fallback, test: split.test, policy: unseenPolicy)
+      // The pairs every figure is over: all, or the seen ones with `drop`.
+      let kept = (0..<split.test.count).filter { unseenPolicy == .baseline || !fallback[$0] }
+      let users = kept.map { split.test.users[$0] }, predicted = kept.map { allPredicted[$0] }, actual = kept.map { split.test.values[$0] }
+      let ranking = RankingMetrics.testItems(users: users, predicted: predicted, actual: actual, k: k, threshold: threshold)
+      var measurement = ModelMeasurement(
+        model: settings.name, run: label, rmse: scores.rmse, mae: scores.mae, fcp: scores.fcp ?? .nan, ranking: ranking,
+        fitSeconds: report.fitSeconds, predictSeconds: predictSeconds, nTest: split.test.count, nTestUnseen: scores.unseen,
+        heldOutUsers: report.heldOutUsers)
+      measurement.nTestScored = scores.scored
+      measurement.rmseSeen = scores.rmseSeen
+      results.append(measurement)
     }
     return results
   }

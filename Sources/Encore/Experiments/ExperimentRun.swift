@@ -9,6 +9,9 @@ public struct ExperimentRun: Sendable {
   /// K and the relevance threshold of the held-out users' ranking metrics (`--split users`).
   public var rankingK = 10
   public var relevanceThreshold = 3.5
+  /// Whether test pairs of unseen users or items count (predicted by the baseline) or are
+  /// dropped; the report gives the figures over seen pairs either way.
+  public var unseenPolicy = UnseenPolicy.baseline
 
   public init(spec: ModelSpec, compute: ComputeContext = .automatic) {
     self.spec = spec
@@ -80,18 +83,20 @@ public struct ExperimentRun: Sendable {
     let fitSeconds = Platform.now() - fitStart
     let trainSeconds = Platform.now() - start
     let model = trained(outcome.model)
-    let (predicted, unseen) = model.predictor(compute: compute).predict(split.test)
-    let baselinePredicted = (0..<split.test.count).map {
+    let (predicted, fallback) = model.predictor(compute: compute).predictEach(split.test)
+    let scores = TestScores(predicted: predicted, fallback: fallback, test: split.test, policy: unseenPolicy)
+    // The baseline is scored on the same pairs as the model.
+    let baselinePairs = (0..<split.test.count).filter { unseenPolicy == .baseline || !fallback[$0] }
+    let baselinePredicted = baselinePairs.map {
       scale.clip(baseline.predict(user: split.test.users[$0], item: split.test.items[$0]))
     }
+    let baselineRMSE = Metrics.rmse(predicted: baselinePredicted, actual: baselinePairs.map { split.test.values[$0] })
     let history = outcome.history
     let summary = settings.summary
     let report = TrainingReport(
       model: settings.name, data: data.sourceDescription, split: split.description, nUsers: userCount,
       nItems: itemCount, nTrain: split.train.count, nValidation: split.validation.count, nTest: split.test.count,
-      nTestUnseen: unseen, testRMSE: Metrics.rmse(predicted: predicted, actual: split.test.values),
-      testMAE: Metrics.mae(predicted: predicted, actual: split.test.values),
-      baselineTestRMSE: Metrics.rmse(predicted: baselinePredicted, actual: split.test.values), bestEpoch: outcome.bestEpoch,
+      nTestUnseen: scores.unseen, testRMSE: scores.rmse, testMAE: scores.mae, baselineTestRMSE: baselineRMSE, bestEpoch: outcome.bestEpoch,
       epochsRun: outcome.epochsRun, bestValidationRMSE: history.compactMap(\.validationRMSE).min(),
       trainSeconds: trainSeconds, fitSeconds: fitSeconds,
       secondsPerEpoch: history.isEmpty ? fitSeconds / Double(max(1, outcome.epochsRun)) : history.map(\.seconds).reduce(0, +) / Double(history.count),
@@ -99,6 +104,7 @@ public struct ExperimentRun: Sendable {
       learningRate: summary.learningRate, batchSize: summary.batchSize, seed: settings.seed, kernels: SparseKernels.instructionSet,
       history: keepHistory && !history.isEmpty ? history : nil)
     var full = report
+    full.record(scores, baselineRMSE: baselineRMSE)
     if let held = split.heldOutUsers { full.heldOutUsers = HeldOutUserReport(
         measuring: model, on: held, compute: compute, k: rankingK, threshold: relevanceThreshold) }
     return (model, full)

@@ -30,6 +30,29 @@ public struct TrainingReport: Codable, Sendable {
   public var history: [EpochRecord]?
   /// Figures for the users held out of training (with `--split users`), else nil.
   public var heldOutUsers: HeldOutUserReport? = nil
+  /// How unseen test pairs were treated: "baseline" (predicted by the bias baseline and
+  /// counted) or "drop" (left out of test RMSE, MAE and FCP; `nTestScored` pairs remain).
+  public var unseenPolicy: UnseenPolicy = .baseline
+  public var nTestScored: Int = 0
+  /// Fraction of concordant pairs over the scored test pairs (nil: no user with two differing ratings).
+  public var testFCP: Double? = nil
+  /// Test RMSE and MAE over the pairs whose user and item both have training ratings.
+  public var testRMSESeen: Double? = nil
+  public var testMAESeen: Double? = nil
+
+  /// Fills the test figures from `scores`, and the baseline's RMSE over the same pairs.
+  mutating func record(_ scores: TestScores, baselineRMSE: Double) {
+    unseenPolicy = scores.policy
+    nTest = scores.count
+    nTestUnseen = scores.unseen
+    nTestScored = scores.scored
+    testRMSE = scores.rmse
+    testMAE = scores.mae
+    testFCP = scores.fcp
+    testRMSESeen = scores.rmseSeen
+    testMAESeen = scores.maeSeen
+    baselineTestRMSE = baselineRMSE
+  }
 
   enum CodingKeys: String, CodingKey {
     case model, data, split, seed, kernels, history, optimizer
@@ -39,6 +62,8 @@ public struct TrainingReport: Codable, Sendable {
     case bestValidationRMSE = "best_validation_rmse", trainSeconds = "train_seconds"
     case secondsPerEpoch = "seconds_per_epoch", fitSeconds = "fit_seconds", hiddenUnits = "hidden_units", lambda
     case learningRate = "learning_rate", batchSize = "batch_size", heldOutUsers = "held_out_users"
+    case unseenPolicy = "unseen", nTestScored = "n_test_scored", testFCP = "test_fcp"
+    case testRMSESeen = "test_rmse_seen", testMAESeen = "test_mae_seen"
   }
 
   /// Every key is always present (null when it does not apply), so scripts can rely on them.
@@ -55,6 +80,11 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(nTestUnseen, forKey: .nTestUnseen)
     try c.encode(testRMSE, forKey: .testRMSE)
     try c.encode(testMAE, forKey: .testMAE)
+    try c.encode(unseenPolicy, forKey: .unseenPolicy)
+    try c.encode(nTestScored, forKey: .nTestScored)
+    try c.encode(testFCP, forKey: .testFCP)
+    try c.encode(testRMSESeen, forKey: .testRMSESeen)
+    try c.encode(testMAESeen, forKey: .testMAESeen)
     try c.encode(baselineTestRMSE, forKey: .baselineTestRMSE)
     try c.encode(bestEpoch, forKey: .bestEpoch)
     try c.encode(epochsRun, forKey: .epochsRun)

@@ -44,4 +44,9 @@ extension TrainedModel {
     let (values, unseen) = predictor(compute: compute).predict(ratings)
     return (Metrics.rmse(predicted: values, actual: ratings.values), Metrics.mae(predicted: values, actual: ratings.values), unseen, values)
   }
+
+  /// The model's figures on `ratings` under `policy` (and over seen pairs alone).
+  public func scores(_ ratings: RatingSet, policy: UnseenPolicy, compute: ComputeContext = .automatic) -> TestScores {
+    TestScores(predictor(compute: compute), on: ratings, policy: policy)
+  }
 }

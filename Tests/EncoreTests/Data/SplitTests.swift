@@ -53,6 +53,18 @@ final class SplitTests: XCTestCase {
     XCTAssertThrowsError(try Splitter.split(ratings, .holdout(testFraction: 1.5), seed: 0))
     XCTAssertThrowsError(try Splitter.split(ratings, .kFold(folds: 1, fold: 0), seed: 0))
   }
+
+  /// A validation fraction too small to round to one rating still carves one (early stopping
+  /// needs something to score), and never more than asked otherwise.
+  func testValidationIsNeverEmptyWhenAsked() {
+    let train = smallRatings(users: 5, items: 4, perUser: 3, seed: 1)
+    XCTAssertEqual(train.count, 15)
+    let (fit, validation) = Splitter.carveValidation(train, fraction: 0.01, seed: 2)
+    XCTAssertEqual(validation.count, 1)
+    XCTAssertEqual(fit.count, 14)
+    XCTAssertEqual(Splitter.carveValidation(train, fraction: 0.2, seed: 2).validation.count, 3)
+    XCTAssertEqual(Splitter.carveValidation(train, fraction: 0, seed: 2).validation.count, 0)
+  }
 }
 
 final class SyntheticRatingsTests: XCTestCase {
@@ -81,17 +93,5 @@ final class SyntheticRatingsTests: XCTestCase {
     let back = try RatingDataLoader().load(path)
     XCTAssertEqual(back.ratings.values, data.ratings.values)
     XCTAssertEqual(back.ratings.timestamps, data.ratings.timestamps)
-  }
-
-  /// A validation fraction too small to round to one rating still carves one (early stopping
-  /// needs something to score), and never more than asked otherwise.
-  func testValidationIsNeverEmptyWhenAsked() {
-    let train = smallRatings(users: 5, items: 4, perUser: 3, seed: 1)
-    XCTAssertEqual(train.count, 15)
-    let (fit, validation) = Splitter.carveValidation(train, fraction: 0.01, seed: 2)
-    XCTAssertEqual(validation.count, 1)
-    XCTAssertEqual(fit.count, 14)
-    XCTAssertEqual(Splitter.carveValidation(train, fraction: 0.2, seed: 2).validation.count, 3)
-    XCTAssertEqual(Splitter.carveValidation(train, fraction: 0, seed: 2).validation.count, 0)
   }
 }

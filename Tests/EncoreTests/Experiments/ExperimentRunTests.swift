@@ -151,6 +151,19 @@ final class ExperimentRunTests: XCTestCase {
       XCTAssertTrue(p.predict(user: user99, item: item77).fallback, kind)
       XCTAssertTrue(p.predict(user: user99, item: item3).fallback, kind)
       XCTAssertTrue(p.predict(user: user1, item: item77).fallback, kind)
+      // The one seen pair's figures are reported beside the all-pairs ones, and `drop` makes
+      // them the headline (seed 004's protocol); the baseline is scored on the same pairs.
+      XCTAssertEqual(report.unseenPolicy, .baseline)
+      XCTAssertEqual(report.nTestScored, 4)
+      let seenError = Double(p.predict(user: user1, item: item3).value) - 4
+      XCTAssertEqual(report.testRMSESeen!, abs(seenError), accuracy: 1e-6, kind)
+      var dropping = ExperimentRun(testModel: kind, configuration: AutoRecConfiguration(hiddenUnits: 8), options: options)
+      dropping.unseenPolicy = .drop
+      let (_, dropped) = try dropping.run(data: data, split: split)
+      XCTAssertEqual(dropped.nTestScored, 1, kind)
+      XCTAssertEqual(dropped.testRMSE, report.testRMSESeen!, accuracy: 1e-9, kind)
+      XCTAssertEqual(dropped.nTestUnseen, 3, kind)
+      XCTAssertNil(dropped.testFCP, "one scored pair has no FCP")
     }
   }
 

@@ -107,7 +107,8 @@ public struct DeepAutoencoderPreset: Sendable {
   }()
 
   /// Seed 003: 512,512,1024, selu, constrained, dropout 0.65, Adam 1e-4, no last-layer
-  /// activation, batch 64, 15 epochs, users as rows.
+  /// activation, 15 epochs, users as rows, batch 32: the notebook sets batch_size 64, but its
+  /// data provider hard-codes `self._batch_size = 32`, so 32 is what it trained with.
   public static let seed003: DeepAutoencoderPreset = {
     var c = DeepAutoencoderConfiguration()
     c.hiddenLayers = [512, 512, 1024]
@@ -116,7 +117,7 @@ public struct DeepAutoencoderPreset: Sendable {
     c.lastLayerActivation = false
     var o = DeepTrainingOptions()
     o.learningRate = 1e-4
-    o.batchSize = 64
+    o.batchSize = 32
     o.epochs = 15
     o.patience = 0
     return DeepAutoencoderPreset(name: "seed-003", summary: "n,512,512,1024 selu, tied, dropout 0.65, Adam 1e-4, no last activation", configuration: c, options: o)
