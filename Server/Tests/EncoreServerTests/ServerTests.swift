@@ -48,6 +48,14 @@ final class ServerTests: XCTestCase {
       XCTAssertEqual(answer.json["fallback"] as? Bool, false)
       let empty = try await client.call(.post, "/v1/recommendations", json: #"{"ratings": []}"#)
       XCTAssertEqual(empty.json["fallback"] as? Bool, true)
+      // The session's own items are left out by default, and come back with exclude_rated false.
+      let session = #"{"ratings": [{"item": 1, "rating": 5}, {"item": "2", "rating": 4}, {"item": 7, "rating": 1}], "n": 60"#
+      let everything = try await client.call(.post, "/v1/recommendations", json: session + "}")
+      let listed = Set((everything.json["recommendations"] as! [[String: Any]]).map { $0["item"] as! String })
+      XCTAssertTrue(listed.isDisjoint(with: ["1", "2", "7"]), "rated items recommended: \(listed.intersection(["1", "2", "7"]))")
+      let including = try await client.call(.post, "/v1/recommendations", json: session + #", "exclude_rated": false}"#)
+      let all = Set((including.json["recommendations"] as! [[String: Any]]).map { $0["item"] as! String })
+      XCTAssertTrue(all.isSuperset(of: ["1", "2", "7"]))
     }
   }
 
