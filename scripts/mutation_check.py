@@ -179,8 +179,9 @@ def main():
 
     if args.in_place:
         scratch = ROOT
-        if subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True).stdout:
-            sys.exit("--in-place needs a checkout without uncommitted changes (it restores files from memory)")
+        touched = sorted({m["file"] for m in mutations})
+        if subprocess.run(["git", "status", "--porcelain", "--"] + touched, cwd=ROOT, capture_output=True).stdout:
+            sys.exit("--in-place needs the mutated files without uncommitted changes (it restores them from memory)")
     else:
         scratch = args.scratch
         os.makedirs(scratch, exist_ok=True)
