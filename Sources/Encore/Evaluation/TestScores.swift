@@ -17,7 +17,9 @@ public struct TestScores: Sendable, Equatable {
   public var count: Int
   public var unseen: Int
   /// The pairs the figures below are over: all of them (`baseline`) or the seen ones (`drop`).
-  public var scored: Int
+  public var scored: Int { scoredPairs.count }
+  /// Indices into the test set of those pairs, so other figures can be taken over the same ones.
+  public var scoredPairs: [Int]
   public var rmse: Double
   public var mae: Double
   /// Fraction of concordant pairs (surprise's FCP) over the scored pairs; nil when no user has
@@ -37,12 +39,12 @@ public struct TestScores: Sendable, Equatable {
     let seenPredicted = seen.map { predicted[$0] }, seenActual = seen.map { test.values[$0] }
     rmseSeen = seen.isEmpty ? nil : Metrics.rmse(predicted: seenPredicted, actual: seenActual)
     maeSeen = seen.isEmpty ? nil : Metrics.mae(predicted: seenPredicted, actual: seenActual)
+    scoredPairs = policy == .drop ? seen : Array(0..<test.count)
     let (users, values, actual): ([Int32], [Float], [Float])
     switch policy {
     case .baseline: (users, values, actual) = (test.users, predicted, test.values)
     case .drop: (users, values, actual) = (seen.map { test.users[$0] }, seenPredicted, seenActual)
     }
-    scored = values.count
     rmse = Metrics.rmse(predicted: values, actual: actual)
     mae = Metrics.mae(predicted: values, actual: actual)
     fcp = try? RankingMetrics.fcp(users: users, predicted: values, actual: actual)

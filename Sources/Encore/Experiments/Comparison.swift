@@ -127,7 +127,7 @@ public struct Comparison: Sendable {
       let predictSeconds = Platform.now() - start
       let scores = TestScores(predicted: allPredicted, fallback: fallback, test: split.test, policy: unseenPolicy)
       // The pairs every figure is over: all, or the seen ones with `drop`.
-      let kept = (0..<split.test.count).filter { unseenPolicy == .baseline || !fallback[$0] }
+      let kept = scores.scoredPairs
       let users = kept.map { split.test.users[$0] }, predicted = kept.map { allPredicted[$0] }, actual = kept.map { split.test.values[$0] }
       let ranking = RankingMetrics.testItems(users: users, predicted: predicted, actual: actual, k: k, threshold: threshold)
       var measurement = ModelMeasurement(

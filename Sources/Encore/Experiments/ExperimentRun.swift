@@ -86,7 +86,7 @@ public struct ExperimentRun: Sendable {
     let (predicted, fallback) = model.predictor(compute: compute).predictEach(split.test)
     let scores = TestScores(predicted: predicted, fallback: fallback, test: split.test, policy: unseenPolicy)
     // The baseline is scored on the same pairs as the model.
-    let baselinePairs = (0..<split.test.count).filter { unseenPolicy == .baseline || !fallback[$0] }
+    let baselinePairs = scores.scoredPairs
     let baselinePredicted = baselinePairs.map {
       scale.clip(baseline.predict(user: split.test.users[$0], item: split.test.items[$0]))
     }
