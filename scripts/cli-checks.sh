@@ -64,7 +64,7 @@ expect_error "--plateau-factor must be in (0, 1]" "$encore" train --data "$dir/r
 expect_error "--hidden does not apply to deep-ae" "$encore" train --model deep-ae --data "$dir/ratings.csv" --hidden 100
 expect_error "--lambda does not apply to deep-ae" "$encore" train --model deep-ae --data "$dir/ratings.csv" --lambda 5
 expect_error "--layers does not apply to i-autorec" "$encore" train --data "$dir/ratings.csv" --layers 64
-expect_error "--epochs does not apply to baseline (it takes no model settings)" "$encore" train --model baseline --data "$dir/ratings.csv" --epochs 3
+expect_error "--epochs does not apply to global-mean (it takes no model settings)" "$encore" train --model global-mean --data "$dir/ratings.csv" --epochs 3
 expect_error "--optimizer for deep-ae must be adam, momentum (sgd), adagrad or rmsprop" "$encore" train --model deep-ae --data "$dir/ratings.csv" --optimizer rprop
 "$encore" train --data "$dir/ratings.csv" --hidden 8 --epochs 2 --save "$dir/ckpt.safetensors" --save-every 1 > /dev/null 2>&1
 expect_error "the checkpoint was trained with configuration.hiddenUnits = 8, but this run asks for 9" "$encore" train --data "$dir/ratings.csv" --hidden 9 --epochs 4 --resume "$dir/ckpt.epoch1.safetensors"
@@ -177,6 +177,27 @@ expect_error "swapped.csv:2: rating 1.37" "$encore" evaluate --model "$dir/model
 printf 'movieId,userId,rating,timestamp\n' > "$dir/named.csv"; tail -n +2 "$dir/ratings.csv" | awk -F, '{print $2","$1","$3","$4}' >> "$dir/named.csv"
 "$encore" evaluate --model "$dir/model.safetensors" --test "$dir/named.csv" --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 8000 and d["n_test_unseen"] == 0, d'
+# Data preparation (issue 13): bad lines skipped and counted, never silently; a rating scale;
+# activity filters; a split written out and read back by train --train/--test.
+printf 'user,item,rating\n1,10,4\n1,11,\n2,10,5\n2,11,abc\n3,12,11\n4,10,3\n' > "$dir/messy.csv"
+expect_error "messy.csv:3: rating '' is not a finite number" "$encore" data info "$dir/messy.csv"
+"$encore" data info "$dir/messy.csv" --drop-invalid --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ratings"] == 4 and d["skipped_lines"]["count"] == 2 and "messy.csv:3:" in d["skipped_lines"]["examples"][0], d'
+printf 'user,item,rating\n1,10,4\n3,12,11\n' > "$dir/off-scale.csv"
+expect_error "off-scale.csv:3: rating 11 is outside the rating scale --rating-scale gives (1–5)" "$encore" data info "$dir/off-scale.csv" --rating-scale 1,5
+"$encore" data info "$dir/ratings.csv" --min-user-ratings 20 --min-item-ratings 20 --top 3 --users-csv "$dir/users.csv" --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["users_activity"]["min_ratings"] >= 20 and d["items_activity"]["min_ratings"] >= 20 and d["ratings"] < 8000 and len(d["users_activity"]["top"]) == 3, d["users_activity"]'
+[ "$(head -1 "$dir/users.csv")" = "user,count,mean_rating" ] || { echo "bad users CSV"; exit 1; }
+"$encore" data split --data "$dir/ratings.csv" --test-fraction 0.3 --out-train "$dir/tr.csv" --out-test "$dir/te.csv" --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_train"] == 5600 and d["n_test"] == 2400 and d["n_validation"] == 0, d'
+"$encore" train --train "$dir/tr.csv" --test "$dir/te.csv" --model baseline --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_train"] == 5600 and d["n_test"] == 2400, d'
+# Seed 003's line-up: a 70/30 holdout, per-model settings, labels that keep variants apart.
+"$encore" compare --data "$dir/ratings.csv" --test-fraction 0.3 --models "baseline:epochs=3,svd:factors=20:epochs=5,deep-ae:preset=seed-003:layers=16,8:epochs=2" --validation-fraction 0 --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["models"] == ["baseline:epochs=3", "svd:factors=20:epochs=5", "deep-ae:preset=seed-003:layers=16,8:epochs=2"] and all(r["n_test"] == 2400 for r in d["runs"]), d'
+expect_error "no rating is left after keeping users with at least 500" "$encore" data info "$dir/ratings.csv" --min-user-ratings 500
+expect_error "factor is not a setting" "$encore" compare --data "$dir/ratings.csv" --models svd:factor=3
+expect_error "--test-fraction sizes the random holdouts of --data" "$encore" compare --data "$dir/ratings.csv" --folds 3 --test-fraction 0.3
 # The error contract: one line on standard error; 64 for a command line that does not parse.
 set +e
 "$encore" train --hidden abc > "$dir/out" 2> "$dir/err"; code=$?

@@ -7,11 +7,25 @@ struct CompareCommand: ParsableCommand {
     commandName: "compare",
     abstract: "Train and measure several models on identical splits; print mean ± std of RMSE, MAE, FCP, P@K, R@K, NDCG@K and times.")
 
-  @Option(help: "Comma-separated models (\(ModelFamilies.modelNames.joined(separator: ", "))).")
+  @Option(help: ArgumentHelp(
+    "Comma-separated models (\(ModelFamilies.modelNames.joined(separator: ", "))), each optionally with :NAME=VALUE settings of 'encore train', e.g. \"baseline,svd:factors=50,deep-ae:preset=seed-003:epochs=40\".",
+    discussion: "A setting is an 'encore train' option without its dashes; a flag alone is on (constrained) and no-NAME is off. A variant's label is its text, so two settings of one model compare side by side."))
   var models: String = "baseline,svd,svdpp,i-autorec,u-autorec,deep-ae"
 
-  @Option(help: "A rating file or folder, split by --folds (k-fold) or --seeds (random 90/10 holdouts).")
+  @Option(help: "A rating file or folder, split by --folds (k-fold) or --seeds (random holdouts of --test-fraction).")
   var data: String?
+
+  @Option(parsing: .unconditional, help: "With --data and no --folds: fraction of ratings in each random holdout's test part (seed 003 uses 0.3).")
+  var testFraction: Double?
+
+  @Option(parsing: .unconditional, help: "Fraction of each split's training ratings held out to stop the networks early (0: train every epoch on all of them and keep the last).")
+  var validationFraction: Double = DataPlan.defaultValidationFraction
+
+  @Option(help: "What to do when a file rates the same user and item twice: error, keep-last or mean.")
+  var duplicates: DuplicatePolicy = .error
+
+  @OptionGroup var format: FileFormatOptions
+  @OptionGroup var filters: DataFilterOptions
 
   @Option(help: "Comma-separated training files, paired with --test (e.g. the five MovieLens u1..u5.base).")
   var train: String?
@@ -58,7 +72,20 @@ struct CompareCommand: ParsableCommand {
       let inputs = [data].compactMap { $0 } + (train ?? "").split(separator: ",").map(String.init) + (test ?? "").split(separator: ",").map(String.init)
       if let csv { try OutputPath.check(csv, option: "csv", inputs: inputs) }
       if let plot { try OutputPath.check(plot, option: "plot", inputs: inputs + (csv.map { [$0] } ?? [])) }
-      var comparison = try Comparison(modelNames: models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+      var comparison = try Comparison(modelList: models)
+      if let testFraction {
+        guard testFraction > 0 && testFraction < 1 else { throw EncoreError.invalidArgument("--test-fraction must be in (0, 1)") }
+        guard data != nil && folds == nil else {
+          throw EncoreError.invalidArgument("--test-fraction sizes the random holdouts of --data; it does not apply to --folds or to --train/--test files")
+        }
+        comparison.testFraction = testFraction
+      }
+      guard validationFraction >= 0 && validationFraction < 1 else { throw EncoreError.invalidArgument("--validation-fraction must be in [0, 1)") }
+      comparison.validationFraction = validationFraction
+      comparison.loader = RatingDataLoader(duplicates: duplicates)
+      try format.apply(to: &comparison.loader)
+      try filters.apply(to: &comparison.loader)
+      comparison.ratingScale = try filters.scale()
       comparison.k = k
       comparison.threshold = threshold
       comparison.unseenPolicy = unseen
@@ -86,7 +113,7 @@ struct CompareCommand: ParsableCommand {
         try AtomicFile.write(Comparison.csv(all), to: csv)
       }
       if json {
-        print(try JSONOutput.encode(Output(models: comparison.models.map(\.name), k: k, threshold: threshold, unseen: unseen, summary: summary, runs: all)))
+        print(try JSONOutput.encode(Output(models: comparison.models.map(\.label), k: k, threshold: threshold, unseen: unseen, summary: summary, runs: all)))
       } else {
         let runs = Set(all.map(\.run)).count
         print("\(runs) run(s); ranking metrics rank each user's test items (surprise's convention), K = \(k), relevant ≥ \(threshold)"

@@ -4,7 +4,7 @@ import Foundation
 
 struct DataCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "data", abstract: "Make and inspect rating data.", subcommands: [SynthCommand.self, InfoCommand.self])
+    commandName: "data", abstract: "Make and inspect rating data.", subcommands: [SynthCommand.self, InfoCommand.self, SplitDataCommand.self])
 }
 
 struct SynthCommand: ParsableCommand {
@@ -58,13 +58,25 @@ struct SynthCommand: ParsableCommand {
 
 struct InfoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "info", abstract: "Counts, density, rating histogram and time range of a rating file or folder.")
+    commandName: "info", abstract: "Counts, density, rating histogram, time range and per-user and per-item activity of a rating file or folder.")
 
-  @Argument(help: "A rating file or a MovieLens/Netflix folder.")
+  @Argument(help: "A rating file or a MovieLens/Netflix/KMRD/DeepRecommender folder.")
   var path: String
 
   @Option(help: "What to do when a file rates the same user and item twice: error, keep-last or mean.")
   var duplicates: DuplicatePolicy = .error
+
+  @OptionGroup var format: FileFormatOptions
+  @OptionGroup var filters: DataFilterOptions
+
+  @Option(parsing: .unconditional, help: "How many of the most active users and items to list.")
+  var top: Int = 10
+
+  @Option(help: "Write every user's rating count and mean to this CSV file (user,count,mean_rating).")
+  var usersCsv: String?
+
+  @Option(help: "Write every item's rating count, mean and title to this CSV file (item,count,mean_rating[,title]).")
+  var itemsCsv: String?
 
   @Flag(help: "Print one JSON object instead of text.")
   var json = false
@@ -73,13 +85,84 @@ struct InfoCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
+      guard top >= 0 else { throw EncoreError.invalidArgument("--top must not be negative") }
+      if let usersCsv { try OutputPath.check(usersCsv, option: "users-csv", inputs: [path]) }
+      if let itemsCsv { try OutputPath.check(itemsCsv, option: "items-csv", inputs: [path] + (usersCsv.map { [$0] } ?? [])) }
       let start = Platform.now()
-      let data = try RatingDataLoader(duplicates: duplicates, compute: try computeOptions.context()).load(path)
-      let info = DatasetInfo(data, seconds: Platform.now() - start)
+      var loader = RatingDataLoader(duplicates: duplicates, compute: try computeOptions.context())
+      try format.apply(to: &loader)
+      try filters.apply(to: &loader)
+      let data = try loader.load(path)
+      let info = DatasetInfo(data, seconds: Platform.now() - start, top: top)
+      if let usersCsv { try AtomicFile.write(info.userActivity.csv(idHeader: "user"), to: usersCsv) }
+      if let itemsCsv { try AtomicFile.write(info.itemActivity.csv(idHeader: "item"), to: itemsCsv) }
       if json {
         print(try JSONOutput.encode(info))
       } else {
         print(info.text)
+      }
+    }
+  }
+}
+
+struct SplitDataCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "split",
+    abstract: "Split ratings as 'encore train' would (same options and seed) and write the parts as CSV files.",
+    discussion: "Seed 004 saves its split with pandas' to_csv; this writes the same parts (userId,movieId,rating[,timestamp]) so that other tools, or 'encore train --train --test', see exactly the split Encore trains on.")
+
+  @OptionGroup var dataOptions: DataOptions
+
+  @Option(help: "Random seed of the split (the same as 'encore train --seed').")
+  var seed: UInt64 = 42
+
+  @Option(help: "Write the training part here.")
+  var outTrain: String
+
+  @Option(help: "Write the test part here.")
+  var outTest: String
+
+  @Option(help: "Write the validation part here (only then is --validation-fraction carved out of training; otherwise it stays in it).")
+  var outValidation: String?
+
+  @Flag(help: "Print one JSON object instead of text.")
+  var json = false
+
+  @OptionGroup var computeOptions: ComputeOptions
+
+  func run() throws {
+    try EncoreCommand.guarded {
+      guard dataOptions.split != .users else {
+        throw EncoreError.invalidArgument("--split users holds whole users out for fold-in, which 'data split' does not write; use holdout, kfold or temporal")
+      }
+      let inputs = dataOptions.inputPaths
+      try OutputPath.check(outTrain, option: "out-train", inputs: inputs)
+      try OutputPath.check(outTest, option: "out-test", inputs: inputs + [outTrain])
+      if let outValidation { try OutputPath.check(outValidation, option: "out-validation", inputs: inputs + [outTrain, outTest]) }
+      var plan = try dataOptions.plan(seed: seed, compute: try computeOptions.context())
+      if outValidation == nil { plan.validationFraction = 0 }
+      let (data, split) = try plan.prepare()
+      try RatingFileWriter.writeCSV(split.train, users: data.users, items: data.items, to: outTrain)
+      try RatingFileWriter.writeCSV(split.test, users: data.users, items: data.items, to: outTest)
+      if let outValidation {
+        try RatingFileWriter.writeCSV(split.validation, users: data.users, items: data.items, to: outValidation)
+      }
+      struct Summary: Codable {
+        var data: String, split: String, n_train: Int, n_validation: Int, n_test: Int, n_skipped_lines: Int
+        var out_train: String, out_validation: String?, out_test: String
+      }
+      let summary = Summary(
+        data: data.sourceDescription, split: split.description, n_train: split.train.count, n_validation: split.validation.count,
+        n_test: split.test.count, n_skipped_lines: data.ratings.skippedLines.count, out_train: outTrain,
+        out_validation: outValidation, out_test: outTest)
+      if json {
+        print(try JSONOutput.encode(summary))
+      } else {
+        if data.ratings.skippedLines.count > 0 { print("note: \(data.ratings.skippedLines.note)") }
+        print("\(data.sourceDescription), split \(split.description)")
+        print("wrote \(split.train.count) training ratings to \(outTrain)")
+        if let outValidation { print("wrote \(split.validation.count) validation ratings to \(outValidation)") }
+        print("wrote \(split.test.count) test ratings to \(outTest)")
       }
     }
   }

@@ -42,14 +42,8 @@ struct DataOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Fraction of the training ratings held out as validation for early stopping (0 disables).")
   var validationFraction: Double = DataPlan.defaultValidationFraction
 
-  @Option(help: "Field delimiter for your own files (e.g. ',' ';' '::' 'tab' 'space'); guessed when omitted.")
-  var delimiter: String?
-
-  @Option(help: "Whether your file has a header line: yes, no or auto.")
-  var header: HeaderChoice = .auto
-
-  @Option(help: "0-based columns of user,item,rating[,timestamp] in your file, e.g. 0,1,2,3.")
-  var columns: String?
+  @OptionGroup var format: FileFormatOptions
+  @OptionGroup var filters: DataFilterOptions
 
   @Option(help: "What to do when a file rates the same user and item twice: error, keep-last or mean.")
   var duplicates: DuplicatePolicy = .error
@@ -59,41 +53,14 @@ struct DataOptions: ParsableArguments {
     case holdout, kfold, temporal, users
   }
 
-  /// Whether the first line is a header (`--header`).
-  enum HeaderChoice: String, ExpressibleByArgument, CaseIterable {
-    case yes, no, auto
-    var hasHeader: Bool? { self == .auto ? nil : self == .yes }
-  }
-
   /// Every file or folder these options read, for the output checks.
   var inputPaths: [String] { [data, train, test].compactMap { $0 } + addRatings }
 
   func loader(compute: ComputeContext) throws -> RatingDataLoader {
-    var columnLayout: (user: Int, item: Int, rating: Int, timestamp: Int?)? = nil
-    if let columns {
-      let parts = columns.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-      guard parts.count == 3 || parts.count == 4, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-        throw EncoreError.invalidArgument("--columns takes user,item,rating[,timestamp] as 0-based numbers, e.g. 0,1,2,3")
-      }
-      columnLayout = (parts[0]!, parts[1]!, parts[2]!, parts.count == 4 ? parts[3]! : nil)
-    }
     var loader = RatingDataLoader(duplicates: duplicates, compute: compute)
     loader.addedFiles = addRatings
-    if let given = delimiter {
-      var delim = given
-      if delim == "tab" || delim == "\\t" { delim = "\t" }
-      if delim == "space" { delim = " " }
-      var f = DelimitedFormat(delimiter: delim, timestampColumn: 3)
-      f.hasHeader = header.hasHeader
-      if let c = columnLayout {
-        (f.userColumn, f.itemColumn, f.ratingColumn, f.timestampColumn) = (c.user, c.item, c.rating, c.timestamp)
-      }
-      loader.format = f
-    } else {
-      // No delimiter: it is still guessed per file; columns and header apply on top.
-      loader.columns = columnLayout
-      loader.header = header.hasHeader
-    }
+    try format.apply(to: &loader)
+    try filters.apply(to: &loader)
     return loader
   }
 

@@ -21,6 +21,7 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "Test pairs of users or items without training ratings: baseline (predicted by the bias baseline and counted) or drop (left out).")
   var unseen: UnseenPolicy = .baseline
 
+  @OptionGroup var format: FileFormatOptions
   @OptionGroup var computeOptions: ComputeOptions
 
   struct Report: Codable {
@@ -37,6 +38,7 @@ struct EvaluateCommand: ParsableCommand {
     var test_rmse_seen: Double?
     var test_mae_seen: Double?
     var predict_seconds: Double
+    var n_skipped_lines = 0
 
     /// Every key is always present (null when it does not apply).
     func encode(to encoder: Encoder) throws {
@@ -54,6 +56,7 @@ struct EvaluateCommand: ParsableCommand {
       try c.encode(test_rmse_seen, forKey: .test_rmse_seen)
       try c.encode(test_mae_seen, forKey: .test_mae_seen)
       try c.encode(predict_seconds, forKey: .predict_seconds)
+      try c.encode(n_skipped_lines, forKey: .n_skipped_lines)
     }
   }
 
@@ -63,6 +66,7 @@ struct EvaluateCommand: ParsableCommand {
       let trained = try ModelFile.load(model)
       var users = trained.users, items = trained.items
       var loader = RatingDataLoader(duplicates: duplicates, compute: compute)
+      try format.apply(to: &loader)
       // A rating far off the model's scale (beyond one scale width) means a wrong column or a
       // wrong file: refused by line. One just outside it is possible (the scale is the
       // training part's range) and gets a note.
@@ -70,6 +74,7 @@ struct EvaluateCommand: ParsableCommand {
       let width = max(high - low, 1)
       loader.acceptedRatings = (low - width)...(high + width)
       let ratings = try loader.readFile(test, users: &users, items: &items)
+      if ratings.skippedLines.count > 0 { FileHandle.standardError.write(Data("note: \(ratings.skippedLines.note)\n".utf8)) }
       let outside = ratings.values.filter { $0 < low || $0 > high }
       if !outside.isEmpty {
         FileHandle.standardError.write(Data(
@@ -77,10 +82,11 @@ struct EvaluateCommand: ParsableCommand {
       }
       let start = Platform.now()
       let scores = trained.scores(ratings, policy: unseen, compute: compute)
-      let report = Report(
+      var report = Report(
         model: trained.name, data: test, unseen: unseen, n_test: ratings.count, n_test_unseen: scores.unseen,
         n_test_scored: scores.scored, test_rmse: scores.rmse, test_mae: scores.mae, test_fcp: scores.fcp,
         test_rmse_seen: scores.rmseSeen, test_mae_seen: scores.maeSeen, predict_seconds: Platform.now() - start)
+      report.n_skipped_lines = ratings.skippedLines.count
       if json {
         print(try JSONOutput.encode(report))
       } else {

@@ -15,6 +15,7 @@ struct PredictCommand: ParsableCommand {
   @Flag(help: "Round each prediction to the nearest whole rating, halves to even (Python's round(), as seed 003 scores its file); the RMSE is then of the rounded predictions.")
   var round = false
   @Flag(help: "Print a JSON summary.") var json = false
+  @OptionGroup var format: FileFormatOptions
   @OptionGroup var computeOptions: ComputeOptions
 
   func run() throws {
@@ -23,7 +24,10 @@ struct PredictCommand: ParsableCommand {
       try OutputPath.check(out, option: "out", inputs: [model, pairs])
       let trained = try ModelFile.load(model)
       var users = trained.users, items = trained.items
-      let ratings = try RatingDataLoader(duplicates: .keepLast, compute: compute).readFile(pairs, users: &users, items: &items)
+      var loader = RatingDataLoader(duplicates: .keepLast, compute: compute)
+      try format.apply(to: &loader)
+      let ratings = try loader.readFile(pairs, users: &users, items: &items)
+      if ratings.skippedLines.count > 0 { FileHandle.standardError.write(Data("note: \(ratings.skippedLines.note)\n".utf8)) }
       var (predicted, unseen) = trained.predictor(compute: compute).predict(ratings)
       if round { predicted = predicted.map { $0.rounded(.toNearestOrEven) } }
       var text = noHeader ? "" : "user\titem\tprediction\tactual\n"
@@ -34,9 +38,9 @@ struct PredictCommand: ParsableCommand {
       try AtomicFile.write(text, to: out)
       let rmse = Metrics.rmse(predicted: predicted, actual: ratings.values)
       if json {
-        struct Summary: Codable { var out: String; var n: Int; var n_unseen: Int; var rmse: Double; var mae: Double; var rounded: Bool }
+        struct Summary: Codable { var out: String; var n: Int; var n_unseen: Int; var rmse: Double; var mae: Double; var rounded: Bool; var n_skipped_lines: Int }
         print(try JSONOutput.encode(Summary(
-          out: out, n: ratings.count, n_unseen: unseen, rmse: rmse, mae: Metrics.mae(predicted: predicted, actual: ratings.values), rounded: round)))
+          out: out, n: ratings.count, n_unseen: unseen, rmse: rmse, mae: Metrics.mae(predicted: predicted, actual: ratings.values), rounded: round, n_skipped_lines: ratings.skippedLines.count)))
       } else {
         print("wrote \(ratings.count) predictions to \(out) (RMSE \(String(format: "%.4f", rmse))\(round ? " of the rounded predictions" : ""); \(unseen) for unseen users/items from the baseline)")
       }

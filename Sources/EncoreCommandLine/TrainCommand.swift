@@ -48,6 +48,7 @@ struct TrainCommand: ParsableCommand {
       var plan = try dataOptions.plan(seed: modelOptions.seed, compute: compute)
       var experiment = ExperimentRun(spec: try modelOptions.spec(), compute: compute)
       experiment.unseenPolicy = unseen
+      experiment.ratingScale = try dataOptions.filters.scale()
       let settings = experiment.spec.settings
       if plot != nil && !settings.stopsOnValidation {
         throw EncoreError.invalidSetting(
@@ -58,6 +59,7 @@ struct TrainCommand: ParsableCommand {
       let progress = ProgressReporter(totalEpochs: settings.maxEpochs, quiet: false)
       progress.note("loading data")
       let (data, split) = try plan.prepare()
+      if data.ratings.skippedLines.count > 0 { progress.note(data.ratings.skippedLines.note) }
       progress.note("training \(settings.name) on \(split.train.count) ratings (\(data.users.count) users, \(data.items.count) items)")
       let logger = try logdir.map { try TrainingLogger(logdir: $0) }
       guard saveEvery >= 0 else { throw EncoreError.invalidArgument("--save-every must not be negative") }

@@ -61,7 +61,9 @@ public struct DataPlan: Sendable {
     if validationFraction > 0 {
       splitDescription += String(format: ", %.0f%% of training ratings for validation", validationFraction * 100)
     }
+    let skipped = data.ratings.skippedLines
     data.ratings = RatingSet()  // the parts below hold the ratings now
+    data.ratings.skippedLines = skipped
     var result = DataSplit(train: fit, validation: validation, test: test, description: splitDescription)
     result.heldOutUsers = heldOut
     return (data, result)

@@ -18,15 +18,22 @@ public struct DatasetInfo: Codable, Sendable {
   public var lastTimestamp: Int64?
   public var titles: Int
   public var loadSeconds: Double
+  /// Lines skipped as invalid (`--drop-invalid`), with the first few.
+  public var skippedLines: SkippedLines
+  /// Ratings per user and per item: counts and means, the most active, least and most activity.
+  public var userActivity: ActivityTable
+  public var itemActivity: ActivityTable
 
   enum CodingKeys: String, CodingKey {
     case data, ratings, users, items, density, histogram, titles
     case meanRating = "mean_rating", minRating = "min_rating", maxRating = "max_rating"
     case ratingsPerUserMedian = "ratings_per_user_median", ratingsPerItemMedian = "ratings_per_item_median"
     case firstTimestamp = "first_timestamp", lastTimestamp = "last_timestamp", loadSeconds = "load_seconds"
+    case skippedLines = "skipped_lines", userActivity = "users_activity", itemActivity = "items_activity"
   }
 
-  public init(_ d: RatingData, seconds: Double) {
+  /// The summary of `d`, listing the `top` most active users and items.
+  public init(_ d: RatingData, seconds: Double, top: Int = 10) {
     let r = d.ratings
     data = d.sourceDescription
     ratings = r.count
@@ -40,11 +47,11 @@ public struct DatasetInfo: Codable, Sendable {
     var counts: [Float: Int] = [:]
     for v in r.values { counts[v, default: 0] += 1 }
     histogram = Dictionary(uniqueKeysWithValues: counts.map { (DatasetInfo.label($0.key), $0.value) })
-    var perUser = [Int](repeating: 0, count: users), perItem = [Int](repeating: 0, count: items)
-    for u in r.users { perUser[Int(u)] += 1 }
-    for i in r.items { perItem[Int(i)] += 1 }
-    ratingsPerUserMedian = DatasetInfo.median(perUser)
-    ratingsPerItemMedian = DatasetInfo.median(perItem)
+    userActivity = ActivityTable(indices: r.users, values: r.values, ids: d.users, top: top)
+    itemActivity = ActivityTable(indices: r.items, values: r.values, ids: d.items, titles: d.titles, top: top)
+    ratingsPerUserMedian = userActivity.medianCount
+    ratingsPerItemMedian = itemActivity.medianCount
+    skippedLines = r.skippedLines
     firstTimestamp = r.timestamps.min()
     lastTimestamp = r.timestamps.max()
     titles = d.titles.count
@@ -68,8 +75,8 @@ public struct DatasetInfo: Codable, Sendable {
     var lines = [
       "data         \(data)",
       "ratings      \(ratings)",
-      "users        \(users) (median \(ratingsPerUserMedian) ratings each)",
-      "items        \(items) (median \(ratingsPerItemMedian) ratings each)",
+      "users        \(users) (ratings each: median \(ratingsPerUserMedian), mean \(String(format: "%.1f", userActivity.meanCount)), from \(userActivity.minimumCount) to \(userActivity.maximumCount))",
+      "items        \(items) (ratings each: median \(ratingsPerItemMedian), mean \(String(format: "%.1f", itemActivity.meanCount)), from \(itemActivity.minimumCount) to \(itemActivity.maximumCount))",
       String(format: "density      %.4f%%", density * 100),
       String(format: "ratings      mean %.3f, from %g to %g", meanRating, minRating, maxRating),
     ]
@@ -77,13 +84,22 @@ public struct DatasetInfo: Codable, Sendable {
     for key in histogram.keys.sorted(by: { Float($0)! < Float($1)! }) {
       let n = histogram[key]!
       let bar = String(repeating: "#", count: Int((Double(n) / Double(total) * 50).rounded()))
-      lines.append(String(format: "  %5@  %10d  %5.1f%%  %@", key, n, Double(n) / Double(total) * 100, bar))
+      let label = String(repeating: " ", count: max(0, 5 - key.count)) + key
+      lines.append("  \(label)" + String(format: "  %10d  %5.1f%%  ", n, Double(n) / Double(total) * 100) + bar)
     }
     if let a = firstTimestamp, let b = lastTimestamp {
       let f = ISO8601DateFormatter()
       lines.append("time         \(f.string(from: Date(timeIntervalSince1970: Double(a)))) to \(f.string(from: Date(timeIntervalSince1970: Double(b))))")
     }
     if titles > 0 { lines.append("titles       \(titles)") }
+    if skippedLines.count > 0 { lines.append("skipped      \(skippedLines.count) invalid lines; the first: \(skippedLines.examples.first ?? "")") }
+    for (label, table) in [("users", userActivity), ("items", itemActivity)] where !table.top.isEmpty {
+      lines.append("most active \(label):")
+      for row in table.top {
+        let id = row.id.count < 12 ? row.id + String(repeating: " ", count: 12 - row.id.count) : row.id
+        lines.append("  \(id) " + String(format: "%7d ratings, mean %.2f", row.count, row.meanRating) + (row.title.map { "  \($0)" } ?? ""))
+      }
+    }
     lines.append(String(format: "loaded in    %.2fs", loadSeconds))
     return lines.joined(separator: "\n")
   }

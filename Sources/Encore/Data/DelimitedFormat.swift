@@ -62,7 +62,7 @@ public struct DelimitedFormat: Sendable, Equatable {
     func column(_ candidates: [String]) -> Int? { names.firstIndex { candidates.contains($0) } }
     guard let user = column(["userid", "user", "customerid", "customer", "uid"]),
       let item = column(["movieid", "itemid", "item", "movie", "iid", "bookid", "isbn", "productid"]),
-      let rating = column(["rating", "score", "stars", "value"])
+      let rating = column(["rating", "rate", "score", "stars", "value"])
     else { return nil }
     var named = self
     named.userColumn = user
@@ -80,9 +80,13 @@ public struct DelimitedFormat: Sendable, Equatable {
 
   /// A format guessed from the file name and its first line: MovieLens names first, then the
   /// delimiter that splits the first line into the most fields (tab, "::", comma, semicolon,
-  /// whitespace). Timestamps are read when a fourth column exists.
-  public static func guess(fileName: String, firstLine: String) -> DelimitedFormat {
+  /// whitespace), or the `delimiter` given. Timestamps are read when a fourth column exists.
+  public static func guess(fileName: String, firstLine: String, delimiter given: String? = nil) -> DelimitedFormat {
     let name = fileName.lowercased()
+    if let given {
+      let fields = given == " " ? firstLine.split(whereSeparator: { $0 == " " || $0 == "\t" }).count : firstLine.components(separatedBy: given).count
+      return DelimitedFormat(delimiter: given, hasHeader: nil, timestampColumn: fields >= 4 ? 3 : nil)
+    }
     if name == "u.data" || name.hasSuffix(".base") || name.hasSuffix(".test") {
       // MovieLens-100K's names, but only with its four tab-separated columns: the same name
       // on a 3-column file is read by what the line shows.

@@ -1,8 +1,10 @@
 import Foundation
 
 /// Loads ratings from a file or a folder the way a user points at them: a MovieLens folder
-/// (recognised by `u.data`, `ratings.dat` or `ratings.csv`), a Netflix Prize folder
-/// (`training_set/` or `combined_data_*.txt`), a single rating file of a known kind, or any
+/// (recognised by `u.data`, `ratings.dat` or `ratings.csv`, or Kaggle's ML-20M `rating.csv`),
+/// KMRD (`rates.csv`), a Netflix Prize folder (`training_set/` or `combined_data_*.txt`), a
+/// DeepRecommender folder of `.txt` files (user, item, rating, tab-separated, as its
+/// `run.py` reads them), a single rating file of a known kind, or any
 /// delimited file with an explicit `DelimitedFormat`, or the SQLite store `encore serve` writes.
 /// Titles are read when present. `addedFiles` are read after the main source, so that a
 /// model's training file plus the server's store can be retrained together.
@@ -17,10 +19,20 @@ public struct RatingDataLoader: Sendable {
   public var addedFiles: [String] = []
   /// When set, a rating outside it is an error naming the line (see `RatingFileReader`).
   public var acceptedRatings: ClosedRange<Float>? = nil
+  /// What `acceptedRatings` is, named in the error (see `RatingFileReader`).
+  public var acceptedRatingsSource: String? = nil
+  /// Skip lines of delimited files that are not ratings, counting them (see `RatingFileReader`).
+  public var dropInvalid = false
+  /// Users and items with too few ratings are removed after reading (from the training
+  /// file of a train/test pair; test pairs of removed IDs are then unseen).
+  public var activityFilter = ActivityFilter()
   /// Columns given without a delimiter (`--columns` alone): the delimiter is still guessed
   /// per file, then these columns and `header` apply.
   public var columns: (user: Int, item: Int, rating: Int, timestamp: Int?)? = nil
   public var header: Bool? = nil
+  /// A delimiter given without columns (`--delimiter` alone): the columns are still taken
+  /// from a naming header or the field count of the first line.
+  public var delimiter: String? = nil
 
   public init(format: DelimitedFormat? = nil, duplicates: DuplicatePolicy = .error, compute: ComputeContext = .automatic) {
     self.format = format
@@ -33,9 +45,10 @@ public struct RatingDataLoader: Sendable {
     var users = IDMap(), items = IDMap()
     var (ratings, titleSource, description) = try readAny(path, users: &users, items: &items)
     description += try addFiles(to: &ratings, users: &users, items: &items)
-    return RatingData(
+    let data = RatingData(
       ratings: ratings, users: users, items: items,
       titles: Self.indexTitles(titleSource, items: items), sourceDescription: description)
+    return activityFilter.isActive ? try activityFilter.apply(to: data).data : data
   }
 
   /// Loads an explicit train and test file into one set of ID maps. IDs that occur only in
@@ -44,11 +57,12 @@ public struct RatingDataLoader: Sendable {
     var users = IDMap(), items = IDMap()
     var (trainSet, titles, description) = try readAny(train, users: &users, items: &items)
     description += try addFiles(to: &trainSet, users: &users, items: &items)
-    let (testSet, _, testDescription) = try readAny(test, users: &users, items: &items)
-    let data = RatingData(
-      ratings: trainSet, users: users, items: items,
-      titles: Self.indexTitles(titles, items: items),
-      sourceDescription: "\(description) / \(testDescription)")
+    var data = RatingData(
+      ratings: trainSet, users: users, items: items, titles: Self.indexTitles(titles, items: items), sourceDescription: description)
+    if activityFilter.isActive { data = try activityFilter.apply(to: data).data }
+    let (testSet, _, testDescription) = try readAny(test, users: &data.users, items: &data.items)
+    data.sourceDescription += " / \(testDescription)"
+    data.ratings.skippedLines.add(testSet.skippedLines)
     return (data, testSet)
   }
 
@@ -63,6 +77,7 @@ public struct RatingDataLoader: Sendable {
     var replaced = 0, added = 0
     for path in addedFiles {
       let extra = try readFile(path, users: &users, items: &items)
+      ratings.skippedLines.add(extra.skippedLines)
       let keepTimes = ratings.hasTimestamps && extra.hasTimestamps
       if !keepTimes { ratings.timestamps = [] }
       for k in 0..<extra.count {
@@ -105,7 +120,10 @@ public struct RatingDataLoader: Sendable {
     }
     let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
     let name = (folder as NSString).lastPathComponent
-    for (file, label) in [("u.data", "MovieLens-100K"), ("ratings.dat", "MovieLens (ratings.dat)"), ("ratings.csv", "MovieLens (ratings.csv)")] {
+    for (file, label) in [
+      ("u.data", "MovieLens-100K"), ("ratings.dat", "MovieLens (ratings.dat)"), ("ratings.csv", "MovieLens (ratings.csv)"),
+      ("rating.csv", "MovieLens (Kaggle's rating.csv)"), ("rates.csv", "KMRD (rates.csv)"),
+    ] {
       let candidate = folder + "/" + file
       if fm.fileExists(atPath: candidate) {
         let set = try readFile(candidate, users: &users, items: &items)
@@ -133,9 +151,32 @@ public struct RatingDataLoader: Sendable {
       }
       return (set, TitleReader.titles(inFolder: folder), "Netflix Prize \(name) (\(netflixFiles.count) files)")
     }
+    // DeepRecommender: every .txt file is user<TAB>item<TAB>rating (its run.py and infer.py
+    // read userIdInd 0, itemIdInd 1, ratingInd 2).
+    let textFiles = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
+    if !textFiles.isEmpty, textFiles.allSatisfy({ Self.looksLikeDeepRecommender(folder + "/" + $0) }) {
+      var reader = self
+      if reader.format == nil && reader.columns == nil && reader.delimiter == nil {
+        reader.format = DelimitedFormat(delimiter: "\t", hasHeader: false, timestampColumn: nil)
+      }
+      var set = RatingSet()
+      for file in textFiles { set.append(try reader.readFile(folder + "/" + file, users: &users, items: &items)) }
+      return (set, [:], "DeepRecommender folder \(name) (\(textFiles.count) .txt files)")
+    }
     throw EncoreError.io(
       path: path,
-      reason: "folder holds no known rating file (u.data, ratings.dat, ratings.csv, training_set/mv_*.txt, combined_data_*.txt); point at a rating file instead")
+      reason: "folder holds no known rating file (u.data, ratings.dat, ratings.csv, rating.csv, rates.csv, training_set/mv_*.txt, combined_data_*.txt, or DeepRecommender's user<TAB>item<TAB>rating .txt files); point at a rating file instead")
+  }
+
+  /// Whether the file's first line is three or four tab-separated numbers (a DeepRecommender
+  /// data file, as its Netflix and MovieLens converters write them).
+  static func looksLikeDeepRecommender(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    let head = (try? handle.read(upToCount: 256)) ?? Data()
+    guard let line = String(decoding: head, as: UTF8.self).split(whereSeparator: \.isNewline).first else { return false }
+    let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+    return (3...4).contains(fields.count) && fields.allSatisfy { Double($0.trimmingCharacters(in: .whitespaces)) != nil }
   }
 
   /// Reads one file, choosing the reader by its name unless a format was given.
@@ -156,7 +197,8 @@ public struct RatingDataLoader: Sendable {
       }
       let firstLine = String(decoding: head[head.startIndex..<newline], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
       if firstLine.isEmpty && data.allSatisfy({ $0 == 10 || $0 == 13 || $0 == 32 || $0 == 9 }) { throw EncoreError.emptyInput(file: path) }
-      var guessed = fileName.lowercased() == "ratings.csv" ? DelimitedFormat.movieLensCSV : DelimitedFormat.guess(fileName: fileName, firstLine: firstLine)
+      var guessed = fileName.lowercased() == "ratings.csv" && (delimiter ?? ",") == ","
+        ? DelimitedFormat.movieLensCSV : DelimitedFormat.guess(fileName: fileName, firstLine: firstLine, delimiter: delimiter)
       if let columns {
         guessed.userColumn = columns.user
         guessed.itemColumn = columns.item
@@ -170,6 +212,8 @@ public struct RatingDataLoader: Sendable {
     }()
     var reader = RatingFileReader(format: chosen, duplicates: duplicates, compute: compute)
     reader.acceptedRatings = acceptedRatings
+    reader.acceptedRatingsSource = acceptedRatingsSource
+    reader.dropInvalid = dropInvalid
     return try data.withUnsafeBytes { raw in
       try format.map { try $0.validate() } ?? chosen.validate()
       return try reader.parse(raw.bindMemory(to: UInt8.self), path: path, users: &users, items: &items)

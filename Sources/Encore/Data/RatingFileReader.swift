@@ -11,6 +11,12 @@ public struct RatingFileReader: Sendable {
   /// When set, a rating outside it is an error naming the line (scoring a file against a
   /// model: a rating off the model's scale means a wrong column or a wrong file).
   public var acceptedRatings: ClosedRange<Float>? = nil
+  /// What `acceptedRatings` is, named in the error (e.g. "the rating scale --rating-scale
+  /// gives"); nil: the scale a file is scored against.
+  public var acceptedRatingsSource: String? = nil
+  /// Skip lines that are not ratings instead of stopping at the first, and count them in
+  /// the set's `skippedLines` (pandas' dropna, but never silent).
+  public var dropInvalid = false
 
   public init(format: DelimitedFormat, duplicates: DuplicatePolicy = .error, compute: ComputeContext = .automatic) {
     self.format = format
@@ -110,6 +116,8 @@ public struct RatingFileReader: Sendable {
     cuts.append(count)
     var template = ChunkParser(format: format, base: base)
     template.acceptedRatings = acceptedRatings
+    template.acceptedRatingsSource = acceptedRatingsSource
+    template.dropInvalid = dropInvalid
     var chunks = [ChunkParser](repeating: template, count: cuts.count - 1)
     chunks.withUnsafeMutableBufferPointer { buffer in
       let box = UncheckedSendable(buffer)
@@ -118,18 +126,29 @@ public struct RatingFileReader: Sendable {
         box.value[c].parse(cutsCopy[c], cutsCopy[c + 1])
       }
     }
-    // Report the first error in file order.
+    // Report the first error in file order (or, dropping invalid lines, count them).
     var lineBase = firstLineNumber
+    var skipped = SkippedLines()
     for chunk in chunks {
       if let (local, reason) = chunk.error {
         throw EncoreError.malformedLine(file: path, line: lineBase + local, reason: reason)
+      }
+      skipped.count += chunk.skipped
+      for (local, reason) in chunk.skippedExamples where skipped.examples.count < SkippedLines.exampleLimit {
+        skipped.examples.append("\(path):\(lineBase + local): \(reason)")
       }
       lineBase += chunk.newlines
     }
     // Map raw IDs to indices in file order (deterministic first-appearance order).
     let total = chunks.reduce(0) { $0 + $1.values.count }
-    guard total > 0 else { throw EncoreError.emptyInput(file: path) }
+    guard total > 0 else {
+      if skipped.count > 0 {
+        throw EncoreError.malformedLine(file: path, line: firstLineNumber, reason: "no line is a rating (\(skipped.count) skipped as invalid; the first: \(skipped.examples.first ?? ""))")
+      }
+      throw EncoreError.emptyInput(file: path)
+    }
     var set = RatingSet()
+    set.skippedLines = skipped
     set.users.reserveCapacity(total)
     set.items.reserveCapacity(total)
     set.values.reserveCapacity(total)
@@ -164,7 +183,9 @@ public struct RatingFileReader: Sendable {
       if timed { set.timestamps.append(contentsOf: chunk.timestamps) }
       lineBase += chunk.newlines
     }
-    return try Deduplicator.apply(duplicates, to: set, lines: lines, file: path, users: users, items: items)
+    var result = try Deduplicator.apply(duplicates, to: set, lines: lines, file: path, users: users, items: items)
+    result.skippedLines = skipped
+    return result
   }
 
   static func lineEnd(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int) -> Int {
@@ -191,12 +212,19 @@ struct ChunkParser: @unchecked Sendable {
   var stringIndex: [String: Int64] = [:]
   var newlines = 0
   var error: (Int, String)?
+  /// Skip bad lines instead of stopping at the first (`--drop-invalid`); they are counted.
+  var dropInvalid = false
+  var skipped = 0
+  /// The first skipped lines (chunk-local line, reason).
+  var skippedExamples: [(Int, String)] = []
 
   private let delimiter: [UInt8]
   private let whitespace: Bool
   private let required: Int
   /// Ratings outside this range are an error (a model's scale, when scoring against it).
   var acceptedRatings: ClosedRange<Float>? = nil
+  /// What `acceptedRatings` is, for the message (nil: the model's scale, when scoring).
+  var acceptedRatingsSource: String? = nil
 
   init(format: DelimitedFormat, base: UnsafePointer<UInt8>) {
     self.format = format
@@ -326,45 +354,57 @@ struct ChunkParser: @unchecked Sendable {
       }
       let trimmed = trimEnd(s, e)
       if trimmed == s { continue }  // blank line
-      let n = split(s, trimmed, &fields)
+      if let reason = parseLine(s, trimmed, line: line, fields: &fields) {
+        guard dropInvalid else {
+          error = (line, reason)
+          return
+        }
+        skipped += 1
+        if skippedExamples.count < SkippedLines.exampleLimit { skippedExamples.append((line, reason)) }
+      }
+    }
+  }
+
+  /// Parses the line [s, e) and appends its rating, or returns why it is not a rating line.
+  @inline(__always) mutating func parseLine(_ s: Int, _ e: Int, line: Int, fields: inout [(Int, Int)]) -> String? {
+      let n = split(s, e, &fields)
       if n < required {
         let shown = format.delimiter == "\t" ? "a tab" : (format.delimiter == " " ? "whitespace" : "'\(format.delimiter)'")
-        error = (line, "expected at least \(required) fields separated by \(shown), found \(n)")
-        return
+        return "expected at least \(required) fields separated by \(shown), found \(n)"
       }
       let (ra, rb) = unquote(fields[format.ratingColumn])
       guard let rating = ByteScanner.parseFloat(base, ra, rb) else {
         let text = String(decoding: UnsafeBufferPointer(start: base + ra, count: rb - ra), as: UTF8.self)
-        error = (line, "rating '\(text)' \(ByteScanner.whyNotAFloat(text))")
-        return
+        return "rating '\(text)' \(ByteScanner.whyNotAFloat(text))"
       }
+      var timestamp: Int64? = nil
       if let tc = format.timestampColumn {
         let (ta, tb) = unquote(fields[tc])
         guard let ts = ByteScanner.parseTimestamp(base, ta, tb) else {
           let text = String(decoding: UnsafeBufferPointer(start: base + ta, count: tb - ta), as: UTF8.self)
-          error = (line, "timestamp '\(text)' is neither seconds nor a YYYY-MM-DD date")
-          return
+          return "timestamp '\(text)' is neither seconds nor a YYYY-MM-DD date"
         }
-        timestamps.append(ts)
+        timestamp = ts
       }
       let (ua, ub) = unquote(fields[format.userColumn])
       let (ia, ib) = unquote(fields[format.itemColumn])
       if ua == ub || ia == ib {
-        error = (line, ua == ub ? "the user ID is empty" : "the item ID is empty")
-        return
-      }
-      guard let userKey = key(fields[format.userColumn]), let itemKey = key(fields[format.itemColumn]) else {
-        error = (line, "an ID is not valid UTF-8 (the file looks Latin-1 or similar; convert it, e.g. iconv -f LATIN1 -t UTF-8)")
-        return
+        return ua == ub ? "the user ID is empty" : "the item ID is empty"
       }
       if let range = acceptedRatings, !range.contains(rating) {
-        error = (line, "rating \(rating) is far outside the ratings this file is scored against (accepted \(range.lowerBound)–\(range.upperBound)): a wrong column or a wrong file?")
-        return
+        if let source = acceptedRatingsSource {
+          return "rating \(DatasetInfo.label(rating)) is outside \(source) (\(DatasetInfo.label(range.lowerBound))–\(DatasetInfo.label(range.upperBound)))"
+        }
+        return "rating \(rating) is far outside the ratings this file is scored against (accepted \(range.lowerBound)–\(range.upperBound)): a wrong column or a wrong file?"
       }
+      guard let userKey = key(fields[format.userColumn]), let itemKey = key(fields[format.itemColumn]) else {
+        return "an ID is not valid UTF-8 (the file looks Latin-1 or similar; convert it, e.g. iconv -f LATIN1 -t UTF-8)"
+      }
+      if let timestamp { timestamps.append(timestamp) }
       userKeys.append(userKey)
       itemKeys.append(itemKey)
       values.append(rating)
       lines.append(Int32(truncatingIfNeeded: line))
-    }
+      return nil
   }
 }

@@ -6,6 +6,8 @@ public struct RatingSet: Sendable, Equatable {
   public var values: [Float]
   /// Seconds since 1970, one per rating, or empty when the source had no timestamps.
   public var timestamps: [Int64]
+  /// Lines a lenient read (`--drop-invalid`) skipped as not ratings; none otherwise.
+  public var skippedLines = SkippedLines()
 
   public init(users: [Int32] = [], items: [Int32] = [], values: [Float] = [], timestamps: [Int64] = []) {
     precondition(users.count == items.count && items.count == values.count)
@@ -43,6 +45,7 @@ public struct RatingSet: Sendable, Equatable {
     items += other.items
     values += other.values
     if keepTimes { timestamps += other.timestamps } else { timestamps = [] }
+    skippedLines.add(other.skippedLines)
   }
 
   /// Mean rating (0 when empty).
@@ -51,6 +54,27 @@ public struct RatingSet: Sendable, Equatable {
     var s = 0.0
     for v in values { s += Double(v) }
     return s / Double(values.count)
+  }
+}
+
+/// The lines of rating files that were skipped as invalid (`--drop-invalid`): how many, and
+/// the first few as "file:line: reason", so that dropping is counted and shown, never silent.
+public struct SkippedLines: Codable, Sendable, Equatable {
+  /// How many examples are kept.
+  public static let exampleLimit = 5
+  public var count = 0
+  public var examples: [String] = []
+  public init() {}
+
+  /// Adds `other`'s count and examples (up to the limit).
+  public mutating func add(_ other: SkippedLines) {
+    count += other.count
+    examples += other.examples.prefix(max(0, Self.exampleLimit - examples.count))
+  }
+
+  /// "skipped 3 invalid lines; the first: f.csv:2: ..." (empty when none were).
+  public var note: String {
+    count == 0 ? "" : "skipped \(count) invalid line\(count == 1 ? "" : "s") (--drop-invalid); the first: \(examples.first ?? "")"
   }
 }
 

@@ -2,7 +2,8 @@ import Foundation
 
 /// Reads item titles from the files that sit beside MovieLens and Netflix ratings:
 /// `u.item` (`id|title|…`, Latin-1), `movies.dat` (`id::title::genres`), `movies.csv`
-/// (`movieId,title,genres` with quoted titles) and Netflix's `movie_titles.csv` (`id,year,title`).
+/// (`movieId,title,genres` with quoted titles; Kaggle's ML-20M names it `movie.csv`), Netflix's
+/// `movie_titles.csv` (`id,year,title`) and KMRD's `movies.txt` (`movie<TAB>title<TAB>…`, a header).
 public enum TitleReader {
   /// Titles found next to `ratingsPath` (in the same folder), keyed by raw item ID.
   public static func titles(besideRatingsAt ratingsPath: String) -> [String: String] {
@@ -29,7 +30,7 @@ public enum TitleReader {
         let f = line.components(separatedBy: "::")
         if f.count >= 2 { result[f[0]] = f[1] }
       }
-    } else if let t = text("movies.csv") {
+    } else if let t = text("movies.csv") ?? text("movie.csv") {
       for (k, line) in t.split(whereSeparator: \.isNewline).enumerated() where k > 0 {
         let f = csvFields(line)
         if f.count >= 2 { result[f[0]] = f[1] }
@@ -38,6 +39,11 @@ public enum TitleReader {
       for line in t.split(whereSeparator: \.isNewline) {
         let f = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
         if f.count == 3 { result[String(f[0])] = String(f[2]) + (f[1] == "NULL" ? "" : " (\(f[1]))") }
+      }
+    } else if let t = text("movies.txt") {
+      for (k, line) in t.split(whereSeparator: \.isNewline).enumerated() where k > 0 {
+        let f = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+        if f.count >= 2 { result[String(f[0])] = String(f[1]) }
       }
     }
     return result

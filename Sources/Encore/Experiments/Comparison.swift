@@ -18,9 +18,11 @@ public struct ModelMeasurement: Codable, Sendable {
   public var rmseSeen: Double? = nil
   /// Figures for the users held out of training, when the comparison holds users out.
   public var heldOutUsers: HeldOutUserReport? = nil
+  /// Lines of the run's data files skipped as invalid (`--drop-invalid`).
+  public var nSkippedLines = 0
 
   enum CodingKeys: String, CodingKey {
-    case model, run, rmse, mae, fcp, ranking
+    case model, run, rmse, mae, fcp, ranking, nSkippedLines = "n_skipped_lines"
     case fitSeconds = "fit_seconds", predictSeconds = "predict_seconds", nTest = "n_test", nTestUnseen = "n_test_unseen"
     case heldOutUsers = "held_out_users", nTestScored = "n_test_scored", rmseSeen = "rmse_seen"
   }
@@ -74,8 +76,8 @@ public struct ComparisonSummary: Codable, Sendable {
 
 /// Trains and measures several models on identical splits (`encore compare`).
 public struct Comparison: Sendable {
-  /// The models, each with its settings (seeds are set per run).
-  public var models: [ModelSpec]
+  /// The models, each with its settings and label (seeds are set per run).
+  public var models: [ComparedModel]
   public var k: Int = 10
   public var threshold: Double = 3.5
   /// Fraction of each split's training ratings held out for early stopping, for the models
@@ -88,28 +90,30 @@ public struct Comparison: Sendable {
   public var compute: ComputeContext = .automatic
   /// Whether test pairs of unseen users or items count (baseline) or are dropped.
   public var unseenPolicy = UnseenPolicy.baseline
+  /// How files are read (format, lenient reading, filters).
+  public var loader = RatingDataLoader()
+  /// Fraction of ratings in each random holdout's test part (`.data` without folds).
+  public var testFraction = 0.1
+  /// The scale predictions are clipped to; nil: each split's training range.
+  public var ratingScale: RatingScale? = nil
 
-  public init(models: [ModelSpec]) { self.models = models }
+  public init(models: [ComparedModel]) { self.models = models }
+
+  /// The models of a `--models` list (see `ComparedModel.list`), e.g. "baseline,svd,deep-ae:preset=seed-003".
+  public init(modelList: String) throws {
+    models = try ComparedModel.list(modelList)
+  }
 
   /// The default settings of each named model.
   public init(modelNames: [String]) throws {
-    let given = modelNames.filter { !$0.isEmpty }
-    guard !given.isEmpty else {
-      throw EncoreError.invalidSetting("models", "names no model; choose from \(ModelFamilies.modelNames.joined(separator: ", "))")
-    }
-    models = try given.map { name in
-      guard ModelFamilies.modelNames.contains(name) else {
-        throw EncoreError.invalidArgument("unknown model '\(name)'; choose from \(ModelFamilies.modelNames.joined(separator: ", "))")
-      }
-      return try ModelFamilies.spec(named: name)
-    }
+    try self.init(modelList: modelNames.joined(separator: ","))
   }
 
   /// Runs every model on `split` (whose validation part is empty; iterative models carve their own).
   public func run(label: String, data: RatingData, split: DataSplit) throws -> [ModelMeasurement] {
     var results: [ModelMeasurement] = []
-    for spec in models {
-      var settings = spec.settings
+    for entry in models {
+      var settings = entry.spec.settings
       settings.seed = seed
       var modelSplit = split
       if settings.stopsOnValidation {
@@ -121,6 +125,7 @@ public struct Comparison: Sendable {
       experiment.rankingK = k
       experiment.relevanceThreshold = threshold
       experiment.unseenPolicy = unseenPolicy
+      experiment.ratingScale = ratingScale
       let (model, report) = try experiment.run(data: data, split: modelSplit, keepHistory: false)
       let start = Platform.now()
       let (allPredicted, fallback) = model.predictor(compute: compute).predictEach(split.test)
@@ -131,11 +136,12 @@ public struct Comparison: Sendable {
       let users = kept.map { split.test.users[$0] }, predicted = kept.map { allPredicted[$0] }, actual = kept.map { split.test.values[$0] }
       let ranking = RankingMetrics.testItems(users: users, predicted: predicted, actual: actual, k: k, threshold: threshold)
       var measurement = ModelMeasurement(
-        model: settings.name, run: label, rmse: scores.rmse, mae: scores.mae, fcp: scores.fcp ?? .nan, ranking: ranking,
+        model: entry.label, run: label, rmse: scores.rmse, mae: scores.mae, fcp: scores.fcp ?? .nan, ranking: ranking,
         fitSeconds: report.fitSeconds, predictSeconds: predictSeconds, nTest: split.test.count, nTestUnseen: scores.unseen,
         heldOutUsers: report.heldOutUsers)
       measurement.nTestScored = scores.scored
       measurement.rmseSeen = scores.rmseSeen
+      measurement.nSkippedLines = data.ratings.skippedLines.count
       results.append(measurement)
     }
     return results
@@ -145,7 +151,7 @@ public struct Comparison: Sendable {
   public enum Source: Sendable {
     /// Explicit training and test files, paired (e.g. MovieLens's u1..u5).
     case files([(train: String, test: String)])
-    /// One rating file or folder, split by k-fold (`folds`) or by random 90/10 holdouts.
+    /// One rating file or folder, split by k-fold (`folds`) or by random holdouts (`testFraction`).
     case data(String, folds: Int?)
   }
 
@@ -160,6 +166,7 @@ public struct Comparison: Sendable {
       var comparison = self
       comparison.seed = seed
       note("run \(label): \(split.train.count) training and \(split.test.count) test ratings")
+      if data.ratings.skippedLines.count > 0 { note(data.ratings.skippedLines.note) }
       all += try comparison.run(label: label, data: data, split: split)
     }
     switch source {
@@ -168,14 +175,14 @@ public struct Comparison: Sendable {
         throw EncoreError.invalidSetting("held-out-users", "needs --data: it holds users out of one rating set, not of explicit train and test files")
       }
       for (trainFile, testFile) in pairs {
-        let (data, testSet) = try RatingDataLoader(compute: compute).load(train: trainFile, test: testFile)
+        let (data, testSet) = try loaderOnCompute.load(train: trainFile, test: testFile)
         let split = DataSplit(train: data.ratings, validation: RatingSet(), test: testSet, description: "explicit")
         for s in 0..<seeds {
           try measure((trainFile as NSString).lastPathComponent + (seeds > 1 ? " seed \(s + 1)" : ""), data, split, seed: UInt64(42 + s))
         }
       }
     case .data(let path, let folds):
-      let loaded = try RatingDataLoader(compute: compute).load(path)
+      let loaded = try loaderOnCompute.load(path)
       for s in 0..<seeds {
         let seed = UInt64(42 + s)
         // The held-out users (same for every fold of a seed), and the ratings that stay.
@@ -197,7 +204,7 @@ public struct Comparison: Sendable {
             try measure("fold \(fold + 1)" + (seeds > 1 ? " seed \(s + 1)" : ""), loaded, split(tr, te), seed: seed)
           }
         } else {
-          let (tr, te) = try Splitter.split(ratings, .holdout(testFraction: 0.1), seed: seed)
+          let (tr, te) = try Splitter.split(ratings, .holdout(testFraction: testFraction), seed: seed)
           try measure("seed \(s + 1)", loaded, split(tr, te), seed: seed)
         }
       }
@@ -205,9 +212,16 @@ public struct Comparison: Sendable {
     return all
   }
 
+  /// `loader`, reading on the comparison's threads.
+  private var loaderOnCompute: RatingDataLoader {
+    var l = loader
+    l.compute = compute
+    return l
+  }
+
   /// Each model's summary over `results`, in the order of `models`.
   public func summaries(_ results: [ModelMeasurement]) -> [ComparisonSummary] {
-    models.map { spec in ComparisonSummary(model: spec.name, results: results.filter { $0.model == spec.name }) }
+    models.map { entry in ComparisonSummary(model: entry.label, results: results.filter { $0.model == entry.label }) }
   }
 
   /// The per-run results as CSV, one line per model and run.
@@ -215,10 +229,15 @@ public struct Comparison: Sendable {
     var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds,held_out_rmse,held_out_mae,held_out_ndcg_at_k"]
     for r in results {
       let held = r.heldOutUsers.map { [String($0.rmse), String($0.mae), String($0.ranking.ndcg)] } ?? ["", "", ""]
-      lines.append(([r.model, r.run.replacingOccurrences(of: ",", with: ";"), String(r.rmse), String(r.mae), String(r.fcp),
+      lines.append(([csvField(r.model), csvField(r.run), String(r.rmse), String(r.mae), String(r.fcp),
                     String(r.ranking.precision), String(r.ranking.recall), String(r.ranking.ndcg), String(r.ranking.map),
                     String(r.ranking.hitRate), String(r.fitSeconds), String(r.predictSeconds)] + held).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// `text` as one CSV field: quoted (RFC 4180) when it holds a comma or a quote.
+  static func csvField(_ text: String) -> String {
+    text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
   }
 }

@@ -12,6 +12,8 @@ public struct ExperimentRun: Sendable {
   /// Whether test pairs of unseen users or items count (predicted by the baseline) or are
   /// dropped; the report gives the figures over seen pairs either way.
   public var unseenPolicy = UnseenPolicy.baseline
+  /// The scale predictions are clipped to (`--rating-scale`); nil: the training ratings' range.
+  public var ratingScale: RatingScale? = nil
 
   public init(spec: ModelSpec, compute: ComputeContext = .automatic) {
     self.spec = spec
@@ -54,7 +56,7 @@ public struct ExperimentRun: Sendable {
       throw EncoreError.invalidArgument(
         "the test part has no ratings (\(split.train.count) training ratings, split \(split.description)); give more ratings or a larger test fraction, or an explicit --test file")
     }
-    let scale = RatingScale(of: split.train.values)
+    let scale = ratingScale ?? RatingScale(of: split.train.values)
     let start = Platform.now()
     let baseline = BiasBaseline(fitting: split.train, userCount: userCount, itemCount: itemCount)
     let rated = SparseMatrix(split.train, userCount: userCount, itemCount: itemCount, itemsAsRows: false)
@@ -105,6 +107,7 @@ public struct ExperimentRun: Sendable {
       history: keepHistory && !history.isEmpty ? history : nil)
     var full = report
     full.record(scores, baselineRMSE: baselineRMSE)
+    full.nSkippedLines = data.ratings.skippedLines.count
     if let held = split.heldOutUsers { full.heldOutUsers = HeldOutUserReport(
         measuring: model, on: held, compute: compute, k: rankingK, threshold: relevanceThreshold) }
     return (model, full)

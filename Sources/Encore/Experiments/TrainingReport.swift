@@ -39,6 +39,8 @@ public struct TrainingReport: Codable, Sendable {
   /// Test RMSE and MAE over the pairs whose user and item both have training ratings.
   public var testRMSESeen: Double? = nil
   public var testMAESeen: Double? = nil
+  /// Lines of the data files skipped as invalid (`--drop-invalid`; 0 otherwise).
+  public var nSkippedLines: Int = 0
 
   /// Fills the test figures from `scores`, and the baseline's RMSE over the same pairs.
   mutating func record(_ scores: TestScores, baselineRMSE: Double) {
@@ -63,7 +65,7 @@ public struct TrainingReport: Codable, Sendable {
     case secondsPerEpoch = "seconds_per_epoch", fitSeconds = "fit_seconds", hiddenUnits = "hidden_units", lambda
     case learningRate = "learning_rate", batchSize = "batch_size", heldOutUsers = "held_out_users"
     case unseenPolicy = "unseen", nTestScored = "n_test_scored", testFCP = "test_fcp"
-    case testRMSESeen = "test_rmse_seen", testMAESeen = "test_mae_seen"
+    case testRMSESeen = "test_rmse_seen", testMAESeen = "test_mae_seen", nSkippedLines = "n_skipped_lines"
   }
 
   /// Every key is always present (null when it does not apply), so scripts can rely on them.
@@ -78,6 +80,7 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(nValidation, forKey: .nValidation)
     try c.encode(nTest, forKey: .nTest)
     try c.encode(nTestUnseen, forKey: .nTestUnseen)
+    try c.encode(nSkippedLines, forKey: .nSkippedLines)
     try c.encode(testRMSE, forKey: .testRMSE)
     try c.encode(testMAE, forKey: .testMAE)
     try c.encode(unseenPolicy, forKey: .unseenPolicy)

@@ -19,7 +19,7 @@ final class ModelFamiliesTests: XCTestCase {
     }
   }
 
-  func testSettingsThatDoNotApplyAreErrorsNamingSettingAndModel() {
+  func testSettingsThatDoNotApplyAreErrorsNamingSettingAndModel() throws {
     var o = ModelOverrides()
     o.hidden = 100
     XCTAssertThrowsError(try ModelFamilies.spec(named: "deep-ae", overrides: o)) { error in
@@ -32,9 +32,11 @@ final class ModelFamiliesTests: XCTestCase {
     }
     o = ModelOverrides()
     o.epochs = 3
-    XCTAssertThrowsError(try ModelFamilies.spec(named: "baseline", overrides: o)) { error in
-      XCTAssertEqual("\(error)", "--epochs does not apply to baseline (it takes no model settings)")
+    XCTAssertThrowsError(try ModelFamilies.spec(named: "global-mean", overrides: o)) { error in
+      XCTAssertEqual("\(error)", "--epochs does not apply to global-mean (it takes no model settings)")
     }
+    let baseline = try XCTUnwrap(try ModelFamilies.spec(named: "baseline", overrides: o).settings as? BaselineSettings)
+    XCTAssertEqual(baseline.epochs, 3)  // surprise's bsl_options n_epochs
     XCTAssertThrowsError(try ModelFamilies.spec(named: "truncated-svd", overrides: o)) { error in
       XCTAssertEqual("\(error)", "--epochs does not apply to truncated-svd; truncated-svd takes --factors")
     }

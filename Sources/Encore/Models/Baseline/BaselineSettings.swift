@@ -1,16 +1,28 @@
 import Foundation
 
-/// surprise's BaselineOnly (ALS) as a model of its own: μ + b_u + b_i with surprise's fixed
-/// regularisation and 10 epochs, so it takes no settings.
+/// surprise's BaselineOnly (ALS) as a model of its own: μ + b_u + b_i with surprise's
+/// regularisation (λ_u = 15, λ_i = 10) and its 10 ALS epochs unless `epochs` says otherwise
+/// (seed 003 runs `bsl_options = {'method': 'als', 'n_epochs': 15}`).
 public struct BaselineSettings: ModelSettings, Equatable {
   public var seed: UInt64 = 42
+  /// Alternating passes over the user and item biases (surprise's n_epochs).
+  public var epochs = 10
 
   public init() {}
+
+  enum CodingKeys: String, CodingKey { case seed, epochs }
+
+  /// Model files written before `epochs` existed ran 10.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    seed = try c.decode(UInt64.self, forKey: .seed)
+    epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? 10
+  }
 
   public static let family = "baseline"
   public static let modelNames = ["baseline"]
   public static func defaults(named name: String) -> BaselineSettings? { name == "baseline" ? BaselineSettings() : nil }
-  public static let acceptedSettings: Set<ModelSetting> = []
+  public static let acceptedSettings: Set<ModelSetting> = [.epochs]
   public static func legacySettings(kind: String, description: Data) -> BaselineSettings? {
     kind == "baseline" ? BaselineSettings() : nil
   }
@@ -21,12 +33,17 @@ public struct BaselineSettings: ModelSettings, Equatable {
   public var storesItemRows: Bool { false }
   public var summary: SettingsSummary { SettingsSummary() }
 
-  public func applying(_ overrides: ModelOverrides) throws -> BaselineSettings { self }
-  public func validate() throws {}
+  public func applying(_ overrides: ModelOverrides) throws -> BaselineSettings {
+    var s = self
+    if let v = overrides.epochs { s.epochs = v }
+    return s
+  }
+
+  public func validate() throws { try SettingCheck.atLeast(epochs, 1, .epochs) }
 
   public func train(_ job: TrainingJob) throws -> TrainingOutcome {
     TrainingOutcome(model: BaselineModel(
-      baseline: BiasBaseline(fitting: job.train, userCount: job.userCount, itemCount: job.itemCount), settings: self))
+      baseline: BiasBaseline(fitting: job.train, userCount: job.userCount, itemCount: job.itemCount, epochs: epochs), settings: self))
   }
 
   public func loadModel(_ stored: StoredModel) throws -> any RatingModel {

@@ -1,0 +1,81 @@
+import XCTest
+
+@testable import Encore
+
+/// `encore compare --models`: per-model settings, labels and their errors.
+final class ComparedModelTests: XCTestCase {
+  func testSettingsFollowTheModelAndListsKeepTheirCommas() throws {
+    let models = try ComparedModel.list("baseline, svd:factors=50:epochs=15, deep-ae:preset=seed-003:layers=64,32:no-constrained, i-autorec")
+    XCTAssertEqual(models.map(\.label), ["baseline", "svd:factors=50:epochs=15", "deep-ae:preset=seed-003:layers=64,32:no-constrained", "i-autorec"])
+    let svd = try XCTUnwrap(models[1].spec.settings as? FactorSettings)
+    XCTAssertEqual(svd.options.factors, 50)
+    XCTAssertEqual(svd.options.epochs, 15)
+    let deep = try XCTUnwrap(models[2].spec.settings as? DeepAutoencoderSettings)
+    XCTAssertEqual(deep.preset, "seed-003")
+    XCTAssertEqual(deep.configuration.hiddenLayers, [64, 32])
+    XCTAssertFalse(deep.configuration.constrained)
+    XCTAssertEqual(deep.training.batchSize, 32)  // the preset's, not overridden
+  }
+
+  func testTwoVariantsOfOneModelStayApartButTheSameOneTwiceIsRefused() throws {
+    let models = try ComparedModel.list("deep-ae:dropout=0,deep-ae:dropout=0.8")
+    XCTAssertEqual(models.map(\.label), ["deep-ae:dropout=0", "deep-ae:dropout=0.8"])
+    XCTAssertThrowsError(try ComparedModel.list("svd,svd"))
+  }
+
+  func testErrorsNameTheEntryAndTheSetting() {
+    func message(_ text: String) -> String {
+      do {
+        _ = try ComparedModel.list(text)
+        return "no error"
+      } catch {
+        return "\(error)"
+      }
+    }
+    XCTAssertTrue(message("svdd").contains("unknown model 'svdd'"))
+    XCTAssertTrue(message("svd:factor=3").contains("factor is not a setting"), message("svd:factor=3"))
+    XCTAssertTrue(message("svd:factors=many").contains("takes a whole number, not 'many'"), message("svd:factors=many"))
+    XCTAssertTrue(message("baseline:hidden=10").contains("hidden"), message("baseline:hidden=10"))
+    XCTAssertTrue(message("deep-ae:preset=huge").contains("preset"), message("deep-ae:preset=huge"))
+    XCTAssertTrue(message("").contains("names no model"))
+  }
+
+  func testTextSettingsMatchTheirCommandLineMeaning() throws {
+    var o = ModelOverrides()
+    try o.set(["hidden=20", "encoder-activation=identity", "optimizer=sgd", "item-based", "decay-biases=false", "refeed-target=input"])
+    XCTAssertEqual(o.hidden, 20)
+    XCTAssertEqual(o.encoderActivation, .identity)
+    XCTAssertEqual(o.optimizer, .momentum)
+    XCTAssertEqual(o.itemBased, true)
+    XCTAssertEqual(o.decayBiases, false)
+    XCTAssertEqual(o.refeedTarget, .input)
+    XCTAssertEqual(o.given, [.hidden, .encoderActivation, .optimizer, .refeedTarget, .itemBased, .decayBiases])
+    // Every setting has a text form.
+    for setting in ModelSetting.allCases {
+      var fresh = ModelOverrides()
+      let sample: String
+      switch setting {
+      case .encoderActivation, .decoderActivation, .activation, .decoderLayerActivation: sample = "relu"
+      case .optimizer: sample = "adam"
+      case .preset: sample = "small"
+      case .layers: sample = "8,4"
+      case .refeedTarget: sample = "output"
+      case .constrained, .lastActivation, .itemBased, .centerInputs, .decayBiases, .outputBiasAtMean, .refit: sample = "true"
+      default: sample = "2"
+      }
+      try fresh.set(setting, text: sample)
+      XCTAssertEqual(fresh.given, [setting], "\(setting)")
+    }
+  }
+
+  func testAComparisonHoldsOutTheTestFractionItIsGiven() throws {
+    let data = SyntheticRatings(shape: .init(users: 60, items: 40, ratings: 1200, minimum: 1, maximum: 5, step: 1, seed: 3)).generate()
+    let dir = TemporaryFolder()
+    let file = dir.path + "/ratings.csv"
+    try SyntheticRatings.writeCSV(data, to: file)
+    var comparison = try Comparison(modelList: "baseline")
+    comparison.testFraction = 0.3
+    let runs = try comparison.runAll(.data(file, folds: nil), seeds: 1)
+    XCTAssertEqual(Double(runs[0].nTest), 0.3 * 1200, accuracy: 2)
+  }
+}
