@@ -206,6 +206,9 @@ struct ModelOptions: ParsableArguments {
   @Flag(help: "AutoRec: after validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
   var refit = false
 
+  @Option(help: "Networks: keep the parameters of the best validation epoch (best) or of the last epoch run (last; with --validation-fraction 0 --patience 0, every epoch on every rating, as the seeds' notebooks train).")
+  var keep: KeptEpoch?
+
   /// The settings given on the command line.
   func overrides() throws -> ModelOverrides {
     var o = ModelOverrides()
@@ -248,6 +251,7 @@ struct ModelOptions: ParsableArguments {
     o.plateauFactor = plateauFactor
     o.plateauPatience = plateauPatience
     o.refit = refit ? true : nil
+    o.keep = keep
     return o
   }
 
@@ -259,6 +263,7 @@ struct ModelOptions: ParsableArguments {
 
 extension Activation: ExpressibleByArgument {}
 extension RefeedTarget: ExpressibleByArgument {}
+extension KeptEpoch: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {
   public init?(argument: String) { self.init(named: argument) }
 }

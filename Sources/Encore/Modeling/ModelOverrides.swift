@@ -21,6 +21,13 @@ public enum RefeedTarget: String, Codable, Sendable, CaseIterable {
   case output, input
 }
 
+/// Which parameters a network keeps when training ends: those of the epoch with the best
+/// validation RMSE (early stopping's choice), or those of the last epoch run, as the seeds'
+/// notebooks do when they train on every rating with no validation part.
+public enum KeptEpoch: String, Codable, Sendable, CaseIterable {
+  case best, last
+}
+
 /// Every setting a user can give a model, by the name the command line uses (`--NAME`).
 public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case hidden, encoderActivation = "encoder-activation", decoderActivation = "decoder-activation", lambda
@@ -30,7 +37,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case itemBased = "item-based", weightDecay = "weight-decay", clipNorm = "clip-norm"
   case inputDropout = "input-dropout", hiddenDropout = "hidden-dropout", centerInputs = "center-inputs"
   case averaging, decayBiases = "decay-biases", outputBiasAtMean = "output-bias-at-mean"
-  case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit
+  case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -73,6 +80,7 @@ public struct ModelOverrides: Sendable {
   public var plateauFactor: Float?
   public var plateauPatience: Int?
   public var refit: Bool?
+  public var keep: KeptEpoch?
 
   public init() {}
 
@@ -89,7 +97,7 @@ public struct ModelOverrides: Sendable {
       (.clipNorm, clipNorm != nil), (.inputDropout, inputDropout != nil), (.hiddenDropout, hiddenDropout != nil),
       (.centerInputs, centerInputs != nil), (.averaging, averaging != nil), (.decayBiases, decayBiases != nil),
       (.outputBiasAtMean, outputBiasAtMean != nil), (.plateauFactor, plateauFactor != nil),
-      (.plateauPatience, plateauPatience != nil), (.refit, refit != nil),
+      (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

@@ -68,6 +68,9 @@ extension ModelOverrides {
     case .plateauFactor: plateauFactor = try number(Float.self, "a number")
     case .plateauPatience: plateauPatience = try number(Int.self, "a whole number")
     case .refit: refit = try flag()
+    case .keep:
+      guard let k = KeptEpoch(rawValue: text) else { throw EncoreError.invalidSetting("keep", "must be best or last") }
+      keep = k
     }
   }
 

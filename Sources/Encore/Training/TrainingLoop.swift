@@ -60,6 +60,8 @@ struct LoopSettings {
   var averaging: Float = 0
   var plateauFactor: Float = 1
   var plateauPatience: Int = 10
+  /// Keep the last epoch's parameters instead of the best validation epoch's.
+  var keep: KeptEpoch = .best
 }
 
 /// How a loop ended.
@@ -172,9 +174,9 @@ struct TrainingLoop<Stepper: BatchStepper> {
         break
       }
     }
-    if let best { network.assign(from: best) } else if let averaged { network.assign(from: averaged) }
+    if settings.keep == .best, let best { network.assign(from: best) } else if let averaged { network.assign(from: averaged) }
     return LoopResult(
-      history: state.history, bestEpoch: validation.isEmpty ? state.epoch : state.bestEpoch, epochsRun: state.epoch,
+      history: state.history, bestEpoch: validation.isEmpty || settings.keep == .last ? state.epoch : state.bestEpoch, epochsRun: state.epoch,
       stoppedEarly: stoppedEarly)
   }
 }

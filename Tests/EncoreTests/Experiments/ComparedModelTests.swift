@@ -60,6 +60,7 @@ final class ComparedModelTests: XCTestCase {
       case .preset: sample = "small"
       case .layers: sample = "8,4"
       case .refeedTarget: sample = "output"
+      case .keep: sample = "last"
       case .constrained, .lastActivation, .itemBased, .centerInputs, .decayBiases, .outputBiasAtMean, .refit: sample = "true"
       default: sample = "2"
       }

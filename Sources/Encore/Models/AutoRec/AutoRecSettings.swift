@@ -22,7 +22,7 @@ public struct AutoRecSettings: ModelSettings, Equatable {
   public static let acceptedSettings: Set<ModelSetting> = [
     .hidden, .encoderActivation, .decoderActivation, .lambda, .optimizer, .learningRate, .epochs, .batchSize, .patience,
     .inputDropout, .hiddenDropout, .centerInputs, .averaging, .decayBiases, .outputBiasAtMean, .plateauFactor,
-    .plateauPatience, .refit,
+    .plateauPatience, .refit, .keep,
   ]
 
   public static func legacySettings(kind: String, description: Data) -> AutoRecSettings? {
@@ -61,6 +61,7 @@ public struct AutoRecSettings: ModelSettings, Equatable {
     if let v = o.epochs { s.training.epochs = v }
     if let v = o.batchSize { s.training.batchSize = v }
     if let v = o.patience { s.training.patience = v }
+    if let v = o.keep { s.training.keep = v }
     if let v = o.inputDropout { s.training.dropout.input = v }
     if let v = o.hiddenDropout { s.training.dropout.hidden = v }
     if let v = o.centerInputs { s.training.centerInputs = v }

@@ -36,6 +36,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
   public var plateauFactor: Float = 1
   /// Epochs without improvement before each cut of the learning rate.
   public var plateauPatience: Int = 10
+  /// The epoch whose parameters are kept (nil: the best validation epoch's).
+  public var keep: KeptEpoch? = nil
 
   public init() {}
 
@@ -105,7 +107,8 @@ public struct AutoRecTrainer: Sendable {
     let stepper = try AutoRecStepper(model: model, options: options, compute: compute)
     let loop = TrainingLoop<AutoRecStepper>(settings: LoopSettings(
       epochs: options.epochs, patience: options.patience, seed: options.seed, generatorStream: 77,
-      averaging: options.averaging, plateauFactor: options.plateauFactor, plateauPatience: options.plateauPatience))
+      averaging: options.averaging, plateauFactor: options.plateauFactor, plateauPatience: options.plateauPatience,
+      keep: options.keep ?? .best))
     let result = try loop.run(
       stepper, validation: validation, baseline: baseline, scale: scale, resume: resume, checkpoints: checkpoints,
       monitor: monitor, progress: progress)

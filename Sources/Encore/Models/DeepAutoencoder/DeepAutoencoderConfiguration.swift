@@ -52,6 +52,8 @@ public struct DeepTrainingOptions: Codable, Sendable, Equatable {
   /// `plateauPatience` epochs (1: off).
   public var plateauFactor: Float = 1
   public var plateauPatience: Int = 10
+  /// The epoch whose parameters are kept (nil: the best validation epoch's).
+  public var keep: KeptEpoch? = nil
 
   public init() {}
 }

@@ -24,7 +24,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
   public static let acceptedSettings: Set<ModelSetting> = [
     .preset, .layers, .activation, .decoderLayerActivation, .constrained, .lastActivation, .dropout, .noise, .refeed,
     .refeedTarget, .itemBased, .optimizer, .learningRate, .weightDecay, .clipNorm, .batchSize, .epochs, .patience,
-    .averaging, .plateauFactor, .plateauPatience,
+    .averaging, .plateauFactor, .plateauPatience, .keep,
   ]
 
   public static func legacySettings(kind: String, description: Data) -> DeepAutoencoderSettings? {
@@ -82,6 +82,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     if let v = o.averaging { s.training.averaging = v }
     if let v = o.plateauFactor { s.training.plateauFactor = v }
     if let v = o.plateauPatience { s.training.plateauPatience = v }
+    if let v = o.keep { s.training.keep = v }
     return s
   }
 

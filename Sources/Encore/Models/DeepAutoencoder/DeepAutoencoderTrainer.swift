@@ -44,7 +44,8 @@ public struct DeepAutoencoderTrainer: Sendable {
     let stepper = try DeepAutoencoderStepper(model: model, trainer: self)
     let loop = TrainingLoop<DeepAutoencoderStepper>(settings: LoopSettings(
       epochs: options.epochs, patience: options.patience, seed: options.seed, generatorStream: 41,
-      averaging: options.averaging, plateauFactor: options.plateauFactor, plateauPatience: options.plateauPatience))
+      averaging: options.averaging, plateauFactor: options.plateauFactor, plateauPatience: options.plateauPatience,
+      keep: options.keep ?? .best))
     let result = try loop.run(
       stepper, validation: validation, baseline: baseline, scale: scale, resume: resume, checkpoints: checkpoints,
       monitor: monitor, progress: progress)
