@@ -198,6 +198,19 @@ expect_error "off-scale.csv:3: rating 11 is outside the rating scale --rating-sc
 expect_error "no rating is left after keeping users with at least 500" "$encore" data info "$dir/ratings.csv" --min-user-ratings 500
 expect_error "factor is not a setting" "$encore" compare --data "$dir/ratings.csv" --models svd:factor=3
 expect_error "--test-fraction sizes the random holdouts of --data" "$encore" compare --data "$dir/ratings.csv" --folds 3 --test-fraction 0.3
+# Seed 004's wide table, written by pandas itself: refused as one rating per line, read with
+# --layout wide --missing 0 into the same ratings as the long file it came from.
+if python3 -c 'import pandas' 2> /dev/null; then
+  python3 -c 'import pandas as pd, sys; r = pd.read_csv(sys.argv[1]); r.pivot_table(index="userId", columns="movieId", values="rating").fillna(0).to_csv(sys.argv[2])' "$dir/tr.csv" "$dir/wide.csv"
+  expect_error "wide.csv:1: looks like a wide user × item table" "$encore" data info "$dir/wide.csv"
+  expect_error "of the table's cells are 0" "$encore" data info "$dir/wide.csv" --layout wide
+  "$encore" data info "$dir/wide.csv" --layout wide --missing 0 --json \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ratings"] == 5600, d["ratings"]'
+elif [ -n "${CI:-}" ]; then
+  echo "pandas is missing: .ci/run installs it"; exit 1
+else
+  echo "note: pandas is not installed; the wide-table check is skipped"
+fi
 # The error contract: one line on standard error; 64 for a command line that does not parse.
 set +e
 "$encore" train --hidden abc > "$dir/out" 2> "$dir/err"; code=$?

@@ -13,6 +13,12 @@ struct FileFormatOptions: ParsableArguments {
   @Option(help: "0-based columns of user,item,rating[,timestamp] in your file, e.g. 0,1,2,3.")
   var columns: String?
 
+  @Option(help: "long: one rating per line (default); wide: a user × item table with a header of item IDs and one line per user (pandas' pivot_table(...).to_csv, seed 004's train.csv).")
+  var layout: TableLayout = .long
+
+  @Option(help: "With --layout wide: the cell value that means \"not rated\" (e.g. 0 after pandas' fillna(0)), or none; empty cells always mean it.")
+  var missing: String?
+
   @Flag(help: "Skip lines that are not ratings (empty fields, text ratings, too few fields) instead of stopping at the first; they are counted and the first shown (pandas' dropna, never silently).")
   var dropInvalid = false
 
@@ -33,6 +39,20 @@ struct FileFormatOptions: ParsableArguments {
       columnLayout = (parts[0]!, parts[1]!, parts[2]!, parts.count == 4 ? parts[3]! : nil)
     }
     loader.dropInvalid = dropInvalid
+    loader.layout = layout
+    if let missing {
+      guard layout == .wide else { throw EncoreError.invalidArgument("--missing applies to --layout wide") }
+      if missing.lowercased() != "none" {
+        guard let value = Float(missing), value.isFinite else {
+          throw EncoreError.invalidArgument("--missing takes a number (e.g. 0) or none, not '\(missing)'")
+        }
+        loader.missingValue = value
+      }
+      loader.missingValueGiven = true
+    }
+    if layout == .wide && (columns != nil || dropInvalid) {
+      throw EncoreError.invalidArgument("--layout wide reads a user × item table; --columns and --drop-invalid apply to one rating per line")
+    }
     var delim = delimiter
     if delim == "tab" || delim == "\\t" { delim = "\t" }
     if delim == "space" { delim = " " }
@@ -49,6 +69,8 @@ struct FileFormatOptions: ParsableArguments {
     }
   }
 }
+
+extension TableLayout: ExpressibleByArgument {}
 
 /// What is kept of the data after reading: the rating scale it must lie on, and the users
 /// and items with enough ratings. Shared by the commands that train or describe data.

@@ -33,6 +33,13 @@ public struct RatingDataLoader: Sendable {
   /// A delimiter given without columns (`--delimiter` alone): the columns are still taken
   /// from a naming header or the field count of the first line.
   public var delimiter: String? = nil
+  /// Whether files are long (one rating per line) or a wide user × item table (see
+  /// `WideTableReader`). A file that looks wide is never read as long without being told.
+  public var layout = TableLayout.long
+  /// The value of a wide table's cells that means "not rated" (nil: only empty cells), and
+  /// whether it was given (a table of mostly one value is otherwise refused).
+  public var missingValue: Float? = nil
+  public var missingValueGiven = false
 
   public init(format: DelimitedFormat? = nil, duplicates: DuplicatePolicy = .error, compute: ComputeContext = .automatic) {
     self.format = format
@@ -188,6 +195,15 @@ public struct RatingDataLoader: Sendable {
     if format == nil && NetflixReader.isNetflixFile(fileName) {
       return try NetflixReader(duplicates: duplicates).read(path, users: &users, items: &items)
     }
+    if layout == .wide {
+      let separator = format?.delimiter ?? delimiter ?? (fileName.lowercased().hasSuffix(".tsv") ? "\t" : ",")
+      guard separator.utf8.count == 1 else {
+        throw EncoreError.invalidSetting("delimiter", "of a wide table must be one character, not '\(separator)'")
+      }
+      let reader = WideTableReader(
+        missing: missingValue, missingGiven: missingValueGiven, delimiter: separator.utf8.first!, duplicates: duplicates)
+      return try reader.read(path, users: &users, items: &items)
+    }
     let data = try RatingFileReader.contents(of: path)
     let chosen = try format ?? {
       let head = data.prefix(4096)
@@ -199,6 +215,11 @@ public struct RatingDataLoader: Sendable {
       if firstLine.isEmpty && data.allSatisfy({ $0 == 10 || $0 == 13 || $0 == 32 || $0 == 9 }) { throw EncoreError.emptyInput(file: path) }
       var guessed = fileName.lowercased() == "ratings.csv" && (delimiter ?? ",") == ","
         ? DelimitedFormat.movieLensCSV : DelimitedFormat.guess(fileName: fileName, firstLine: firstLine, delimiter: delimiter)
+      if columns == nil && WideTableReader.looksLikeWideHeader(firstLine, delimiter: guessed.delimiter) {
+        throw EncoreError.malformedLine(
+          file: path, line: 1,
+          reason: "looks like a wide user × item table (a header of item IDs, one line per user), not one rating per line; read it with --layout wide, and --missing 0 if 0 means \"not rated\"")
+      }
       if let columns {
         guessed.userColumn = columns.user
         guessed.itemColumn = columns.item

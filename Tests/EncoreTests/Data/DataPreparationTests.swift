@@ -158,6 +158,57 @@ final class DataPreparationTests: XCTestCase {
     XCTAssertThrowsError(try RatingDataLoader().load(dir.path + "/notes"))
   }
 
+  // MARK: Wide user × item tables (seed 004's train.csv)
+
+  let wide = "userId,10,20,30,40,50,60,70\n1,5.0,0.0,0.0,0.0,0.0,0.0,0.0\n2,0.0,3.5,0.0,0.0,0.0,0.0,1.0\n"
+
+  func testAWideTableIsNeverReadAsOneRatingPerLine() {
+    let dir = TemporaryFolder()
+    let file = dir.write("train.csv", wide)
+    XCTAssertThrowsError(try RatingDataLoader().load(file)) { error in
+      XCTAssertTrue("\(error)".contains("train.csv:1: looks like a wide user × item table"), "\(error)")
+    }
+  }
+
+  func testAWideTableReadsWithItsMissingValue() throws {
+    let dir = TemporaryFolder()
+    let file = dir.write("train.csv", wide)
+    var loader = RatingDataLoader()
+    loader.layout = .wide
+    // Without --missing, a table of mostly zeros is refused, naming the value.
+    XCTAssertThrowsError(try loader.load(file)) { error in
+      XCTAssertTrue("\(error)".contains("of the table's cells are 0"), "\(error)")
+    }
+    loader.missingValue = 0
+    loader.missingValueGiven = true
+    let data = try loader.load(file)
+    XCTAssertEqual(data.users.rawIDs, ["1", "2"])
+    XCTAssertEqual(data.ratings.values, [5, 3.5, 1])
+    XCTAssertEqual(data.ratings.items.map { data.items.rawIDs[Int($0)] }, ["10", "20", "70"])
+    XCTAssertEqual(data.items.count, 7)  // every column is an item, rated or not
+    // Empty cells are "not rated" too, and --missing none reads zeros as ratings.
+    loader.missingValue = nil
+    XCTAssertEqual(try loader.load(dir.write("e.csv", "u,1,2\n7,,4\n8,0,\n")).ratings.values, [4, 0])
+  }
+
+  func testWideTableErrorsNameTheLine() {
+    let dir = TemporaryFolder()
+    var loader = RatingDataLoader()
+    loader.layout = .wide
+    loader.missingValueGiven = true
+    for (text, message) in [
+      ("u,1,2\n7,4\n", "t.csv:2: expected 3 fields like the header, found 2"),
+      ("u,1,2\n7,4,x\n", "t.csv:2: cell of item '2' is 'x'"),
+      ("u,1,1\n7,4,3\n", "t.csv:1: item '1' heads columns 2 and 3"),
+      ("u,1,2\n7,4,3\n7,1,1\n", "t.csv:3: user 7 rated item 1 again"),
+    ] {
+      let file = dir.write("t.csv", text)
+      XCTAssertThrowsError(try loader.load(file), message) { error in
+        XCTAssertTrue("\(error)".contains(message), "\(error)")
+      }
+    }
+  }
+
   func load(_ text: String) throws -> RatingData {
     let dir = TemporaryFolder()
     return try RatingDataLoader().load(dir.write("r.csv", text))
