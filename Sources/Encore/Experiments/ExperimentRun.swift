@@ -57,6 +57,13 @@ public struct ExperimentRun: Sendable {
         "the test part has no ratings (\(split.train.count) training ratings, split \(split.description)); give more ratings or a larger test fraction, or an explicit --test file")
     }
     let scale = ratingScale ?? RatingScale(of: split.train.values)
+    if let (f, setting) = settings.outputActivation, !(f.range.contains(scale.minimum) && f.range.contains(scale.maximum)) {
+      // Seed 001's recipe (identity encoder, sigmoid decoder on 0.5–5 ratings) scores RMSE
+      // 2.76 this way: every prediction is stuck below 1. Refused rather than trained.
+      let bounds = "\(DatasetInfo.label(f.range.lowerBound))…\(f.range.upperBound.isFinite ? DatasetInfo.label(f.range.upperBound) : "∞")"
+      throw EncoreError.invalidArgument(
+        "the output activation \(f.rawValue) (\(setting)) only outputs \(bounds), but the ratings run from \(DatasetInfo.label(scale.minimum)) to \(DatasetInfo.label(scale.maximum)): no prediction could reach them (seed 001's sigmoid decoder scores RMSE 2.76 this way). Use an output activation that covers the ratings, such as identity, or rescale the ratings into its range before training")
+    }
     let start = Platform.now()
     let baseline = BiasBaseline(fitting: split.train, userCount: userCount, itemCount: itemCount)
     let rated = SparseMatrix(split.train, userCount: userCount, itemCount: itemCount, itemsAsRows: false)

@@ -7,6 +7,21 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
   static let leakySlope: Float = 0.01
 
   /// f(z).
+  /// The values f can take (closed where it reaches its bound): ratings outside it can never
+  /// be predicted by an output layer with this activation.
+  public var range: ClosedRange<Float> {
+    switch self {
+    case .sigmoid: return 0...1
+    case .tanh: return -1...1
+    case .relu: return 0...Float.infinity
+    case .relu6: return 0...6
+    case .elu: return -1...Float.infinity
+    case .selu: return -Activation.seluScale * Activation.seluAlpha...Float.infinity
+    case .swish: return -0.2785...Float.infinity
+    case .identity, .lrelu: return -Float.infinity...Float.infinity
+    }
+  }
+
   @inline(__always) public func apply(_ z: Float) -> Float {
     switch self {
     case .identity: return z

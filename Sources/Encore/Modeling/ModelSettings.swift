@@ -43,12 +43,16 @@ public protocol ModelSettings: Codable, Sendable {
   func train(_ job: TrainingJob) throws -> TrainingOutcome
   /// Rebuilds a trained model from a model file's tensors.
   func loadModel(_ stored: StoredModel) throws -> any RatingModel
+  /// The activation of the layer that outputs ratings, when the model has one (nil: the
+  /// output is unbounded). A bounded one must cover the rating scale (see `ExperimentRun`).
+  var outputActivation: (activation: Activation, setting: String)? { get }
 }
 
 extension ModelSettings {
   public var acceptedByModel: Set<ModelSetting> { Self.acceptedSettings }
 
   public func parameterCount(users: Int, items: Int) -> Double { 0 }
+  public var outputActivation: (activation: Activation, setting: String)? { nil }
 
   /// These settings as a specification.
   public var spec: ModelSpec { ModelSpec(self) }

@@ -178,3 +178,34 @@ final class ExperimentRunTests: XCTestCase {
     }
   }
 }
+
+/// Seed 001's recipe: a sigmoid decoder cannot output 1–5 ratings, so the run is refused with
+/// the reason instead of scoring RMSE 2.76; a sigmoid on 0–1 ratings trains.
+final class BoundedOutputTests: XCTestCase {
+  func testAnOutputActivationThatCannotReachTheRatingsIsRefused() throws {
+    var plan = DataPlan(source: .synthetic(.init(users: 60, items: 50, ratings: 1_000, seed: 5)))
+    plan.validationFraction = 0.1
+    let (data, split) = try plan.prepare()
+    var o = ModelOverrides()
+    o.encoderActivation = .identity
+    o.decoderActivation = .sigmoid
+    o.epochs = 2
+    o.hidden = 8
+    XCTAssertThrowsError(try ExperimentRun(spec: try ModelFamilies.spec(named: "i-autorec", overrides: o)).run(data: data, split: split)) { error in
+      XCTAssertTrue("\(error)".contains("the output activation sigmoid (--decoder-activation sigmoid) only outputs 0…1, but the ratings run from 1 to 5"), "\(error)")
+    }
+    var deep = ModelOverrides()
+    deep.activation = .tanh
+    deep.lastActivation = true
+    deep.layers = [8]
+    deep.epochs = 1
+    XCTAssertThrowsError(try ExperimentRun(spec: try ModelFamilies.spec(named: "deep-ae", overrides: deep)).run(data: data, split: split))
+    // Ratings inside the range train.
+    var scaled = split
+    for part in [\DataSplit.train, \DataSplit.validation, \DataSplit.test] {
+      scaled[keyPath: part].values = scaled[keyPath: part].values.map { ($0 - 1) / 4 }
+    }
+    let (_, report) = try ExperimentRun(spec: try ModelFamilies.spec(named: "i-autorec", overrides: o)).run(data: data, split: scaled)
+    XCTAssertLessThan(report.testRMSE, 0.5)
+  }
+}

@@ -95,6 +95,10 @@ public struct AutoRecSettings: ModelSettings, Equatable {
     guard (0..<1).contains(training.dropout.hidden) else { throw EncoreError.invalidSetting("hidden-dropout", "must be in [0, 1)") }
   }
 
+  public var outputActivation: (activation: Activation, setting: String)? {
+    (configuration.decoderActivation, "--decoder-activation \(configuration.decoderActivation.rawValue)")
+  }
+
   public func train(_ job: TrainingJob) throws -> TrainingOutcome {
     let trainer = AutoRecTrainer(options: training, compute: job.compute)
     let network = (job.resume?.model as? AutoRecModel)?.network

@@ -115,6 +115,12 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
       plateauPatience: t.plateauPatience)
   }
 
+  public var outputActivation: (activation: Activation, setting: String)? {
+    guard configuration.lastLayerActivation else { return nil }
+    let f = configuration.decoderActivationResolved
+    return (f, "--last-activation with the decoder's \(f.rawValue)")
+  }
+
   public func train(_ job: TrainingJob) throws -> TrainingOutcome {
     let network = try (job.resume?.model as? DeepAutoencoderModel)?.network ?? DeepAutoencoder(
       configuration: configuration,
