@@ -65,7 +65,7 @@ expect_error "--hidden does not apply to deep-ae" "$encore" train --model deep-a
 expect_error "--lambda does not apply to deep-ae" "$encore" train --model deep-ae --data "$dir/ratings.csv" --lambda 5
 expect_error "--layers does not apply to i-autorec" "$encore" train --data "$dir/ratings.csv" --layers 64
 expect_error "--epochs does not apply to global-mean (it takes no model settings)" "$encore" train --model global-mean --data "$dir/ratings.csv" --epochs 3
-expect_error "--optimizer for deep-ae must be adam, momentum (sgd), adagrad or rmsprop" "$encore" train --model deep-ae --data "$dir/ratings.csv" --optimizer rprop
+expect_error "--optimizer for deep-ae must be adam, momentum (sgd), plain-sgd, adagrad or rmsprop" "$encore" train --model deep-ae --data "$dir/ratings.csv" --optimizer rprop
 "$encore" train --data "$dir/ratings.csv" --hidden 8 --epochs 2 --save "$dir/ckpt.safetensors" --save-every 1 > /dev/null 2>&1
 expect_error "the checkpoint was trained with configuration.hiddenUnits = 8, but this run asks for 9" "$encore" train --data "$dir/ratings.csv" --hidden 9 --epochs 4 --resume "$dir/ckpt.epoch1.safetensors"
 expect_error "--validation-fraction must be in [0, 1)" "$encore" train --data "$dir/ratings.csv" --validation-fraction 1

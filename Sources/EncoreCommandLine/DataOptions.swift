@@ -116,7 +116,7 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "AutoRec: L2 weight λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²) (default \(AutoRecConfiguration.defaultLambda)).")
   var lambda: Float?
 
-  @Option(help: "Optimiser: adam, sgd (momentum 0.9) or rprop (full batch) for AutoRec; adam, momentum (sgd), adagrad or rmsprop for deep-ae.")
+  @Option(help: "Optimiser: adam, sgd (momentum 0.9), plain-sgd (no momentum) or rprop (full batch) for AutoRec; adam, momentum (sgd), plain-sgd, adagrad or rmsprop for deep-ae.")
   var optimizer: OptimizerKind?
 
   @Option(parsing: .unconditional, help: "Learning rate (initial step for rprop); default per model and optimiser.")
@@ -206,6 +206,9 @@ struct ModelOptions: ParsableArguments {
   @Flag(help: "AutoRec: after validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
   var refit = false
 
+  @Option(help: "deep-ae loss: masked (DeepRecommender, default), all-cells (size_average=True, seed 003), rmse (seed 000) or unmasked (every cell, missing as 0; seed 002).")
+  var loss: ReconstructionLoss?
+
   @Option(help: "Networks: keep the parameters of the best validation epoch (best) or of the last epoch run (last; with --validation-fraction 0 --patience 0, every epoch on every rating, as the seeds' notebooks train).")
   var keep: KeptEpoch?
 
@@ -252,6 +255,7 @@ struct ModelOptions: ParsableArguments {
     o.plateauPatience = plateauPatience
     o.refit = refit ? true : nil
     o.keep = keep
+    o.loss = loss
     return o
   }
 
@@ -264,6 +268,7 @@ struct ModelOptions: ParsableArguments {
 extension Activation: ExpressibleByArgument {}
 extension RefeedTarget: ExpressibleByArgument {}
 extension KeptEpoch: ExpressibleByArgument {}
+extension ReconstructionLoss: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {
   public init?(argument: String) { self.init(named: argument) }
 }

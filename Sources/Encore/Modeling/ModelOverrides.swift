@@ -4,6 +4,9 @@ public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
   case adam
   /// SGD with momentum 0.9, mini-batch ("sgd" on the command line means this too).
   case momentum
+  /// Plain mini-batch SGD, no momentum, constant learning rate (Keras' and PyTorch's SGD
+  /// defaults; seed 001).
+  case plainSGD = "plain-sgd"
   /// iRprop− on the full-batch gradient, one step per epoch, as in the AutoRec paper.
   case rprop
   case adagrad
@@ -37,7 +40,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case itemBased = "item-based", weightDecay = "weight-decay", clipNorm = "clip-norm"
   case inputDropout = "input-dropout", hiddenDropout = "hidden-dropout", centerInputs = "center-inputs"
   case averaging, decayBiases = "decay-biases", outputBiasAtMean = "output-bias-at-mean"
-  case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep
+  case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep, loss
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -81,6 +84,7 @@ public struct ModelOverrides: Sendable {
   public var plateauPatience: Int?
   public var refit: Bool?
   public var keep: KeptEpoch?
+  public var loss: ReconstructionLoss?
 
   public init() {}
 
@@ -97,7 +101,7 @@ public struct ModelOverrides: Sendable {
       (.clipNorm, clipNorm != nil), (.inputDropout, inputDropout != nil), (.hiddenDropout, hiddenDropout != nil),
       (.centerInputs, centerInputs != nil), (.averaging, averaging != nil), (.decayBiases, decayBiases != nil),
       (.outputBiasAtMean, outputBiasAtMean != nil), (.plateauFactor, plateauFactor != nil),
-      (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil),
+      (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil), (.loss, loss != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

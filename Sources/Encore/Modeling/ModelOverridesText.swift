@@ -68,6 +68,11 @@ extension ModelOverrides {
     case .plateauFactor: plateauFactor = try number(Float.self, "a number")
     case .plateauPatience: plateauPatience = try number(Int.self, "a whole number")
     case .refit: refit = try flag()
+    case .loss:
+      guard let l = ReconstructionLoss(rawValue: text) else {
+        throw EncoreError.invalidSetting("loss", "must be one of: \(ReconstructionLoss.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      loss = l
     case .keep:
       guard let k = KeptEpoch(rawValue: text) else { throw EncoreError.invalidSetting("keep", "must be best or last") }
       keep = k

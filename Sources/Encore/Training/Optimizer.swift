@@ -50,10 +50,11 @@ final class RowOptimizerState: @unchecked Sendable {
         let (wp, m, v, g, rows, rowDecay) = w.value
         ek_adam_rows(lo, hi, rows, wp, m, v, width, g, width, width, corrected, b1, b2, 1e-8, decay, rowDecay)
       }
-    case .momentum:
+    case .momentum, .plainSGD:
+      let mu: Float = kind == .momentum ? 0.9 : 0
       compute.forRanges(count, grain: 64) { lo, hi in
         let (wp, m, _, g, rows, rowDecay) = w.value
-        ek_momentum_rows(lo, hi, rows, wp, m, width, g, width, width, learningRate, 0.9, decay, rowDecay)
+        ek_momentum_rows(lo, hi, rows, wp, m, width, g, width, width, learningRate, mu, decay, rowDecay)
       }
     case .rprop, .adagrad, .rmsprop:
       preconditionFailure("\(kind.rawValue) has no lazy row step; the trainer steps it densely")

@@ -56,11 +56,12 @@ final class ComparedModelTests: XCTestCase {
       let sample: String
       switch setting {
       case .encoderActivation, .decoderActivation, .activation, .decoderLayerActivation: sample = "relu"
-      case .optimizer: sample = "adam"
+      case .optimizer: sample = "plain-sgd"
       case .preset: sample = "small"
       case .layers: sample = "8,4"
       case .refeedTarget: sample = "output"
       case .keep: sample = "last"
+      case .loss: sample = "rmse"
       case .constrained, .lastActivation, .itemBased, .centerInputs, .decayBiases, .outputBiasAtMean, .refit: sample = "true"
       default: sample = "2"
       }

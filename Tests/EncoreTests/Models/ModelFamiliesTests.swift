@@ -42,10 +42,10 @@ final class ModelFamiliesTests: XCTestCase {
     }
     o = ModelOverrides()
     o.optimizer = .rprop
-    XCTAssertThrowsEncoreError(.invalidSetting("optimizer", "for deep-ae must be adam, momentum (sgd), adagrad or rmsprop"),
+    XCTAssertThrowsEncoreError(.invalidSetting("optimizer", "for deep-ae must be adam, momentum (sgd), plain-sgd, adagrad or rmsprop"),
                                try ModelFamilies.spec(named: "deep-ae", overrides: o))
     o.optimizer = .adagrad
-    XCTAssertThrowsEncoreError(.invalidSetting("optimizer", "for u-autorec must be adam, sgd or rprop"),
+    XCTAssertThrowsEncoreError(.invalidSetting("optimizer", "for u-autorec must be adam, sgd (momentum), plain-sgd or rprop"),
                                try ModelFamilies.spec(named: "u-autorec", overrides: o))
   }
 

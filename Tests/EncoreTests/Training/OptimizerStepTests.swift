@@ -25,8 +25,10 @@ final class OptimizerStepTests: XCTestCase {
   /// Heavy-ball momentum (PyTorch's SGD with momentum 0.9, dampening 0), L2 decay in the gradient.
   struct ReferenceMomentum {
     var u = 0.0
+    /// 0.9, or 0 for plain SGD (w −= lr·(g + decay·w)).
+    var mu = 0.9
     mutating func step(_ w: inout Double, gradient g: Double, decay: Double, lr: Double) {
-      u = 0.9 * u + g + decay * w
+      u = mu * u + g + decay * w
       w -= lr * u
     }
   }
@@ -48,13 +50,13 @@ final class OptimizerStepTests: XCTestCase {
     let touched: [Int32] = [2, 0]
     let gradients: [[Float]] = [[0.2, -0.1, 0.05, 0.3], [-0.15, 0.25, 0.4, -0.05]]
     let scale: Float = 2, lr: Float = 0.01, decay: Float = 0.1
-    for kind in [OptimizerKind.adam, .momentum] {
+    for kind in [OptimizerKind.adam, .momentum, .plainSGD] {
       let state = RowOptimizerState(rows: 3, width: 2, needsSecondMoment: kind == .adam, compute: .serial)
       let weights = StableBuffer(start)
       let decays = StableBuffer(rowDecay)
       var expected = start.map(Double.init)
       var adam = Array(repeating: ReferenceAdam(), count: 6)
-      var momentum = Array(repeating: ReferenceMomentum(), count: 6)
+      var momentum = Array(repeating: ReferenceMomentum(mu: kind == .plainSGD ? 0 : 0.9), count: 6)
       for (t, g) in gradients.enumerated() {
         let gradient = StableBuffer(g)
         touched.withUnsafeBufferPointer {
@@ -105,7 +107,7 @@ final class OptimizerStepTests: XCTestCase {
     let input = SparseMatrix(rows: [0, 1, 1], columns: [0, 2, 3], values: [4, 2, 5], rowCount: 2, columnCount: 4)
     var configuration = DeepAutoencoderConfiguration()
     configuration.hiddenLayers = [3]
-    for kind in [OptimizerKind.adam, .momentum, .adagrad, .rmsprop] {
+    for kind in [OptimizerKind.adam, .momentum, .plainSGD, .adagrad, .rmsprop] {
       for clip: Float in [0, 0.05] {
         let model = try DeepAutoencoder(configuration: configuration, input: input, seed: 3)
         var options = DeepTrainingOptions()
@@ -142,6 +144,8 @@ final class OptimizerStepTests: XCTestCase {
               case .momentum:
                 first[p][j] = 0.9 * first[p][j] + g
                 expected[p][j] -= l * first[p][j]
+              case .plainSGD:
+                expected[p][j] -= l * g
               case .adagrad:
                 second[p][j] += g * g
                 expected[p][j] -= l * g / (second[p][j].squareRoot() + 1e-10)
@@ -170,7 +174,7 @@ final class OptimizerStepTests: XCTestCase {
     let ratings = smallRatings(users: 14, items: 9, perUser: 3, seed: 5)
     let input = SparseMatrix(ratings, userCount: 14, itemCount: 9, itemsAsRows: false)
     let lambda: Float = 3
-    for kind in [OptimizerKind.adam, .momentum] {
+    for kind in [OptimizerKind.adam, .momentum, .plainSGD] {
       let configuration = AutoRecConfiguration(orientation: .userBased, hiddenUnits: 4, lambda: lambda)
       let model = AutoRec(configuration: configuration, input: input, seed: 9)
       // Biases start at 0, where decay does nothing: move them so that λ·b shows.
@@ -200,7 +204,7 @@ final class OptimizerStepTests: XCTestCase {
           var a = ReferenceAdam()
           a.step(&w, gradient: g, decay: decay, lr: 0.01, t: 1)
         } else {
-          var m = ReferenceMomentum()
+          var m = ReferenceMomentum(mu: kind == .plainSGD ? 0 : 0.9)
           m.step(&w, gradient: g, decay: decay, lr: 0.01)
         }
         return w

@@ -83,8 +83,8 @@ public struct AutoRecSettings: ModelSettings, Equatable {
   public func validate() throws {
     try SettingCheck.atLeast(configuration.hiddenUnits, 1, .hidden)
     try SettingCheck.nonNegative(configuration.lambda, .lambda)
-    guard [.adam, .momentum, .rprop].contains(training.optimizer) else {
-      throw EncoreError.invalidSetting("optimizer", "for \(name) must be adam, sgd or rprop")
+    guard [.adam, .momentum, .plainSGD, .rprop].contains(training.optimizer) else {
+      throw EncoreError.invalidSetting("optimizer", "for \(name) must be adam, sgd (momentum), plain-sgd or rprop")
     }
     if let lr = training.learningRate { try SettingCheck.positive(lr, .learningRate) }
     try SettingCheck.atLeast(training.batchSize, 1, .batchSize)

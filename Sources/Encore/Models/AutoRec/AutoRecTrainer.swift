@@ -49,6 +49,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     switch optimizer {
     case .adam: return 1e-2
     case .momentum: return 1e-4
+    case .plainSGD: return 1e-3
     case .rprop: return 1e-3
     case .adagrad, .rmsprop: return 1e-2
     }

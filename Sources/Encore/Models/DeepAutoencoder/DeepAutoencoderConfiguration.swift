@@ -54,6 +54,8 @@ public struct DeepTrainingOptions: Codable, Sendable, Equatable {
   public var plateauPatience: Int = 10
   /// The epoch whose parameters are kept (nil: the best validation epoch's).
   public var keep: KeptEpoch? = nil
+  /// The reconstruction loss (nil: DeepRecommender's masked MSE).
+  public var loss: ReconstructionLoss? = nil
 
   public init() {}
 }

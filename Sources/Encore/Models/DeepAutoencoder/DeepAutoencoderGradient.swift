@@ -5,7 +5,8 @@
 /// observed input ratings (O(ratings × h₁)), the output layer is evaluated only at the
 /// observed ratings, and both weight gradients are summed per touched item. The inner layers
 /// and the dense re-feeding pass run on `DenseKernels.gemm`.
-/// The loss is DeepRecommender's masked MSE: Σ_observed (ŷ − y)² / (number observed).
+/// The loss is DeepRecommender's masked MSE, Σ_observed (ŷ − y)² / (number observed), or
+/// another `ReconstructionLoss` (`loss`).
 public final class DeepAutoencoderGradient: @unchecked Sendable {
   let model: DeepAutoencoder
   let batch: SparseBatch
@@ -22,6 +23,9 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   private var denseError = StableBuffer<Float>(zeros: 0)
   /// The code dropout mask of the last training pass (rows × code size; empty without dropout).
   public private(set) var lastCodeMask: [Float] = []
+  /// The loss the passes differentiate.
+  public var loss = ReconstructionLoss.masked
+  private var denseTarget = StableBuffer<Float>(zeros: 0)
 
   /// The threads and GEMM library the passes run on.
   public var compute: ComputeContext { batch.compute }
@@ -42,6 +46,19 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     codeMask = StableBuffer(zeros: rows * model.layers[model.depth - 1].output)
     denseZ = StableBuffer(zeros: rows * model.inputSize)
     denseError = StableBuffer(zeros: rows * model.inputSize)
+    if loss == .unmasked { denseTarget = StableBuffer(zeros: rows * model.inputSize) }
+  }
+
+  /// dLoss/dŷ = scale · (ŷ − y) for the loss, given Σ(ŷ − y)² over the `terms` the loss sums
+  /// (observed ratings, or every cell for `unmasked`) of `rows` rows.
+  private func errorScale(sse: Double, terms: Int, rows: Int) -> Float {
+    switch loss {
+    case .masked: return 2 / Float(max(terms, 1))
+    case .allCells, .unmasked: return 2 / Float(max(rows * model.inputSize, 1))
+    case .rmse:
+      let rmse = (sse / Double(max(terms, 1))).squareRoot()
+      return rmse > 0 ? Float(1 / (Double(terms) * rmse)) : 0
+    }
   }
 
   private func ensureEntries(_ n: Int) {
@@ -117,6 +134,17 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   /// Output at the observed entries of the gathered batch, loss against their ratings, and
   /// the backward pass (layer 0 reads `denseInput` when given).
   private func sparseOutputAndBackward(rows b: Int, denseInput: UnsafePointer<Float>?) -> (sse: Double, count: Int) {
+    if loss == .unmasked {
+      // Every cell is a target: the batch's ratings, and 0 elsewhere.
+      let n = model.inputSize
+      if denseTarget.count < b * n { denseTarget = StableBuffer(zeros: b * n) }
+      let t = denseTarget.pointer
+      t.update(repeating: 0, count: b * n)
+      for r in 0..<b {
+        for q in batch.start[r]..<batch.start[r + 1] { t[r * n + Int(batch.columns[q])] = batch.entryValues[q] }
+      }
+      return denseOutputAndBackward(rows: b, target: UnsafePointer(t), denseInput: denseInput)
+    }
     let p = model.parameters
     let out = model.outputLayer
     let hiddenIn = layerInput(hiddenCount)
@@ -125,13 +153,15 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     batch.entryDots(dense: hiddenIn, matrix: wOut, width: out.input, bias: p[out.bias].value.pointer, output: entryOutput.pointer)
     var sse = 0.0
     let y = batch.entryValues
-    let scale = 2 / Float(max(n, 1))
+    for q in 0..<n {
+      let diff = out.activation.apply(entryOutput[q]) - y[q]
+      sse += Double(diff) * Double(diff)
+      entryError[q] = diff
+    }
+    let scale = errorScale(sse: sse, terms: n, rows: b)
     for q in 0..<n {
       let s = entryOutput[q]
-      let o = out.activation.apply(s)
-      let diff = o - y[q]
-      sse += Double(diff) * Double(diff)
-      entryError[q] = scale * diff * out.activation.derivative(s, o)
+      entryError[q] *= scale * out.activation.derivative(s, out.activation.apply(s))
     }
     // Output layer backward, sparse: dA = E·W_out, dW_out rows and d bias per touched item.
     batch.rowProducts(entryValues: entryError.pointer, matrix: wOut, width: out.input, initial: nil, output: da[hiddenCount - 1].pointer)
@@ -217,6 +247,13 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
       ensureEntries(batch.entryCount)
       return sparseOutputAndBackward(rows: b, denseInput: input)
     }
+    return denseOutputAndBackward(rows: b, target: target, denseInput: input)
+  }
+
+  /// Dense output (rows × n) against `target`, whose nonzero cells are the terms (every cell
+  /// for `unmasked`), and the backward pass. Returns Σ squared error and the count over the
+  /// nonzero target cells (the observed ratings), whatever the loss.
+  private func denseOutputAndBackward(rows b: Int, target: UnsafePointer<Float>, denseInput input: UnsafePointer<Float>?) -> (sse: Double, count: Int) {
     let p = model.parameters
     let out = model.outputLayer
     let n = model.inputSize
@@ -225,20 +262,26 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     DenseKernels.gemm(transB: true, m: b, n: n, k: out.input, a: hiddenIn, lda: out.input, b: p[out.weight].value.pointer,
                       ldb: out.input, c: zOut, ldc: n, on: compute)
     let bias = p[out.bias].value.pointer
-    var count = 0
-    for j in 0..<(b * n) where target[j] != 0 { count += 1 }
-    let scale = 2 / Float(max(count, 1))
-    var sse = 0.0
+    let everyCell = loss == .unmasked
+    var count = 0, sse = 0.0, termSSE = 0.0
     for t in 0..<b {
       for j in 0..<n {
         let k = t * n + j
-        let s = zOut[k] + bias[j]
-        guard target[k] != 0 else { e[k] = 0; continue }
-        let o = out.activation.apply(s)
-        let diff = o - target[k]
-        sse += Double(diff) * Double(diff)
-        e[k] = scale * diff * out.activation.derivative(s, o)
+        zOut[k] += bias[j]
+        guard everyCell || target[k] != 0 else { e[k] = 0; continue }
+        let diff = out.activation.apply(zOut[k]) - target[k]
+        e[k] = diff
+        termSSE += Double(diff) * Double(diff)
+        if target[k] != 0 {
+          count += 1
+          sse += Double(diff) * Double(diff)
+        }
       }
+    }
+    let scale = errorScale(sse: termSSE, terms: everyCell ? b * n : count, rows: b)
+    for k in 0..<(b * n) where e[k] != 0 {
+      let s = zOut[k]
+      e[k] *= scale * out.activation.derivative(s, out.activation.apply(s))
     }
     // Output layer backward, dense: dA = E·W_out ([n, h₁]), dW_out += Eᵀ·A, d bias = Σ_t E.
     DenseKernels.gemm(m: b, n: out.input, k: n, a: e, lda: n, b: p[out.weight].value.pointer, ldb: out.input,

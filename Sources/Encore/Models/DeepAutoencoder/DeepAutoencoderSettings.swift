@@ -24,7 +24,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
   public static let acceptedSettings: Set<ModelSetting> = [
     .preset, .layers, .activation, .decoderLayerActivation, .constrained, .lastActivation, .dropout, .noise, .refeed,
     .refeedTarget, .itemBased, .optimizer, .learningRate, .weightDecay, .clipNorm, .batchSize, .epochs, .patience,
-    .averaging, .plateauFactor, .plateauPatience, .keep,
+    .averaging, .plateauFactor, .plateauPatience, .keep, .loss,
   ]
 
   public static func legacySettings(kind: String, description: Data) -> DeepAutoencoderSettings? {
@@ -83,6 +83,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     if let v = o.plateauFactor { s.training.plateauFactor = v }
     if let v = o.plateauPatience { s.training.plateauPatience = v }
     if let v = o.keep { s.training.keep = v }
+    if let v = o.loss { s.training.loss = v }
     return s
   }
 
@@ -105,7 +106,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     try SettingCheck.fraction(c.dropout, .dropout)
     try SettingCheck.fraction(c.noise, .noise)
     try SettingCheck.atLeast(c.refeed, 0, .refeed)
-    guard t.optimizer != .rprop else { throw EncoreError.invalidSetting("optimizer", "for deep-ae must be adam, momentum (sgd), adagrad or rmsprop") }
+    guard t.optimizer != .rprop else { throw EncoreError.invalidSetting("optimizer", "for deep-ae must be adam, momentum (sgd), plain-sgd, adagrad or rmsprop") }
     try SettingCheck.positive(t.learningRate, .learningRate)
     try SettingCheck.nonNegative(t.weightDecay, .weightDecay)
     try SettingCheck.nonNegative(t.clipNorm, .clipNorm)

@@ -74,7 +74,7 @@ public struct DeepAutoencoderTrainer: Sendable {
     for p in model.parameters {
       if p.firstMoment == nil {
         p.firstMoment = StableBuffer(zeros: p.count)
-        if options.optimizer != .momentum { p.secondMoment = StableBuffer(zeros: p.count) }
+        if options.optimizer != .momentum && options.optimizer != .plainSGD { p.secondMoment = StableBuffer(zeros: p.count) }
       }
       let box = UncheckedSendable((p.value.pointer, p.gradient.pointer, p.firstMoment!.pointer, p.secondMoment?.pointer))
       let columns = p.columns
@@ -88,10 +88,11 @@ public struct DeepAutoencoderTrainer: Sendable {
           let (w, g, m, v) = box.value
           ek_adam_rows(lo, hi, nil, w, m, v!, columns, g, columns, columns, corrected, b1, b2, 1e-8, wd, nil)
         }
-      case .momentum:
+      case .momentum, .plainSGD:
+        let mu: Float = options.optimizer == .momentum ? 0.9 : 0
         compute.forRanges(p.rows, grain: 16) { lo, hi in
           let (w, g, m, _) = box.value
-          ek_momentum_rows(lo, hi, nil, w, m, columns, g, columns, columns, lr, 0.9, wd, nil)
+          ek_momentum_rows(lo, hi, nil, w, m, columns, g, columns, columns, lr, mu, wd, nil)
         }
       case .adagrad, .rmsprop:
         let rms = options.optimizer == .rmsprop
@@ -140,13 +141,14 @@ final class DeepAutoencoderStepper: BatchStepper {
     rows = (0..<x.rowCount).filter { x.rowLength($0) > 0 }.map(Int32.init)
     guard !rows.isEmpty else { throw EncoreError.invalidArgument("no training ratings") }
     gradient = DeepAutoencoderGradient(model: model, compute: trainer.compute)
+    gradient.loss = trainer.options.loss ?? .masked
     batchSize = min(options.batchSize, rows.count)
     let n = model.inputSize
     refeedInput = StableBuffer<Float>(zeros: model.configuration.refeed > 0 ? batchSize * n : 0)
     refeedNext = StableBuffer<Float>(zeros: model.configuration.refeed > 1 ? batchSize * n : 0)
     for p in model.parameters where p.firstMoment == nil {
       p.firstMoment = StableBuffer(zeros: p.count)
-      if options.optimizer != .momentum { p.secondMoment = StableBuffer(zeros: p.count) }
+      if options.optimizer != .momentum && options.optimizer != .plainSGD { p.secondMoment = StableBuffer(zeros: p.count) }
     }
   }
 

@@ -11,10 +11,10 @@ final class DeepGradientCheckTests: XCTestCase {
   /// The loss Σ (ŷ − y)² / N over the rows, recomputed densely in Double.
   func referenceLoss(
     _ model: DeepAutoencoder, values: [[Double]], rows: [Int], denseInput: [[Double]]?, target: Target,
-    denseTarget: [[Double]]?, mask: [Float]
+    denseTarget: [[Double]]?, mask: [Float], loss: ReconstructionLoss = .masked
   ) -> Double {
     let x = model.input
-    var sse = 0.0, count = 0
+    var sse = 0.0, count = 0, cellSSE = 0.0
     for (t, r) in rows.enumerated() {
       var a = denseInput?[t] ?? {
         var v = [Double](repeating: 0, count: x.columnCount)
@@ -32,24 +32,30 @@ final class DeepGradientCheckTests: XCTestCase {
         }
         a = next
       }
+      var y = denseTarget?[t] ?? []
       if target == .sparse {
-        for p in x.rowStart[r]..<x.rowStart[r + 1] {
-          let e = a[Int(x.columns[p])] - Double(x.values[p])
-          sse += e * e
-          count += 1
-        }
-      } else {
-        for (c, y) in denseTarget![t].enumerated() where y != 0 {
-          let e = a[c] - y
+        y = [Double](repeating: 0, count: x.columnCount)
+        for p in x.rowStart[r]..<x.rowStart[r + 1] { y[Int(x.columns[p])] = Double(x.values[p]) }
+      }
+      for (c, yc) in y.enumerated() {
+        let e = a[c] - yc
+        cellSSE += e * e
+        if yc != 0 {
           sse += e * e
           count += 1
         }
       }
     }
-    return sse / Double(max(count, 1))
+    let cells = Double(rows.count * x.columnCount)
+    switch loss {
+    case .masked: return sse / Double(max(count, 1))
+    case .allCells: return sse / cells
+    case .rmse: return (sse / Double(max(count, 1))).squareRoot()
+    case .unmasked: return cellSSE / cells
+    }
   }
 
-  func check(activation: Activation, constrained: Bool, lastActivation: Bool = true, dropout: Float = 0, refeed: Target? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+  func check(activation: Activation, constrained: Bool, lastActivation: Bool = true, dropout: Float = 0, refeed: Target? = nil, loss: ReconstructionLoss = .masked, file: StaticString = #filePath, line: UInt = #line) throws {
     let ratings = smallRatings(users: 7, items: 6, perUser: 3, seed: 12)
     var config = DeepAutoencoderConfiguration()
     config.hiddenLayers = [4, 3]
@@ -63,6 +69,7 @@ final class DeepGradientCheckTests: XCTestCase {
     var rng = SeededGenerator(seed: 77)
     for p in model.parameters where p.name.hasSuffix("bias") { for j in 0..<p.count { p.value[j] = 0.3 * (rng.nextUnitFloat() - 0.3) } }
     let gradient = DeepAutoencoderGradient(model: model, compute: .automatic)
+    gradient.loss = loss
     let rows = Array(0..<Int32(7))
     var generator = SeededGenerator(seed: 3)
     for p in model.parameters { p.gradient.fill(0) }
@@ -93,10 +100,10 @@ final class DeepGradientCheckTests: XCTestCase {
         var plus = base, minus = base
         plus[pi][j] += eps
         minus[pi][j] -= eps
-        let numeric = (referenceLoss(model, values: plus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, mask: mask)
-          - referenceLoss(model, values: minus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, mask: mask)) / (2 * eps)
+        let numeric = (referenceLoss(model, values: plus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, mask: mask, loss: loss)
+          - referenceLoss(model, values: minus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, mask: mask, loss: loss)) / (2 * eps)
         XCTAssertEqual(Double(p.gradient[j]), numeric, accuracy: 2e-3 * max(1, abs(numeric)),
-                       "\(activation) tied=\(constrained) refeed=\(String(describing: refeed)) \(p.name)[\(j)]", file: file, line: line)
+                       "\(activation) tied=\(constrained) refeed=\(String(describing: refeed)) loss=\(loss) \(p.name)[\(j)]", file: file, line: line)
       }
     }
   }
@@ -105,6 +112,18 @@ final class DeepGradientCheckTests: XCTestCase {
     for a in Activation.allCases {
       try check(activation: a, constrained: true)
       try check(activation: a, constrained: false, lastActivation: false)
+    }
+  }
+
+  /// The seeds' losses: every cell's mean (seed 003), the RMSE itself (seed 000) and the
+  /// unmasked MSE (seed 002), on the sparse first pass and both re-feeding passes.
+  func testEveryReconstructionLoss() throws {
+    for loss in ReconstructionLoss.allCases {
+      try check(activation: .selu, constrained: true, loss: loss)
+      try check(activation: .sigmoid, constrained: false, lastActivation: false, loss: loss)
+      try check(activation: .identity, constrained: false, lastActivation: false, dropout: 0.3, loss: loss)
+      try check(activation: .elu, constrained: true, refeed: .dense, loss: loss)
+      try check(activation: .tanh, constrained: false, refeed: .sparse, loss: loss)
     }
   }
 
