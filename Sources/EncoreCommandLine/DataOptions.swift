@@ -194,6 +194,9 @@ struct ModelOptions: ParsableArguments {
   @Flag(inversion: .prefixedNo, help: "AutoRec: apply λ to the biases too (default on).")
   var decayBiases: Bool? = nil
 
+  @Flag(inversion: .prefixedNo, help: "AutoRec: apply λ to the decoder weights W (default on); off leaves L2 on the encoder only, as seed 001's Keras model.")
+  var decayDecoder: Bool? = nil
+
   @Flag(inversion: .prefixedNo, help: "AutoRec: start the output biases at the mean training rating (default: 0).")
   var outputBiasAtMean: Bool? = nil
 
@@ -206,7 +209,7 @@ struct ModelOptions: ParsableArguments {
   @Flag(help: "AutoRec: after validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
   var refit = false
 
-  @Option(help: "deep-ae loss: masked (DeepRecommender, default), all-cells (size_average=True, seed 003), rmse (seed 000) or unmasked (every cell, missing as 0; seed 002).")
+  @Option(help: "Loss: masked (default: DeepRecommender's mean for deep-ae, the paper's sum for AutoRec), all-cells (the mean over every cell: size_average=True, seed 003; Keras' reduce_mean, seed 001), and for deep-ae rmse (seed 000) or unmasked (every cell, missing as 0; seed 002).")
   var loss: ReconstructionLoss?
 
   @Option(help: "Networks: keep the parameters of the best validation epoch (best) or of the last epoch run (last; with --validation-fraction 0 --patience 0, every epoch on every rating, as the seeds' notebooks train).")
@@ -250,6 +253,7 @@ struct ModelOptions: ParsableArguments {
     o.centerInputs = centerInputs
     o.averaging = averaging
     o.decayBiases = decayBiases
+    o.decayDecoder = decayDecoder
     o.outputBiasAtMean = outputBiasAtMean
     o.plateauFactor = plateauFactor
     o.plateauPatience = plateauPatience

@@ -41,6 +41,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case inputDropout = "input-dropout", hiddenDropout = "hidden-dropout", centerInputs = "center-inputs"
   case averaging, decayBiases = "decay-biases", outputBiasAtMean = "output-bias-at-mean"
   case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep, loss
+  case decayDecoder = "decay-decoder"
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -85,6 +86,7 @@ public struct ModelOverrides: Sendable {
   public var refit: Bool?
   public var keep: KeptEpoch?
   public var loss: ReconstructionLoss?
+  public var decayDecoder: Bool?
 
   public init() {}
 
@@ -101,7 +103,7 @@ public struct ModelOverrides: Sendable {
       (.clipNorm, clipNorm != nil), (.inputDropout, inputDropout != nil), (.hiddenDropout, hiddenDropout != nil),
       (.centerInputs, centerInputs != nil), (.averaging, averaging != nil), (.decayBiases, decayBiases != nil),
       (.outputBiasAtMean, outputBiasAtMean != nil), (.plateauFactor, plateauFactor != nil),
-      (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil), (.loss, loss != nil),
+      (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil), (.loss, loss != nil), (.decayDecoder, decayDecoder != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

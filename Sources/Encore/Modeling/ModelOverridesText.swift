@@ -64,6 +64,7 @@ extension ModelOverrides {
     case .centerInputs: centerInputs = try flag()
     case .averaging: averaging = try number(Float.self, "a number")
     case .decayBiases: decayBiases = try flag()
+    case .decayDecoder: decayDecoder = try flag()
     case .outputBiasAtMean: outputBiasAtMean = try flag()
     case .plateauFactor: plateauFactor = try number(Float.self, "a number")
     case .plateauPatience: plateauPatience = try number(Int.self, "a whole number")

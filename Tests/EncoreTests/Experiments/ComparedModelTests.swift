@@ -62,7 +62,7 @@ final class ComparedModelTests: XCTestCase {
       case .refeedTarget: sample = "output"
       case .keep: sample = "last"
       case .loss: sample = "rmse"
-      case .constrained, .lastActivation, .itemBased, .centerInputs, .decayBiases, .outputBiasAtMean, .refit: sample = "true"
+      case .constrained, .lastActivation, .itemBased, .centerInputs, .decayBiases, .outputBiasAtMean, .refit, .decayDecoder: sample = "true"
       default: sample = "2"
       }
       try fresh.set(setting, text: sample)

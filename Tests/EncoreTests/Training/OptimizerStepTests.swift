@@ -174,7 +174,12 @@ final class OptimizerStepTests: XCTestCase {
     let ratings = smallRatings(users: 14, items: 9, perUser: 3, seed: 5)
     let input = SparseMatrix(ratings, userCount: 14, itemCount: 9, itemsAsRows: false)
     let lambda: Float = 3
-    for kind in [OptimizerKind.adam, .momentum, .plainSGD] {
+    // Each optimiser with the paper's objective, and seed 001's variant: each batch's mean over
+    // its cells (scale 1 / (B·d)) with λ on the encoder only.
+    let variants: [(OptimizerKind, ReconstructionLoss, Bool)] = [
+      (.adam, .masked, true), (.momentum, .masked, true), (.plainSGD, .masked, true), (.plainSGD, .allCells, false), (.adam, .allCells, false),
+    ]
+    for (kind, loss, decayDecoder) in variants {
       let configuration = AutoRecConfiguration(orientation: .userBased, hiddenUnits: 4, lambda: lambda)
       let model = AutoRec(configuration: configuration, input: input, seed: 9)
       // Biases start at 0, where decay does nothing: move them so that λ·b shows.
@@ -185,6 +190,8 @@ final class OptimizerStepTests: XCTestCase {
       options.batchSize = 5
       options.learningRate = 0.01
       options.centerInputs = false
+      options.loss = loss
+      options.decayDecoder = decayDecoder
       let stepper = try AutoRecStepper(model: model, options: options, compute: .serial)
       let batch = stepper.rows[0..<5]
       // The data-term gradient at the starting point, from an independent gradient object.
@@ -195,7 +202,7 @@ final class OptimizerStepTests: XCTestCase {
       var progress = TrainingProgress(seed: 1, stream: 2, resume: nil)
       _ = try stepper.step(rows: batch, learningRate: 0.01, progress: &progress, epoch: 1)
 
-      let scale = Double(stepper.rows.count) / 5
+      let scale = loss == .allCells ? 1 / (5.0 * 9) : Double(stepper.rows.count) / 5
       var ratingsPerItem = Array(repeating: 0, count: 9)
       for i in ratings.items { ratingsPerItem[Int(i)] += 1 }
       func update(_ w: Double, _ g: Double, _ decay: Double) -> Double {
@@ -215,14 +222,14 @@ final class OptimizerStepTests: XCTestCase {
         let p = 1 - pow(1 - 5 / Double(stepper.rows.count), Double(ratingsPerItem[c]))
         for j in 0..<4 {
           v[c * 4 + j] = update(v[c * 4 + j], scale * Double(reference.encoderWeight[slot * 4 + j]), Double(lambda) / p)
-          w[c * 4 + j] = update(w[c * 4 + j], scale * Double(reference.decoderWeight[slot * 4 + j]), Double(lambda) / p)
+          w[c * 4 + j] = update(w[c * 4 + j], scale * Double(reference.decoderWeight[slot * 4 + j]), decayDecoder ? Double(lambda) / p : 0)
         }
         b[c] = update(b[c], scale * Double(reference.decoderBias[slot]), Double(lambda))
       }
       let mu = before.mu.indices.map { update(Double(before.mu[$0]), scale * Double(reference.encoderBias[$0]), Double(lambda)) }
       XCTAssertLessThan(reference.touched.count, 9, "the batch should leave some columns untouched")
-      assertClose(model.encoderWeight.array, v, tolerance: 1e-5, "\(kind) encoder")
-      assertClose(model.decoderWeight.array, w, tolerance: 1e-5, "\(kind) decoder")
+      assertClose(model.encoderWeight.array, v, tolerance: 1e-5, "\(kind) \(loss) encoder")
+      assertClose(model.decoderWeight.array, w, tolerance: 1e-5, "\(kind) \(loss) decoder")
       assertClose(model.decoderBias.array, b, tolerance: 1e-5, "\(kind) output bias")
       assertClose(model.encoderBias.array, mu, tolerance: 1e-5, "\(kind) hidden bias")
     }

@@ -22,7 +22,7 @@ public struct AutoRecSettings: ModelSettings, Equatable {
   public static let acceptedSettings: Set<ModelSetting> = [
     .hidden, .encoderActivation, .decoderActivation, .lambda, .optimizer, .learningRate, .epochs, .batchSize, .patience,
     .inputDropout, .hiddenDropout, .centerInputs, .averaging, .decayBiases, .outputBiasAtMean, .plateauFactor,
-    .plateauPatience, .refit, .keep,
+    .plateauPatience, .refit, .keep, .loss, .decayDecoder,
   ]
 
   public static func legacySettings(kind: String, description: Data) -> AutoRecSettings? {
@@ -67,6 +67,8 @@ public struct AutoRecSettings: ModelSettings, Equatable {
     if let v = o.centerInputs { s.training.centerInputs = v }
     if let v = o.averaging { s.training.averaging = v }
     if let v = o.decayBiases { s.training.decayBiases = v }
+    if let v = o.decayDecoder { s.training.decayDecoder = v }
+    if let v = o.loss { s.training.loss = v }
     if let v = o.outputBiasAtMean { s.training.outputBiasAtMean = v }
     if let v = o.plateauFactor { s.training.plateauFactor = v }
     if let v = o.plateauPatience { s.training.plateauPatience = v }
@@ -87,6 +89,9 @@ public struct AutoRecSettings: ModelSettings, Equatable {
       throw EncoreError.invalidSetting("optimizer", "for \(name) must be adam, sgd (momentum), plain-sgd or rprop")
     }
     if let lr = training.learningRate { try SettingCheck.positive(lr, .learningRate) }
+    if let loss = training.loss, loss != .masked && loss != .allCells {
+      throw EncoreError.invalidSetting("loss", "for \(name) must be masked (the paper's sum) or all-cells; rmse and unmasked are deep-ae's")
+    }
     try SettingCheck.atLeast(training.batchSize, 1, .batchSize)
     try SettingCheck.loop(
       epochs: training.epochs, patience: training.patience, averaging: training.averaging,

@@ -38,6 +38,13 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
   public var plateauPatience: Int = 10
   /// The epoch whose parameters are kept (nil: the best validation epoch's).
   public var keep: KeptEpoch? = nil
+  /// Apply λ to the decoder weights W (nil: yes, as the paper). Off leaves L2 on the encoder
+  /// only, as Keras' kernel_regularizer on the encoder layer alone (seed 001).
+  public var decayDecoder: Bool? = nil
+  /// The data term (nil: `masked`, the paper's Σ_O (h(r) − r)² over the whole objective, each
+  /// batch scaled by rows / batch rows). `allCells` is each batch's mean over its rows × columns
+  /// cells, as Keras' reduce_mean of a masked error (seed 001); λ then weighs against that mean.
+  public var loss: ReconstructionLoss? = nil
 
   public init() {}
 
@@ -132,6 +139,9 @@ final class AutoRecStepper: BatchStepper {
   let fullBatch: Bool
   let lambda: Float
   let biasDecay: Float
+  let decoderDecay: Float
+  /// Whether each batch's data term is its mean over every cell (`allCells`), not a share of the full sum.
+  let meanOverCells: Bool
   let k: Int, d: Int
   // Lazy optimiser state: V and W rows, the decoder bias as d rows of width 1, μ as one row.
   let vState, wState, bState, muState: RowOptimizerState
@@ -154,6 +164,8 @@ final class AutoRecStepper: BatchStepper {
     guard !rows.isEmpty else { throw EncoreError.invalidArgument("no training ratings") }
     lambda = model.configuration.lambda
     biasDecay = options.decayBiases ? lambda : 0
+    decoderDecay = options.decayDecoder ?? true ? lambda : 0
+    meanOverCells = options.loss == .allCells
     let baseLearningRate = options.effectiveLearningRate
     gradient = AutoRecGradient(columnCount: d, compute: compute)
     fullBatch = options.optimizer == .rprop
@@ -222,7 +234,8 @@ final class AutoRecStepper: BatchStepper {
       return BatchOutcome(squaredError: gradient.squaredError, count: gradient.ratingCount, loggedStep: nil)
     }
     state.stepNumber += 1
-    let scaleFactor = Float(Double(rows.count) / Double(batch.count))
+    let scaleFactor = meanOverCells
+      ? Float(1 / (Double(batch.count) * Double(d))) : Float(Double(rows.count) / Double(batch.count))
     touched.withUnsafeBufferPointer { t in
       vState.step(
         options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
@@ -230,7 +243,7 @@ final class AutoRecStepper: BatchStepper {
         rowDecay: rowDecay, stepNumber: state.stepNumber)
       wState.step(
         options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
-        gradient: gradient.decoderWeight, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
+        gradient: gradient.decoderWeight, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
         rowDecay: rowDecay, stepNumber: state.stepNumber)
       bState.step(
         options.optimizer, weights: model.decoderBias, rows: t.baseAddress, count: t.count,
@@ -246,9 +259,16 @@ final class AutoRecStepper: BatchStepper {
   func endEpoch() {
     guard fullBatch else { return }
     let model = network
+    if meanOverCells {
+      // The full batch's mean over every cell.
+      let s = Float(1 / (Double(rows.count) * Double(d)))
+      for j in 0..<(d * k) { fullV[j] *= s; fullW[j] *= s }
+      for j in 0..<d { fullB[j] *= s }
+      for j in 0..<k { fullMu[j] *= s }
+    }
     for j in 0..<(d * k) {
       fullV[j] += lambda * model.encoderWeight[j]
-      fullW[j] += lambda * model.decoderWeight[j]
+      fullW[j] += decoderDecay * model.decoderWeight[j]
     }
     if options.decayBiases {
       for j in 0..<d { fullB[j] += lambda * model.decoderBias[j] }
