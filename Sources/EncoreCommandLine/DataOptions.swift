@@ -158,6 +158,9 @@ struct ModelOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "deep-ae dropout probability on the code layer.")
   var dropout: Float?
 
+  @Option(parsing: .unconditional, help: "deep-ae dropout probability after every other hidden layer (seed 000's nn.Dropout between layers).")
+  var layerDropout: Float?
+
   @Option(parsing: .unconditional, help: "deep-ae dropout probability on re-fed inputs (noise_prob).")
   var noise: Float?
 
@@ -243,6 +246,7 @@ struct ModelOptions: ParsableArguments {
     o.lastActivation = lastActivation
     o.dropout = dropout
     o.noise = noise
+    o.layerDropout = layerDropout
     o.refeed = refeed
     o.refeedTarget = refeedTarget
     o.itemBased = itemBased

@@ -41,7 +41,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case inputDropout = "input-dropout", hiddenDropout = "hidden-dropout", centerInputs = "center-inputs"
   case averaging, decayBiases = "decay-biases", outputBiasAtMean = "output-bias-at-mean"
   case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep, loss
-  case decayDecoder = "decay-decoder"
+  case decayDecoder = "decay-decoder", layerDropout = "layer-dropout"
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -87,6 +87,7 @@ public struct ModelOverrides: Sendable {
   public var keep: KeptEpoch?
   public var loss: ReconstructionLoss?
   public var decayDecoder: Bool?
+  public var layerDropout: Float?
 
   public init() {}
 
@@ -103,7 +104,7 @@ public struct ModelOverrides: Sendable {
       (.clipNorm, clipNorm != nil), (.inputDropout, inputDropout != nil), (.hiddenDropout, hiddenDropout != nil),
       (.centerInputs, centerInputs != nil), (.averaging, averaging != nil), (.decayBiases, decayBiases != nil),
       (.outputBiasAtMean, outputBiasAtMean != nil), (.plateauFactor, plateauFactor != nil),
-      (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil), (.loss, loss != nil), (.decayDecoder, decayDecoder != nil),
+      (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil), (.loss, loss != nil), (.decayDecoder, decayDecoder != nil), (.layerDropout, layerDropout != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

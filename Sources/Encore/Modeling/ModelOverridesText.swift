@@ -65,6 +65,7 @@ extension ModelOverrides {
     case .averaging: averaging = try number(Float.self, "a number")
     case .decayBiases: decayBiases = try flag()
     case .decayDecoder: decayDecoder = try flag()
+    case .layerDropout: layerDropout = try number(Float.self, "a number")
     case .outputBiasAtMean: outputBiasAtMean = try flag()
     case .plateauFactor: plateauFactor = try number(Float.self, "a number")
     case .plateauPatience: plateauPatience = try number(Int.self, "a whole number")

@@ -18,6 +18,9 @@ public struct DeepAutoencoderConfiguration: Codable, Sendable, Equatable {
   public var constrained: Bool = false
   /// Dropout probability on the code layer while training.
   public var dropout: Float = 0
+  /// Dropout probability after every other hidden layer, encoder and decoder (nil: none), as
+  /// seed 000's DeepAutoEncoder puts nn.Dropout after each activation but the code's and the output's.
+  public var layerDropout: Float? = nil
   /// Dropout probability on re-fed inputs (DeepRecommender's noise_prob).
   public var noise: Float = 0
   /// Dense re-feeding steps per batch (DeepRecommender's aug_step; 0 = off).

@@ -15,6 +15,8 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   private var a: [StableBuffer<Float>] = []
   private var da: [StableBuffer<Float>] = []
   private var codeMask = StableBuffer<Float>(zeros: 0)
+  /// Dropout masks of the other hidden layers (seed 000's nn.Dropout between layers).
+  private var layerMasks: [StableBuffer<Float>] = []
   private var entryOutput = StableBuffer<Float>(zeros: 0)
   private var entryError = StableBuffer<Float>(zeros: 0)
   private var compact = StableBuffer<Float>(zeros: 0)
@@ -23,6 +25,8 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   private var denseError = StableBuffer<Float>(zeros: 0)
   /// The code dropout mask of the last training pass (rows × code size; empty without dropout).
   public private(set) var lastCodeMask: [Float] = []
+  /// The masks of every hidden layer in the last training pass (empty where none was applied).
+  public private(set) var lastLayerMasks: [[Float]] = []
   /// The loss the passes differentiate.
   public var loss = ReconstructionLoss.masked
   private var denseTarget = StableBuffer<Float>(zeros: 0)
@@ -44,6 +48,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     a = (0..<hiddenCount).map { StableBuffer(zeros: rows * model.layers[$0].output) }
     da = (0..<hiddenCount).map { StableBuffer(zeros: rows * model.layers[$0].output) }
     codeMask = StableBuffer(zeros: rows * model.layers[model.depth - 1].output)
+    layerMasks = (0..<hiddenCount).map { StableBuffer(zeros: (model.configuration.layerDropout ?? 0) > 0 ? rows * model.layers[$0].output : 0) }
     denseZ = StableBuffer(zeros: rows * model.inputSize)
     denseError = StableBuffer(zeros: rows * model.inputSize)
     if loss == .unmasked { denseTarget = StableBuffer(zeros: rows * model.inputSize) }
@@ -79,8 +84,9 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
 
   /// Forward through the hidden layers. `denseInput` (rows × n) replaces the sparse batch for
   /// layer 0 when given. With `mask` the code layer's output is multiplied by the dropout mask.
-  private func forwardHidden(rows b: Int, denseInput: UnsafePointer<Float>?, dropout: Float, generator: inout SeededGenerator) {
+  private func forwardHidden(rows b: Int, denseInput: UnsafePointer<Float>?, dropout: Float, layerDropout: Float = 0, generator: inout SeededGenerator) {
     let p = model.parameters
+    lastLayerMasks = Array(repeating: [], count: hiddenCount)
     for l in 0..<hiddenCount {
       let layer = model.layers[l]
       let w = p[layer.weight].value.pointer, bias = p[layer.bias].value.pointer
@@ -103,8 +109,16 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
           al[j] *= codeMask[j]
         }
         lastCodeMask = Array(UnsafeBufferPointer(start: codeMask.pointer, count: b * out))
+        lastLayerMasks[l] = lastCodeMask
       } else if l == model.depth - 1 {
         lastCodeMask = []
+      } else if layerDropout > 0 {
+        let keep = 1 - layerDropout, m = layerMasks[l].pointer
+        for j in 0..<(b * out) {
+          m[j] = generator.nextUnitFloat() < keep ? 1 / keep : 0
+          al[j] *= m[j]
+        }
+        lastLayerMasks[l] = Array(UnsafeBufferPointer(start: m, count: b * out))
       }
     }
   }
@@ -127,7 +141,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     let b = rows.count
     reserve(rows: b)
     ensureEntries(batch.entryCount)
-    forwardHidden(rows: b, denseInput: nil, dropout: model.configuration.dropout, generator: &generator)
+    forwardHidden(rows: b, denseInput: nil, dropout: model.configuration.dropout, layerDropout: model.configuration.layerDropout ?? 0, generator: &generator)
     return sparseOutputAndBackward(rows: b, denseInput: nil)
   }
 
@@ -189,10 +203,12 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
       let out = layer.output
       let dz = da[l].pointer
       let zl = z[l].pointer, al = a[l].pointer
-      let isCode = l == model.depth - 1 && model.configuration.dropout > 0
+      let isCode = l == model.depth - 1
+      let masked = isCode ? model.configuration.dropout > 0 : (model.configuration.layerDropout ?? 0) > 0
+      let mask = isCode ? codeMask.pointer : layerMasks[l].pointer
       for j in 0..<(b * out) {
-        if isCode {
-          let m = codeMask[j]
+        if masked {
+          let m = mask[j]
           dz[j] = m == 0 ? 0 : dz[j] * m * layer.activation.derivative(zl[j], al[j] / m)
         } else {
           dz[j] *= layer.activation.derivative(zl[j], al[j])
@@ -242,7 +258,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   @discardableResult
   public func densePass(rows b: Int, input: UnsafePointer<Float>, denseTarget: UnsafePointer<Float>?, generator: inout SeededGenerator) -> (sse: Double, count: Int) {
     reserve(rows: b)
-    forwardHidden(rows: b, denseInput: input, dropout: model.configuration.dropout, generator: &generator)
+    forwardHidden(rows: b, denseInput: input, dropout: model.configuration.dropout, layerDropout: model.configuration.layerDropout ?? 0, generator: &generator)
     guard let target = denseTarget else {
       ensureEntries(batch.entryCount)
       return sparseOutputAndBackward(rows: b, denseInput: input)

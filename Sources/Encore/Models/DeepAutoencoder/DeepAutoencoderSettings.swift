@@ -24,7 +24,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
   public static let acceptedSettings: Set<ModelSetting> = [
     .preset, .layers, .activation, .decoderLayerActivation, .constrained, .lastActivation, .dropout, .noise, .refeed,
     .refeedTarget, .itemBased, .optimizer, .learningRate, .weightDecay, .clipNorm, .batchSize, .epochs, .patience,
-    .averaging, .plateauFactor, .plateauPatience, .keep, .loss,
+    .averaging, .plateauFactor, .plateauPatience, .keep, .loss, .layerDropout,
   ]
 
   public static func legacySettings(kind: String, description: Data) -> DeepAutoencoderSettings? {
@@ -84,6 +84,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     if let v = o.plateauPatience { s.training.plateauPatience = v }
     if let v = o.keep { s.training.keep = v }
     if let v = o.loss { s.training.loss = v }
+    if let v = o.layerDropout { s.configuration.layerDropout = v }
     return s
   }
 
@@ -105,6 +106,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     }
     try SettingCheck.fraction(c.dropout, .dropout)
     try SettingCheck.fraction(c.noise, .noise)
+    try SettingCheck.fraction(c.layerDropout ?? 0, .layerDropout)
     try SettingCheck.atLeast(c.refeed, 0, .refeed)
     guard t.optimizer != .rprop else { throw EncoreError.invalidSetting("optimizer", "for deep-ae must be adam, momentum (sgd), plain-sgd, adagrad or rmsprop") }
     try SettingCheck.positive(t.learningRate, .learningRate)

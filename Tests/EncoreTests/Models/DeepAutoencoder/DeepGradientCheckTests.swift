@@ -11,7 +11,7 @@ final class DeepGradientCheckTests: XCTestCase {
   /// The loss Σ (ŷ − y)² / N over the rows, recomputed densely in Double.
   func referenceLoss(
     _ model: DeepAutoencoder, values: [[Double]], rows: [Int], denseInput: [[Double]]?, target: Target,
-    denseTarget: [[Double]]?, mask: [Float], loss: ReconstructionLoss = .masked
+    denseTarget: [[Double]]?, masks: [[Float]], loss: ReconstructionLoss = .masked
   ) -> Double {
     let x = model.input
     var sse = 0.0, count = 0, cellSSE = 0.0
@@ -28,7 +28,7 @@ final class DeepGradientCheckTests: XCTestCase {
           var s = b[o]
           for i in 0..<layer.input { s += a[i] * (layer.outputMajor ? w[o * layer.input + i] : w[i * layer.output + o]) }
           next[o] = referenceActivation(layer.activation, s)
-          if l == model.depth - 1 && !mask.isEmpty { next[o] *= Double(mask[t * layer.output + o]) }
+          if l < masks.count && !masks[l].isEmpty { next[o] *= Double(masks[l][t * layer.output + o]) }
         }
         a = next
       }
@@ -55,7 +55,7 @@ final class DeepGradientCheckTests: XCTestCase {
     }
   }
 
-  func check(activation: Activation, constrained: Bool, lastActivation: Bool = true, dropout: Float = 0, refeed: Target? = nil, loss: ReconstructionLoss = .masked, file: StaticString = #filePath, line: UInt = #line) throws {
+  func check(activation: Activation, constrained: Bool, lastActivation: Bool = true, dropout: Float = 0, layerDropout: Float? = nil, refeed: Target? = nil, loss: ReconstructionLoss = .masked, file: StaticString = #filePath, line: UInt = #line) throws {
     let ratings = smallRatings(users: 7, items: 6, perUser: 3, seed: 12)
     var config = DeepAutoencoderConfiguration()
     config.hiddenLayers = [4, 3]
@@ -63,6 +63,7 @@ final class DeepGradientCheckTests: XCTestCase {
     config.constrained = constrained
     config.lastLayerActivation = lastActivation
     config.dropout = dropout
+    config.layerDropout = layerDropout
     let x = SparseMatrix(ratings, userCount: 7, itemCount: 6, itemsAsRows: false)
     let model = try DeepAutoencoder(configuration: config, input: x, seed: 5)
     // Non-zero biases and values that keep relu-like units away from their kinks.
@@ -76,6 +77,7 @@ final class DeepGradientCheckTests: XCTestCase {
     var denseInput: [[Double]]? = nil
     var denseTarget: [[Double]]? = nil
     var mask: [Float]
+    var masks: [[Float]]
     if let refeed {
       gradient.sparsePass(rows: rows[...], generator: &generator)  // gathers the batch
       var input = [Float](repeating: 0, count: 7 * 6)
@@ -87,10 +89,13 @@ final class DeepGradientCheckTests: XCTestCase {
       denseInput = (0..<7).map { t in (0..<6).map { Double(input[t * 6 + $0]) } }
       if refeed == .dense { denseTarget = denseInput }
       mask = gradient.lastCodeMask
+      masks = gradient.lastLayerMasks
     } else {
       gradient.sparsePass(rows: rows[...], generator: &generator)
       mask = gradient.lastCodeMask
+      masks = gradient.lastLayerMasks
     }
+    if (layerDropout ?? 0) > 0 { XCTAssertTrue(masks.dropLast().contains { $0.contains(0) }, "a layer mask drops something", file: file, line: line) }
     if dropout > 0 { XCTAssertTrue(mask.contains(0), "the mask drops something", file: file, line: line) }
     let target: Target = refeed == .dense ? .dense : .sparse
     let base = model.parameters.map { $0.value.array.map(Double.init) }
@@ -100,8 +105,8 @@ final class DeepGradientCheckTests: XCTestCase {
         var plus = base, minus = base
         plus[pi][j] += eps
         minus[pi][j] -= eps
-        let numeric = (referenceLoss(model, values: plus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, mask: mask, loss: loss)
-          - referenceLoss(model, values: minus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, mask: mask, loss: loss)) / (2 * eps)
+        let numeric = (referenceLoss(model, values: plus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, masks: masks, loss: loss)
+          - referenceLoss(model, values: minus, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, masks: masks, loss: loss)) / (2 * eps)
         XCTAssertEqual(Double(p.gradient[j]), numeric, accuracy: 2e-3 * max(1, abs(numeric)),
                        "\(activation) tied=\(constrained) refeed=\(String(describing: refeed)) loss=\(loss) \(p.name)[\(j)]", file: file, line: line)
       }
@@ -125,6 +130,13 @@ final class DeepGradientCheckTests: XCTestCase {
       try check(activation: .elu, constrained: true, refeed: .dense, loss: loss)
       try check(activation: .tanh, constrained: false, refeed: .sparse, loss: loss)
     }
+  }
+
+  /// Seed 000's dropout after every hidden layer but the code, with and without code dropout.
+  func testLayerDropoutWithFixedMasks() throws {
+    try check(activation: .sigmoid, constrained: false, lastActivation: false, layerDropout: 0.3)
+    try check(activation: .selu, constrained: true, dropout: 0.4, layerDropout: 0.2)
+    try check(activation: .elu, constrained: false, layerDropout: 0.3, refeed: .dense)
   }
 
   func testCodeDropoutWithAFixedMask() throws {
