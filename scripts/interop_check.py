@@ -44,7 +44,7 @@ for name, options in models.items():
     logdir = os.path.join(work, "logs-" + name)
     plot = os.path.join(work, name + ".svg")
     out = subprocess.run([encore, "train", "--data", ratings, *options, "--save", model, "--logdir", logdir, "--plot", plot,
-                          "--summary-frequency", "1", "--json"], check=True, capture_output=True, text=True).stdout
+                          "--summary-frequency", "1", "--log-histograms", "--json"], check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
     onnx_path = os.path.join(work, name + ".onnx")
     sample_path = os.path.join(work, name + ".json")
@@ -101,7 +101,8 @@ for name, options in models.items():
     accumulator.Reload()
     tags = set(accumulator.Tags()["scalars"])
     wanted = {"Training_RMSE_per_epoch", "EVALUATION_RMSE", "Epoch_time", "Training_RMSE", "Learning_rate"}
-    norms = [t for t in tags if t.startswith("Variables/FrobNorm/") or t.startswith("Gradients/FrobNorm/")]
+    # Encore's per-epoch norms (parameter names with dots); the seed's per-step ones follow.
+    norms = [t for t in tags if (t.startswith("Variables/FrobNorm/") or t.startswith("Gradients/FrobNorm/")) and "." in t]
     if not wanted <= tags or not any(t.startswith("Variables/FrobNorm/") for t in norms) \
             or not any(t.startswith("Gradients/FrobNorm/") for t in norms):
         failures.append(f"{name}: TensorBoard tags {sorted(tags)} lack some of {sorted(wanted)} or the norms")
@@ -111,6 +112,26 @@ for name, options in models.items():
         values = accumulator.Scalars(tag) if tag in tags else []
         if len(values) != report["epochs_run"]:
             failures.append(f"{name}: {tag} has {len(values)} values for {report['epochs_run']} epochs")
+    # Seed 003's log_var_and_grad_summaries: every parameter's norms at every summary step,
+    # under DeepRecommender's names, and its histograms (log_histograms=True).
+    steps = len(accumulator.Scalars("Training_RMSE"))
+    seed_names = ["Encode_W_0", "Encode_b_0", "Decode_b_0"] + (["Decode_W_0"] if name == "i-autorec" else [])
+    for parameter in seed_names:
+        for tag in (f"Variable/FrobNorm/{parameter}", f"Gradients/FrobNorm/{parameter}"):
+            values = accumulator.Scalars(tag) if tag in tags else []
+            if len(values) != steps or not all(np.isfinite(v.value) for v in values):
+                failures.append(f"{name}: {tag} has {len(values)} finite values for {steps} summary steps")
+    histograms = set(accumulator.Tags()["histograms"])
+    weights = load_file(model)
+    for parameter, key in [("Encode_W_0", "encoder.weight" if name == "i-autorec" else "encoder.0.weight")]:
+        for tag in (f"Variables/{parameter}", f"Gradients/{parameter}"):
+            if tag not in histograms:
+                failures.append(f"{name}: no histogram {tag} in {sorted(histograms)}")
+        h = accumulator.Histograms(f"Variables/{parameter}")[-1].histogram_value if f"Variables/{parameter}" in histograms else None
+        if h is not None and (h.num != weights[key].size or sum(h.bucket) != h.num):
+            failures.append(f"{name}: histogram of {parameter} counts {h.num} values, the weight has {weights[key].size}")
+    if name == "deep-ae" and any(t.startswith("Variable/FrobNorm/Decode_W") for t in tags):
+        failures.append("deep-ae: a tied decoder logged Decode_W norms (the seed logs them only when not constrained)")
     print(f"{name}: TensorBoard tags {sorted(tags)}; {report['epochs_run']} epochs")
 
     # 4. The plot parses as SVG.

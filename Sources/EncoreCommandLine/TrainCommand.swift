@@ -28,6 +28,9 @@ struct TrainCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "With --logdir: log Training_RMSE every N optimiser steps (DeepRecommender's summary_frequency).")
   var summaryFrequency: Int = 100
 
+  @Flag(help: "With --logdir: also log weight and gradient histograms at every summary step (seed 003's log_histograms).")
+  var logHistograms = false
+
   @Option(help: "Write the train and validation RMSE curves to this SVG file.")
   var plot: String?
 
@@ -71,7 +74,7 @@ struct TrainCommand: ParsableCommand {
         files = ExperimentRun.CheckpointFiles(every: saveEvery, keep: keepCheckpoints) { "\(stem).epoch\($0).safetensors" }
       }
       let (model, report) = try experiment.run(data: data, split: split, checkpointFiles: files, resumeFrom: resume,
-        monitor: logger?.monitor(stepInterval: summaryFrequency)) { record in
+        monitor: logger?.monitor(stepInterval: summaryFrequency, histograms: logHistograms)) { record in
         progress.epoch(record)
         logger?.epoch(record)
       }

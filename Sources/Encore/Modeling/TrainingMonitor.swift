@@ -7,6 +7,11 @@ public final class TrainingMonitor {
   let onNorms: (Int, [(name: String, weight: Double, gradient: Double)]) -> Void
   private var squaredError = 0.0
   private var count = 0
+  /// Called at every logging step with each parameter's summary (seed 003's
+  /// `log_var_and_grad_summaries`); nil: no per-step parameter summaries.
+  public var onSummary: ((Int, [ParameterSummary]) -> Void)? = nil
+  /// Whether the summaries carry histograms (seed 003's `log_histograms`).
+  public var histograms = false
 
   public init(
     stepInterval: Int, onSteps: @escaping (Int, Double) -> Void,
@@ -26,6 +31,19 @@ public final class TrainingMonitor {
       squaredError = 0
       count = 0
     }
+  }
+
+  /// Whether `step` is a logging step.
+  func isLoggingStep(_ step: Int) -> Bool { step % stepInterval == 0 }
+
+  /// Summarises `parameters` at a logging step.
+  func summarize(_ step: Int, _ parameters: [ParameterView]) {
+    guard let onSummary else { return }
+    onSummary(step, parameters.map { p in
+      ParameterSummary(
+        name: p.name, norm: Self.norm(p.values.baseAddress!, p.values.count), gradientNorm: Self.norm(p.gradient.baseAddress!, p.gradient.count),
+        histogram: histograms ? Histogram(p.values) : nil, gradientHistogram: histograms ? Histogram(p.gradient) : nil)
+    })
   }
 
   func epochEnded(_ epoch: Int, norms: [(name: String, weight: Double, gradient: Double)]) { onNorms(epoch, norms) }

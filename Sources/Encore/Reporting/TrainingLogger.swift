@@ -8,8 +8,11 @@ public final class TrainingLogger {
 
   /// A monitor that logs Training_RMSE every `stepInterval` optimiser steps and the
   /// Variables/FrobNorm and Gradients/FrobNorm of every weight at the end of each epoch.
-  public func monitor(stepInterval: Int) -> TrainingMonitor {
-    TrainingMonitor(stepInterval: stepInterval, onSteps: { [writer] step, rmse in
+  /// At every such step it also logs each parameter as seed 003's `log_var_and_grad_summaries`
+  /// does: Variable/FrobNorm/Encode_W_0 and Gradients/FrobNorm/Encode_W_0 (…_b_…, Decode_…),
+  /// and with `histograms` the Variables/… and Gradients/… histograms.
+  public func monitor(stepInterval: Int, histograms: Bool = false) -> TrainingMonitor {
+    let monitor = TrainingMonitor(stepInterval: stepInterval, onSteps: { [writer] step, rmse in
       writer.scalar("Training_RMSE", rmse, step: step)
     }, onNorms: { [writer] epoch, norms in
       for n in norms {
@@ -17,6 +20,16 @@ public final class TrainingLogger {
         writer.scalar("Gradients/FrobNorm/\(n.name)", n.gradient, step: epoch)
       }
     })
+    monitor.histograms = histograms
+    monitor.onSummary = { [writer] step, parameters in
+      for p in parameters {
+        writer.scalar("Variable/FrobNorm/\(p.name)", p.norm, step: step)
+        writer.scalar("Gradients/FrobNorm/\(p.name)", p.gradientNorm, step: step)
+        if let h = p.histogram { writer.histogram("Variables/\(p.name)", h, step: step) }
+        if let h = p.gradientHistogram { writer.histogram("Gradients/\(p.name)", h, step: step) }
+      }
+    }
+    return monitor
   }
 
   /// Logs one epoch and rewrites the event file.

@@ -41,6 +41,16 @@ struct ProtobufWriter {
 
   mutating func string(_ field: Int, _ value: String) { bytes(field, Data(value.utf8)) }
 
+  /// A packed repeated double field.
+  mutating func packedDoubles(_ field: Int, _ values: [Double]) {
+    var payload = Data(capacity: values.count * 8)
+    for v in values {
+      var bits = v.bitPattern.littleEndian
+      withUnsafeBytes(of: &bits) { payload.append(contentsOf: $0) }
+    }
+    bytes(field, payload)
+  }
+
   mutating func message(_ field: Int, _ build: (inout ProtobufWriter) -> Void) {
     var inner = ProtobufWriter()
     build(&inner)

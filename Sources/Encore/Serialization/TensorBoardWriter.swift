@@ -37,6 +37,28 @@ public final class TensorBoardWriter {
     append(event.data)
   }
 
+  /// Adds one histogram (a `histo` summary, as TensorFlow's HistogramProto).
+  public func histogram(_ tag: String, _ h: Histogram, step: Int) {
+    var event = ProtobufWriter()
+    event.double(1, Date().timeIntervalSince1970)
+    event.int(2, Int64(step))
+    event.message(5) { summary in
+      summary.message(1) { v in
+        v.string(1, tag)
+        v.message(5) { histo in
+          histo.double(1, h.minimum)
+          histo.double(2, h.maximum)
+          histo.double(3, h.count)
+          histo.double(4, h.sum)
+          histo.double(5, h.sumOfSquares)
+          histo.packedDoubles(6, h.bucketLimits)
+          histo.packedDoubles(7, h.bucketCounts)
+        }
+      }
+    }
+    append(event.data)
+  }
+
   /// Writes everything logged so far (atomically).
   public func flush() throws { try AtomicFile.write(data, to: path) }
 

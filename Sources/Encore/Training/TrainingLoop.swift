@@ -34,6 +34,9 @@ protocol BatchStepper: AnyObject {
   func step(rows: ArraySlice<Int32>, learningRate: Float, progress: inout TrainingProgress, epoch: Int) throws -> BatchOutcome
   /// Called after the epoch's last batch (full-batch methods step here).
   func endEpoch()
+  /// Every parameter and its last gradient under DeepRecommender's names, for the monitor's
+  /// per-step summaries.
+  func parameterViews() -> [ParameterView]
   /// Weight and gradient norms for the monitor, after the epoch.
   func norms() -> [(name: String, weight: Double, gradient: Double)]
   /// Optimiser state by name, for checkpoints (empty buffers are skipped).
@@ -126,10 +129,14 @@ struct TrainingLoop<Stepper: BatchStepper> {
         seen += outcome.count
         lo = hi
         if let averaged { averaged.blend(toward: network, keeping: settings.averaging, on: stepper.compute) }
-        if let step = outcome.loggedStep { monitor?.step(step, squaredError: outcome.squaredError, count: outcome.count) }
+        if let step = outcome.loggedStep, let monitor {
+          monitor.step(step, squaredError: outcome.squaredError, count: outcome.count)
+          if monitor.onSummary != nil && monitor.isLoggingStep(step) { monitor.summarize(step, stepper.parameterViews()) }
+        }
       }
       if stepper.stepsOncePerEpoch {
         monitor?.step(epoch, squaredError: sse, count: seen)
+        if let monitor, monitor.onSummary != nil, monitor.isLoggingStep(epoch) { monitor.summarize(epoch, stepper.parameterViews()) }
         stepper.endEpoch()
         if let averaged { averaged.blend(toward: network, keeping: settings.averaging, on: stepper.compute) }
       } else {

@@ -280,6 +280,22 @@ final class AutoRecStepper: BatchStepper {
     rprop[3].step(weights: model.encoderBias, gradient: fullMu)
   }
 
+  func parameterViews() -> [ParameterView] {
+    let model = network
+    if fullBatch {
+      return [ParameterView("Encode_W_0", model.encoderWeight, fullV), ParameterView("Encode_b_0", model.encoderBias, fullMu),
+              ParameterView("Decode_W_0", model.decoderWeight, fullW), ParameterView("Decode_b_0", model.decoderBias, fullB)]
+    }
+    // The last batch's gradient rows (the columns it touched; the others' are zero).
+    let nt = gradient.touched.count
+    return [
+      ParameterView("Encode_W_0", model.encoderWeight, gradient.encoderWeight, gradientCount: nt * k),
+      ParameterView("Encode_b_0", model.encoderBias, gradient.encoderBias),
+      ParameterView("Decode_W_0", model.decoderWeight, gradient.decoderWeight, gradientCount: nt * k),
+      ParameterView("Decode_b_0", model.decoderBias, gradient.decoderBias, gradientCount: nt),
+    ]
+  }
+
   func norms() -> [(name: String, weight: Double, gradient: Double)] {
     let model = network
     let nt = gradient.touched.count

@@ -199,6 +199,15 @@ final class DeepAutoencoderStepper: BatchStepper {
     return BatchOutcome(squaredError: s, count: c, loggedStep: logged)
   }
 
+  func parameterViews() -> [ParameterView] {
+    network.parameters.map { p in
+      // encoder.0.weight → Encode_W_0, decoder.1.bias → Decode_b_1.
+      let parts = p.name.split(separator: ".")
+      let name = (parts[0] == "encoder" ? "Encode_" : "Decode_") + (parts[2] == "weight" ? "W_" : "b_") + parts[1]
+      return ParameterView(name, p.value, p.gradient)
+    }
+  }
+
   func norms() -> [(name: String, weight: Double, gradient: Double)] {
     network.parameters.filter { $0.name.hasSuffix("weight") }.map {
       ($0.name, TrainingMonitor.norm($0.value.pointer, $0.count), TrainingMonitor.norm($0.gradient.pointer, $0.count))
