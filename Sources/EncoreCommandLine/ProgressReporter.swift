@@ -27,7 +27,7 @@ final class ProgressReporter {
     let validation = r.validationRMSE.map { String(format: "%.4f", $0) } ?? "-"
     let left = elapsed / Double(r.epoch) * Double(totalEpochs - r.epoch)
     let mark = r.isBest ? " *" : ""
-    let rate = r.learningRate.map { String(format: " lr %.3g", $0) } ?? ""
+    let rate = (r.learningRate.map { String(format: " lr %.3g", $0) } ?? "") + (r.trainLoss.map { String(format: " loss %.4g", $0) } ?? "")
     if isTerminal {
       let width = 24
       let filled = min(width, width * r.epoch / max(1, totalEpochs))

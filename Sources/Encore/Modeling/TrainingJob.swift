@@ -64,4 +64,9 @@ public struct EpochRecord: Codable, Sendable, Equatable {
   public var isBest: Bool
   /// The learning rate this epoch's steps used (nil for Rprop, which adapts its own steps).
   public var learningRate: Double? = nil
+  /// The mean over the epoch's batches of the training loss in its own units (the seeds print
+  /// this: DeepRecommender's and seed 004's MMSE, seed 000's RMSE, seed 002's mean over every
+  /// cell; `Training_RMSE` with `--loss all-cells` is its square root). The train RMSE above is
+  /// always over the observed ratings. Nil for models without a loss per batch.
+  public var trainLoss: Double? = nil
 }

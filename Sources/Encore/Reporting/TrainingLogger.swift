@@ -38,6 +38,7 @@ public final class TrainingLogger {
     if let v = r.validationRMSE { writer.scalar("EVALUATION_RMSE", v, step: r.epoch) }
     writer.scalar("Epoch_time", r.seconds, step: r.epoch)
     if let lr = r.learningRate { writer.scalar("Learning_rate", lr, step: r.epoch) }
+    if let loss = r.trainLoss { writer.scalar("Training_loss_per_epoch", loss, step: r.epoch) }
     try? writer.flush()
   }
 

@@ -49,6 +49,8 @@ struct BatchOutcome {
   var count: Int
   /// The optimiser step to log this batch's error at (nil: the loop logs per epoch).
   var loggedStep: Int?
+  /// The batch's loss in its own units (see `ReconstructionLoss`), averaged into the epoch's.
+  var loss: Double? = nil
 }
 
 /// The settings of the shared loop, common to every iterative family.
@@ -121,12 +123,17 @@ struct TrainingLoop<Stepper: BatchStepper> {
       }
       stepper.beginEpoch()
       var sse = 0.0, seen = 0
+      var lossSum = 0.0, lossBatches = 0
       var lo = 0
       while lo < order.count {
         let hi = min(order.count, lo + stepper.batchSize)
         let outcome = try stepper.step(rows: order[lo..<hi], learningRate: lr, progress: &state, epoch: epoch)
         sse += outcome.squaredError
         seen += outcome.count
+        if let loss = outcome.loss {
+          lossSum += loss
+          lossBatches += 1
+        }
         lo = hi
         if let averaged { averaged.blend(toward: network, keeping: settings.averaging, on: stepper.compute) }
         if let step = outcome.loggedStep, let monitor {
@@ -163,7 +170,7 @@ struct TrainingLoop<Stepper: BatchStepper> {
       }
       let record = state.finishEpoch(
         trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart,
-        learningRate: scheduled == nil ? nil : Double(lr))
+        learningRate: scheduled == nil ? nil : Double(lr), trainLoss: lossBatches > 0 ? lossSum / Double(lossBatches) : nil)
       if record.isBest && validationRMSE != nil {
         let current = averaged ?? network
         if let best { best.assign(from: current) } else { best = current.copy() }

@@ -231,7 +231,7 @@ final class AutoRecStepper: BatchStepper {
         fullB[Int(c)] += gradient.decoderBias[s]
       }
       SparseKernels.axpy(1, gradient.encoderBias.pointer, fullMu.pointer, count: k)
-      return BatchOutcome(squaredError: gradient.squaredError, count: gradient.ratingCount, loggedStep: nil)
+      return BatchOutcome(squaredError: gradient.squaredError, count: gradient.ratingCount, loggedStep: nil, loss: batchLoss(batch.count))
     }
     state.stepNumber += 1
     let scaleFactor = meanOverCells
@@ -253,7 +253,13 @@ final class AutoRecStepper: BatchStepper {
     muState.step(
       options.optimizer, weights: model.encoderBias, rows: nil, count: 1, gradient: gradient.encoderBias,
       gradientScale: scaleFactor, learningRate: lr, decay: biasDecay, stepNumber: state.stepNumber)
-    return BatchOutcome(squaredError: gradient.squaredError, count: gradient.ratingCount, loggedStep: state.stepNumber)
+    return BatchOutcome(squaredError: gradient.squaredError, count: gradient.ratingCount, loggedStep: state.stepNumber, loss: batchLoss(batch.count))
+  }
+
+  /// The batch's data term in the loss's units: the mean squared error over its ratings
+  /// (`masked`) or over all its cells (`allCells`), as Keras or PyTorch would print it.
+  private func batchLoss(_ rows: Int) -> Double {
+    gradient.squaredError / Double(max(meanOverCells ? rows * d : gradient.ratingCount, 1))
   }
 
   func endEpoch() {

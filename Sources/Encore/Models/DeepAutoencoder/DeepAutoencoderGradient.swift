@@ -29,6 +29,8 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   public private(set) var lastLayerMasks: [[Float]] = []
   /// The loss the passes differentiate.
   public var loss = ReconstructionLoss.masked
+  /// The loss's value on the last pass, in its own units (what the seeds print).
+  public private(set) var lastLoss = 0.0
   private var denseTarget = StableBuffer<Float>(zeros: 0)
 
   /// The threads and GEMM library the passes run on.
@@ -52,6 +54,15 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     denseZ = StableBuffer(zeros: rows * model.inputSize)
     denseError = StableBuffer(zeros: rows * model.inputSize)
     if loss == .unmasked { denseTarget = StableBuffer(zeros: rows * model.inputSize) }
+  }
+
+  /// The loss's value, given Σ(ŷ − y)² over its `terms` on `rows` rows.
+  private func lossValue(sse: Double, terms: Int, rows: Int) -> Double {
+    switch loss {
+    case .masked: return sse / Double(max(terms, 1))
+    case .allCells, .unmasked: return sse / Double(max(rows * model.inputSize, 1))
+    case .rmse: return (sse / Double(max(terms, 1))).squareRoot()
+    }
   }
 
   /// dLoss/dŷ = scale · (ŷ − y) for the loss, given Σ(ŷ − y)² over the `terms` the loss sums
@@ -173,6 +184,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
       entryError[q] = diff
     }
     let scale = errorScale(sse: sse, terms: n, rows: b)
+    lastLoss = lossValue(sse: sse, terms: n, rows: b)
     for q in 0..<n {
       let s = entryOutput[q]
       entryError[q] *= scale * out.activation.derivative(s, out.activation.apply(s))
@@ -295,6 +307,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
       }
     }
     let scale = errorScale(sse: termSSE, terms: everyCell ? b * n : count, rows: b)
+    lastLoss = lossValue(sse: termSSE, terms: everyCell ? b * n : count, rows: b)
     for k in 0..<(b * n) where e[k] != 0 {
       let s = zOut[k]
       e[k] *= scale * out.activation.derivative(s, out.activation.apply(s))

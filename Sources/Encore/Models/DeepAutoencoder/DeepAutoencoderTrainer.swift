@@ -180,6 +180,7 @@ final class DeepAutoencoderStepper: BatchStepper {
     let b = batch.count, n = model.inputSize
     for p in model.parameters { p.gradient.fill(0) }
     let (s, c) = gradient.sparsePass(rows: batch, generator: &state.generator)
+    let loss = gradient.lastLoss
     if config.refeed > 0 { gradient.denseOutput(rows: b, into: refeedInput.pointer) }
     try trainer.step(model, learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
     let logged = state.stepNumber
@@ -196,7 +197,7 @@ final class DeepAutoencoderStepper: BatchStepper {
       if t + 1 < config.refeed { gradient.denseOutput(rows: b, into: (t % 2 == 0 ? refeedNext : refeedInput).pointer) }
       try trainer.step(model, learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
     }
-    return BatchOutcome(squaredError: s, count: c, loggedStep: logged)
+    return BatchOutcome(squaredError: s, count: c, loggedStep: logged, loss: loss)
   }
 
   func parameterViews() -> [ParameterView] {

@@ -99,6 +99,9 @@ final class DeepGradientCheckTests: XCTestCase {
     if dropout > 0 { XCTAssertTrue(mask.contains(0), "the mask drops something", file: file, line: line) }
     let target: Target = refeed == .dense ? .dense : .sparse
     let base = model.parameters.map { $0.value.array.map(Double.init) }
+    // The loss the pass reports (what the seeds print) is the loss it differentiates.
+    let reported = referenceLoss(model, values: base, rows: Array(0..<7), denseInput: denseInput, target: target, denseTarget: denseTarget, masks: masks, loss: loss)
+    XCTAssertEqual(gradient.lastLoss, reported, accuracy: 1e-5 * max(1, reported), "loss=\(loss)", file: file, line: line)
     let eps = 1e-5
     for (pi, p) in model.parameters.enumerated() {
       for j in 0..<p.count {
