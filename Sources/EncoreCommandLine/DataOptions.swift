@@ -170,7 +170,7 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "deep-ae re-feeding target: output (f(x), DeepRecommender) or input (the ratings, seed 004).")
   var refeedTarget: RefeedTarget?
 
-  @Flag(inversion: .prefixedNo, help: "deep-ae: items as rows (the small preset's default) or users as rows (--no-item-based).")
+  @Flag(inversion: .prefixedNo, help: "deep-ae: items as rows (the small preset's default) or users as rows (--no-item-based); knn-*: item-based neighbours (default: user-based, as surprise).")
   var itemBased: Bool? = nil
 
   @Option(parsing: .unconditional, help: "deep-ae L2 weight decay (PyTorch's weight_decay).")
@@ -208,6 +208,21 @@ struct ModelOptions: ParsableArguments {
 
   @Option(parsing: .unconditional, help: "Networks: epochs without a better validation RMSE before each learning-rate cut.")
   var plateauPatience: Int?
+
+  @Option(parsing: .unconditional, help: "knn-*: at most this many neighbours (surprise's k, default 40).")
+  var neighbours: Int?
+
+  @Option(parsing: .unconditional, help: "knn-*: fewer neighbours than this give no neighbourhood term (surprise's min_k, default 1).")
+  var minNeighbours: Int?
+
+  @Option(help: "knn-*: msd (default), cosine, pearson or pearson-baseline (surprise's sim_options name).")
+  var similarity: SimilarityMeasure?
+
+  @Option(parsing: .unconditional, help: "knn-* with pearson-baseline: shrinkage (default 100).")
+  var shrinkage: Float?
+
+  @Option(parsing: .unconditional, help: "knn-*: fewer shared ratings than this give similarity 0 (surprise's min_support, default 1).")
+  var minSupport: Int?
 
   @Flag(help: "AutoRec: after validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
   var refit = false
@@ -262,6 +277,11 @@ struct ModelOptions: ParsableArguments {
     o.plateauFactor = plateauFactor
     o.plateauPatience = plateauPatience
     o.refit = refit ? true : nil
+    o.neighbours = neighbours
+    o.minNeighbours = minNeighbours
+    o.similarity = similarity
+    o.shrinkage = shrinkage
+    o.minSupport = minSupport
     o.keep = keep
     o.loss = loss
     return o
@@ -277,6 +297,7 @@ extension Activation: ExpressibleByArgument {}
 extension RefeedTarget: ExpressibleByArgument {}
 extension KeptEpoch: ExpressibleByArgument {}
 extension ReconstructionLoss: ExpressibleByArgument {}
+extension SimilarityMeasure: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {
   public init?(argument: String) { self.init(named: argument) }
 }

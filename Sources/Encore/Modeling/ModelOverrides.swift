@@ -42,6 +42,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case averaging, decayBiases = "decay-biases", outputBiasAtMean = "output-bias-at-mean"
   case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep, loss
   case decayDecoder = "decay-decoder", layerDropout = "layer-dropout"
+  case neighbours, minNeighbours = "min-neighbours", similarity, shrinkage, minSupport = "min-support"
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -88,6 +89,11 @@ public struct ModelOverrides: Sendable {
   public var loss: ReconstructionLoss?
   public var decayDecoder: Bool?
   public var layerDropout: Float?
+  public var neighbours: Int?
+  public var minNeighbours: Int?
+  public var similarity: SimilarityMeasure?
+  public var shrinkage: Float?
+  public var minSupport: Int?
 
   public init() {}
 
@@ -105,6 +111,8 @@ public struct ModelOverrides: Sendable {
       (.centerInputs, centerInputs != nil), (.averaging, averaging != nil), (.decayBiases, decayBiases != nil),
       (.outputBiasAtMean, outputBiasAtMean != nil), (.plateauFactor, plateauFactor != nil),
       (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil), (.loss, loss != nil), (.decayDecoder, decayDecoder != nil), (.layerDropout, layerDropout != nil),
+      (.neighbours, neighbours != nil), (.minNeighbours, minNeighbours != nil), (.similarity, similarity != nil),
+      (.shrinkage, shrinkage != nil), (.minSupport, minSupport != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

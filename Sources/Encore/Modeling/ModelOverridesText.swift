@@ -66,6 +66,15 @@ extension ModelOverrides {
     case .decayBiases: decayBiases = try flag()
     case .decayDecoder: decayDecoder = try flag()
     case .layerDropout: layerDropout = try number(Float.self, "a number")
+    case .neighbours: neighbours = try number(Int.self, "a whole number")
+    case .minNeighbours: minNeighbours = try number(Int.self, "a whole number")
+    case .similarity:
+      guard let m = SimilarityMeasure(rawValue: text) else {
+        throw EncoreError.invalidSetting("similarity", "must be one of: \(SimilarityMeasure.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      similarity = m
+    case .shrinkage: shrinkage = try number(Float.self, "a number")
+    case .minSupport: minSupport = try number(Int.self, "a whole number")
     case .outputBiasAtMean: outputBiasAtMean = try flag()
     case .plateauFactor: plateauFactor = try number(Float.self, "a number")
     case .plateauPatience: plateauPatience = try number(Int.self, "a whole number")

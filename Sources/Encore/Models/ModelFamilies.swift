@@ -6,7 +6,7 @@ import Foundation
 public enum ModelFamilies {
   /// Every family's settings type.
   public static let all: [any ModelSettings.Type] = [
-    AutoRecSettings.self, BaselineSettings.self, FactorSettings.self, DeepAutoencoderSettings.self,
+    AutoRecSettings.self, BaselineSettings.self, FactorSettings.self, DeepAutoencoderSettings.self, NeighbourSettings.self,
   ]
 
   /// Every model name the command line knows, in help order.

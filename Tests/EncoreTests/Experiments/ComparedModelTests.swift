@@ -62,6 +62,7 @@ final class ComparedModelTests: XCTestCase {
       case .refeedTarget: sample = "output"
       case .keep: sample = "last"
       case .loss: sample = "rmse"
+      case .similarity: sample = "pearson-baseline"
       case .constrained, .lastActivation, .itemBased, .centerInputs, .decayBiases, .outputBiasAtMean, .refit, .decayDecoder: sample = "true"
       default: sample = "2"
       }

@@ -6,7 +6,7 @@ import XCTest
 final class ModelFamiliesTests: XCTestCase {
   func testEveryNameHasDefaultsThatValidateAndRoundTripThroughJSON() throws {
     XCTAssertEqual(ModelFamilies.modelNames, [
-      "i-autorec", "u-autorec", "baseline", "baseline-sgd", "global-mean", "svd", "svdpp", "truncated-svd", "deep-ae",
+      "i-autorec", "u-autorec", "baseline", "baseline-sgd", "global-mean", "svd", "svdpp", "truncated-svd", "deep-ae", "knn-basic", "knn-means", "knn-baseline",
     ])
     XCTAssertEqual(ModelFamilies.iterativeModelNames, ["i-autorec", "u-autorec", "deep-ae"])
     for name in ModelFamilies.modelNames {
