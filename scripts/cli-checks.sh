@@ -211,6 +211,13 @@ elif [ -n "${CI:-}" ]; then
 else
   echo "note: pandas is not installed; the wide-table check is skipped"
 fi
+# Tuning (issue 17): cross-validation on the training part; the winner trained and scored once.
+"$encore" tune --model knn-baseline --grid "neighbours=5,40;similarity=msd,pearson-baseline" --data "$dir/ratings.csv" --cv-folds 3 \
+  --out "$dir/best.json" --save "$dir/best.safetensors" --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); r=d["results"]; assert len(r) == 4 and all(len(x["fold_rmse"]) == 3 for x in r) and r[0]["rmse"]["mean"] <= r[-1]["rmse"]["mean"] and d["n_train"] == 7200 and d["final_test_rmse"] > 0, d'
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["model"] == "knn-baseline" and set(d["settings"]) == {"neighbours", "similarity"}, d' "$dir/best.json"
+"$encore" evaluate --model "$dir/best.safetensors" --test "$dir/ratings.csv" --json > /dev/null
+expect_error "--grid part 'lamda=1,2' is not SETTING=VALUE" "$encore" tune --model i-autorec --grid "lamda=1,2" --data "$dir/ratings.csv"
 # The error contract: one line on standard error; 64 for a command line that does not parse.
 set +e
 "$encore" train --hidden abc > "$dir/out" 2> "$dir/err"; code=$?

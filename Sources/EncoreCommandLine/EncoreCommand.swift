@@ -11,7 +11,7 @@ public struct EncoreCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "encore",
     abstract: "Autoencoder recommenders (AutoRec and friends): train, evaluate and recommend from explicit ratings.",
-    subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, SimilarCommand.self, DataCommand.self, BenchCommand.self, CompareCommand.self, PredictCommand.self, ExportCommand.self, ServeCommand.self])
+    subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, SimilarCommand.self, DataCommand.self, BenchCommand.self, CompareCommand.self, TuneCommand.self, PredictCommand.self, ExportCommand.self, ServeCommand.self])
 
   /// Parses and runs the command line with Encore's error contract: exit 0 on success (and
   /// for --help), 1 with one `error: …` line for bad input, data or model files, and 64 with
