@@ -37,7 +37,7 @@ for line in lines:
     rating = float(parts[3])
     denom += (prediction - rating) * (prediction - rating)
     n += 1
-assert n == 8000 == d["n"] and d["rounded"], (n, d)
+assert n == 8000 == d["n"] and d["rounded"] and 0 < d["fcp"] < 1, (n, d)
 assert abs(sqrt(denom / n) - d["rmse"]) < 1e-9, (sqrt(denom / n), d["rmse"])
 ' "$dir/seed003.tsv"
 "$encore" compare --data "$dir/ratings.csv" --models baseline,svd,svdpp,global-mean --folds 3 --csv "$dir/compare.csv" --json \

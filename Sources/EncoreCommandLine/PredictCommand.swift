@@ -37,12 +37,13 @@ struct PredictCommand: ParsableCommand {
       }
       try AtomicFile.write(text, to: out)
       let rmse = Metrics.rmse(predicted: predicted, actual: ratings.values)
+      let fcp = try? RankingMetrics.fcp(users: ratings.users, predicted: predicted, actual: ratings.values)
       if json {
-        struct Summary: Codable { var out: String; var n: Int; var n_unseen: Int; var rmse: Double; var mae: Double; var rounded: Bool; var n_skipped_lines: Int }
+        struct Summary: Codable { var out: String; var n: Int; var n_unseen: Int; var rmse: Double; var mae: Double; var fcp: Double?; var rounded: Bool; var n_skipped_lines: Int }
         print(try JSONOutput.encode(Summary(
-          out: out, n: ratings.count, n_unseen: unseen, rmse: rmse, mae: Metrics.mae(predicted: predicted, actual: ratings.values), rounded: round, n_skipped_lines: ratings.skippedLines.count)))
+          out: out, n: ratings.count, n_unseen: unseen, rmse: rmse, mae: Metrics.mae(predicted: predicted, actual: ratings.values), fcp: fcp, rounded: round, n_skipped_lines: ratings.skippedLines.count)))
       } else {
-        print("wrote \(ratings.count) predictions to \(out) (RMSE \(String(format: "%.4f", rmse))\(round ? " of the rounded predictions" : ""); \(unseen) for unseen users/items from the baseline)")
+        print("wrote \(ratings.count) predictions to \(out) (RMSE \(String(format: "%.4f", rmse))\(round ? " of the rounded predictions" : ""), FCP \(fcp.map { String(format: "%.4f", $0) } ?? "-"); \(unseen) for unseen users/items from the baseline)")
       }
     }
   }

@@ -91,8 +91,8 @@ enum TextReport {
     }
     if let h = r.heldOutUsers {
       Swift.print(String(
-        format: "held out     %d users (%@): RMSE %.4f, MAE %.4f on %d scored ratings (baseline folded in %.4f), NDCG@10 %.4f",
-        h.users, h.mode, h.rmse, h.mae, h.scoredRatings, h.baselineRMSE, h.ranking.ndcg))
+        format: "held out     %d users (%@): RMSE %.4f, MAE %.4f, FCP %@ on %d scored ratings (baseline folded in %.4f), NDCG@10 %.4f",
+        h.users, h.mode, h.rmse, h.mae, h.fcp.map { String(format: "%.4f", $0) } ?? "-", h.scoredRatings, h.baselineRMSE, h.ranking.ndcg))
     }
     Swift.print(String(format: "time         %.2fs training, %.3fs per epoch (%@ kernels)", r.trainSeconds, r.secondsPerEpoch, r.kernels))
     if let savedTo { Swift.print("saved        \(savedTo)") }

@@ -47,11 +47,13 @@ public struct ComparisonSummary: Codable, Sendable {
   public var rmse, mae, fcp, precision, recall, ndcg, fitSeconds, predictSeconds: MeanDeviation
   /// RMSE, MAE and NDCG@K on the held-out users' scored ratings (fold-in or retrain), when any.
   public var heldOutRMSE, heldOutMAE, heldOutNDCG: MeanDeviation?
+  /// FCP on the held-out users' scored ratings, when every run has one.
+  public var heldOutFCP: MeanDeviation?
 
   enum CodingKeys: String, CodingKey {
     case model, runs, rmse, mae, fcp, precision, recall, ndcg
     case fitSeconds = "fit_seconds", predictSeconds = "predict_seconds"
-    case heldOutRMSE = "held_out_rmse", heldOutMAE = "held_out_mae", heldOutNDCG = "held_out_ndcg"
+    case heldOutRMSE = "held_out_rmse", heldOutMAE = "held_out_mae", heldOutNDCG = "held_out_ndcg", heldOutFCP = "held_out_fcp"
   }
 
   public init(model: String, results: [ModelMeasurement]) {
@@ -70,6 +72,8 @@ public struct ComparisonSummary: Codable, Sendable {
       heldOutRMSE = MeanDeviation(held.map(\.rmse))
       heldOutMAE = MeanDeviation(held.map(\.mae))
       heldOutNDCG = MeanDeviation(held.map(\.ranking.ndcg))
+      let fcps = held.compactMap(\.fcp)
+      if fcps.count == held.count { heldOutFCP = MeanDeviation(fcps) }
     }
   }
 }
@@ -226,9 +230,9 @@ public struct Comparison: Sendable {
 
   /// The per-run results as CSV, one line per model and run.
   public static func csv(_ results: [ModelMeasurement]) -> String {
-    var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds,held_out_rmse,held_out_mae,held_out_ndcg_at_k"]
+    var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds,held_out_rmse,held_out_mae,held_out_ndcg_at_k,held_out_fcp"]
     for r in results {
-      let held = r.heldOutUsers.map { [String($0.rmse), String($0.mae), String($0.ranking.ndcg)] } ?? ["", "", ""]
+      let held = r.heldOutUsers.map { [String($0.rmse), String($0.mae), String($0.ranking.ndcg), $0.fcp.map { String($0) } ?? ""] } ?? ["", "", "", ""]
       lines.append(([csvField(r.model), csvField(r.run), String(r.rmse), String(r.mae), String(r.fcp),
                     String(r.ranking.precision), String(r.ranking.recall), String(r.ranking.ndcg), String(r.ranking.map),
                     String(r.ranking.hitRate), String(r.fitSeconds), String(r.predictSeconds)] + held).joined(separator: ","))

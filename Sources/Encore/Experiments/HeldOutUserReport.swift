@@ -10,6 +10,8 @@ public struct HeldOutUserReport: Codable, Sendable {
   public var scoredRatings: Int
   public var rmse: Double
   public var mae: Double
+  /// FCP over the scored ratings (nil: no user with two differing ratings).
+  public var fcp: Double? = nil
   /// The bias baseline folded in the same way (b_u in closed form): the fallback to beat.
   public var baselineRMSE: Double
   /// Ranking of each user's scored items (surprise's test-items convention; K = 10 and relevant ≥ 3.5 unless set).
@@ -18,7 +20,7 @@ public struct HeldOutUserReport: Codable, Sendable {
   public var foldInMilliseconds: Double
 
   enum CodingKeys: String, CodingKey {
-    case mode, users, rmse, mae, ranking
+    case mode, users, rmse, mae, ranking, fcp
     case foldInRatings = "fold_in_ratings", scoredRatings = "scored_ratings", baselineRMSE = "baseline_rmse"
     case foldInMilliseconds = "fold_in_ms_per_user"
   }
@@ -56,6 +58,7 @@ public struct HeldOutUserReport: Codable, Sendable {
     scoredRatings = scored.count
     rmse = Metrics.rmse(predicted: predicted, actual: scored.values)
     mae = Metrics.mae(predicted: predicted, actual: scored.values)
+    fcp = try? RankingMetrics.fcp(users: scored.users, predicted: predicted, actual: scored.values)
     baselineRMSE = Metrics.rmse(predicted: baseline, actual: scored.values)
     ranking = RankingMetrics.testItems(users: scored.users, predicted: predicted, actual: scored.values, k: k, threshold: threshold)
     foldInMilliseconds = held.users.isEmpty ? 0 : seconds * 1000 / Double(held.users.count)
