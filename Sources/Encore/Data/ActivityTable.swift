@@ -51,8 +51,8 @@ public struct ActivityTable: Codable, Sendable {
     let titled = rows.contains { $0.title != nil }
     var lines = [idHeader + ",count,mean_rating" + (titled ? ",title" : "")]
     for r in rows {
-      var line = "\(Comparison.csvField(r.id)),\(r.count),\(String(format: "%.4f", r.meanRating))"
-      if titled { line += "," + Comparison.csvField(r.title ?? "") }
+      var line = "\(CSVField.quoted(r.id)),\(r.count),\(String(format: "%.4f", r.meanRating))"
+      if titled { line += "," + CSVField.quoted(r.title ?? "") }
       lines.append(line)
     }
     return lines.joined(separator: "\n") + "\n"

@@ -233,15 +233,10 @@ public struct Comparison: Sendable {
     var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds,held_out_rmse,held_out_mae,held_out_ndcg_at_k,held_out_fcp"]
     for r in results {
       let held = r.heldOutUsers.map { [String($0.rmse), String($0.mae), String($0.ranking.ndcg), $0.fcp.map { String($0) } ?? ""] } ?? ["", "", "", ""]
-      lines.append(([csvField(r.model), csvField(r.run), String(r.rmse), String(r.mae), String(r.fcp),
+      lines.append(([CSVField.quoted(r.model), CSVField.quoted(r.run), String(r.rmse), String(r.mae), String(r.fcp),
                     String(r.ranking.precision), String(r.ranking.recall), String(r.ranking.ndcg), String(r.ranking.map),
                     String(r.ranking.hitRate), String(r.fitSeconds), String(r.predictSeconds)] + held).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
-  }
-
-  /// `text` as one CSV field: quoted (RFC 4180) when it holds a comma or a quote.
-  static func csvField(_ text: String) -> String {
-    text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
   }
 }

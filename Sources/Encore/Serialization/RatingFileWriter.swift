@@ -10,8 +10,8 @@ public enum RatingFileWriter {
     bytes.reserveCapacity(ratings.count * 24 + 64)
     bytes += Array((ratings.hasTimestamps ? "userId,movieId,rating,timestamp\n" : "userId,movieId,rating\n").utf8)
     var labels: [Float: [UInt8]] = [:]
-    let userIDs = users.rawIDs.map { Array(Comparison.csvField($0).utf8) }
-    let itemIDs = items.rawIDs.map { Array(Comparison.csvField($0).utf8) }
+    let userIDs = users.rawIDs.map { Array(CSVField.quoted($0).utf8) }
+    let itemIDs = items.rawIDs.map { Array(CSVField.quoted($0).utf8) }
     for k in 0..<ratings.count {
       bytes += userIDs[Int(ratings.users[k])]
       bytes.append(UInt8(ascii: ","))

@@ -85,11 +85,8 @@ final class NeighbourModelTests: XCTestCase {
   }
 
   func testEveryKindAndSimilarityMatchesSurprisesDefinitions() throws {
-    let ratings = smallRatings(users: 30, items: 20, perUser: 6, seed: 4)
-    var users = IDMap(), items = IDMap()
-    for u in 0..<30 { _ = users.insert(String(u)) }
-    for i in 0..<20 { _ = items.insert(String(i)) }
-    let data = RatingData(ratings: ratings, users: users, items: items, sourceDescription: "small")
+    let data = smallData(users: 30, items: 20, perUser: 6, seed: 4)
+    let ratings = data.ratings
     let (train, test) = try Splitter.split(ratings, .holdout(testFraction: 0.2), seed: 3)
     let split = DataSplit(train: train, validation: RatingSet(), test: test, description: "test")
     for kind in NeighbourSettings.Kind.allCases {
@@ -121,11 +118,8 @@ final class NeighbourModelTests: XCTestCase {
   /// A training user folded in from their own ratings scores their unrated items as the
   /// predictor does (KNNBasic and KNNWithMeans: nothing in them depends on the trained b_u).
   func testFoldingATrainingUserInReproducesThePredictor() throws {
-    let ratings = smallRatings(users: 25, items: 15, perUser: 5, seed: 9)
-    var users = IDMap(), items = IDMap()
-    for u in 0..<25 { _ = users.insert(String(u)) }
-    for i in 0..<15 { _ = items.insert(String(i)) }
-    let data = RatingData(ratings: ratings, users: users, items: items, sourceDescription: "small")
+    let data = smallData(users: 25, items: 15, perUser: 5, seed: 9)
+    let ratings = data.ratings
     let split = DataSplit(train: ratings, validation: RatingSet(), test: ratings, description: "all")
     for kind in [NeighbourSettings.Kind.basic, .means] {
       for itemBased in [false, true] {
@@ -152,11 +146,8 @@ final class NeighbourModelTests: XCTestCase {
   }
 
   func testASavedModelLoadsAndPredictsTheSame() throws {
-    let ratings = smallRatings(users: 25, items: 15, perUser: 5, seed: 2)
-    var users = IDMap(), items = IDMap()
-    for u in 0..<25 { _ = users.insert(String(u)) }
-    for i in 0..<15 { _ = items.insert(String(i)) }
-    let data = RatingData(ratings: ratings, users: users, items: items, sourceDescription: "small")
+    let data = smallData(users: 25, items: 15, perUser: 5, seed: 2)
+    let ratings = data.ratings
     let (train, test) = try Splitter.split(ratings, .holdout(testFraction: 0.2), seed: 1)
     for itemBased in [false, true] {
       var o = ModelOverrides()
@@ -170,6 +161,14 @@ final class NeighbourModelTests: XCTestCase {
       XCTAssertEqual(loaded.predictor().predict(test).values, trained.predictor().predict(test).values)
       XCTAssertNil(try loaded.spec.firstDifference(from: trained.spec))
     }
+  }
+
+  /// `smallRatings` with ID maps "0", "1", … for every user and item.
+  func smallData(users: Int, items: Int, perUser: Int, seed: UInt64) -> RatingData {
+    var userMap = IDMap(), itemMap = IDMap()
+    for u in 0..<users { _ = userMap.insert(String(u)) }
+    for i in 0..<items { _ = itemMap.insert(String(i)) }
+    return RatingData(ratings: smallRatings(users: users, items: items, perUser: perUser, seed: seed), users: userMap, items: itemMap, sourceDescription: "small")
   }
 
   func testAHugeSimilarityMatrixIsRefusedWithTheWayOut() throws {
