@@ -6,7 +6,8 @@
 3. TensorBoard's event reader lists the expected tags with one value per epoch;
 4. a run resumed from a --save-every checkpoint ends with exactly the weights of an
    uninterrupted run;
-5. the learning-curve and comparison SVGs are well-formed.
+5. the learning-curve and comparison SVGs are well-formed;
+6. an ensemble's ONNX graph and its members' safetensors weights reproduce Encore's outputs.
 
     python3 scripts/interop_check.py ENCORE_BINARY
 """
@@ -152,6 +153,33 @@ for name, options in models.items():
     print(f"{name}: resumed run's weights equal the uninterrupted run's: {same}")
     if not same:
         failures.append(f"{name}: resumed weights differ")
+
+# An ensemble exports as one ONNX graph that runs every member and averages their outputs;
+# numpy averaging the members' safetensors weights must agree with it and with Encore.
+ensemble = os.path.join(work, "ensemble.safetensors")
+run("train", "--data", ratings, "--model", "i-autorec", "--hidden", "16", "--epochs", "4", "--ensemble", "3", "--save", ensemble)
+run("export", "onnx", "--model", ensemble, "--out", ensemble + ".onnx", "--sample", ensemble + ".json")
+sample = json.load(open(ensemble + ".json"))
+x = np.array(sample["inputs"], dtype=np.float32)
+expected = np.array(sample["outputs"], dtype=np.float32)
+tensors = load_file(ensemble)
+with open(ensemble, "rb") as f:
+    import struct
+    header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+members = json.loads(header["__metadata__"]["encore"])["members"]
+weights = tensors["ensemble.combiner"]
+y = np.full_like(expected, weights[0])
+for m, fields in enumerate(members):
+    config, p = fields["configuration"], f"member{m}."
+    h = act(config["encoderActivation"], x @ tensors[p + "encoder.weight"].T + tensors[p + "encoder.bias"])
+    y += weights[m + 1] * act(config["decoderActivation"], h @ tensors[p + "decoder.weight"].T + tensors[p + "decoder.bias"])
+onnx.checker.check_model(onnx.load(ensemble + ".onnx"), full_check=True)
+got = ort.InferenceSession(ensemble + ".onnx", providers=["CPUExecutionProvider"]).run(None, {"ratings": x})[0]
+print(f"ensemble of 3: numpy vs Encore max |diff| = {np.abs(y - expected).max():.2e}, onnxruntime vs Encore {np.abs(got - expected).max():.2e}")
+if len(members) != 3 or not np.allclose(weights[1:], 1 / 3):
+    failures.append(f"ensemble: {len(members)} members with weights {weights}")
+if not np.allclose(y, expected, rtol=1e-5, atol=1e-5) or not np.allclose(got, expected, rtol=1e-5, atol=1e-5):
+    failures.append("ensemble: numpy or onnxruntime differs from Encore")
 
 chart = os.path.join(work, "compare.svg")
 run("compare", "--data", ratings, "--models", "baseline,svd,i-autorec", "--folds", "3", "--plot", chart)

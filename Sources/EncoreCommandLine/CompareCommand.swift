@@ -52,6 +52,8 @@ struct CompareCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "A test rating at or above this is relevant.") var threshold: Double = 3.5
   @Option(help: "Test pairs of users or items without training ratings: baseline (predicted by the bias baseline and counted) or drop (left out of every figure).")
   var unseen: UnseenPolicy = .baseline
+  @Flag(help: "Also blend the compared models: a row 'blend' whose members are all of them, weighted by ridge regression on each split's validation part (the members are trained again for it).")
+  var blend = false
   @Flag(help: "Print one JSON object (summary and every run).") var json = false
   @Option(help: "Also write the per-run results as CSV to this file.") var csv: String?
   @Option(help: "Also write a chart of each model's RMSE (mean ± std) to this SVG file.") var plot: String?
@@ -73,6 +75,7 @@ struct CompareCommand: ParsableCommand {
       if let csv { try OutputPath.check(csv, option: "csv", inputs: inputs) }
       if let plot { try OutputPath.check(plot, option: "plot", inputs: inputs + (csv.map { [$0] } ?? [])) }
       var comparison = try Comparison(modelList: models)
+      if blend { try comparison.addBlend() }
       if let testFraction {
         guard testFraction > 0 && testFraction < 1 else { throw EncoreError.invalidArgument("--test-fraction must be in (0, 1)") }
         guard data != nil && folds == nil else {

@@ -233,6 +233,12 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Networks: keep the parameters of the best validation epoch (best) or of the last epoch run (last; with --validation-fraction 0 --patience 0, every epoch on every rating, as the seeds' notebooks train).")
   var keep: KeptEpoch?
 
+  @Option(parsing: .unconditional, help: "Train N copies of the model from seeds SEED, SEED+1, ... side by side on the threads and average them, in one model file (models trained from a seed: networks, svd, svdpp).")
+  var ensemble: Int?
+
+  @Option(help: "ensemble and blend: the members, as encore compare's --models takes them (\"i-autorec,deep-ae:preset=seed-003,svdpp,knn-baseline:item-based\"). A blend weights them by ridge regression on the validation part; an ensemble averages them.")
+  var members: String?
+
   /// The settings given on the command line.
   func overrides() throws -> ModelOverrides {
     var o = ModelOverrides()
@@ -284,6 +290,8 @@ struct ModelOptions: ParsableArguments {
     o.minSupport = minSupport
     o.keep = keep
     o.loss = loss
+    o.ensemble = ensemble
+    if let members { o.members = try ComparedModel.list(members, option: "members").map(\.spec) }
     return o
   }
 

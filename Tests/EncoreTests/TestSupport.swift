@@ -77,7 +77,7 @@ extension ExperimentRun {
       c.orientation = orientation
       self.init(spec: AutoRecSettings(configuration: c, training: options).spec)
     } else {
-      self.init(spec: try! ModelFamilies.spec(named: name, seed: options.seed))
+      self.init(spec: try! ModelFamilies.testSpec(named: name, seed: options.seed))
     }
   }
 }
@@ -87,4 +87,47 @@ extension TrainedModel {
   var autoRec: AutoRec? { (model as? AutoRecModel)?.network }
   /// The deep autoencoder, when the model is one.
   var deep: DeepAutoencoder? { (model as? DeepAutoencoderModel)?.network }
+}
+
+extension ModelFamilies {
+  /// The members the tests that go through every model name give the ensemble family (whose
+  /// defaults have none): networks of both orientations for "ensemble"; a refitted network,
+  /// a factor model and a neighbourhood model for "blend".
+  static func testMembers(for name: String) -> [ModelSpec]? {
+    func member(_ name: String, _ settings: (inout ModelOverrides) -> Void) -> ModelSpec {
+      var o = ModelOverrides()
+      settings(&o)
+      return try! spec(named: name, overrides: o)
+    }
+    switch name {
+    case "ensemble":
+      return [
+        member("i-autorec") { $0.hidden = 40; $0.epochs = 30 },
+        member("u-autorec") { $0.hidden = 40; $0.epochs = 30 },
+      ]
+    case "blend":
+      return [
+        member("i-autorec") { $0.hidden = 8; $0.epochs = 60; $0.refit = true },
+        member("svd") { $0.epochs = 5; $0.factors = 4 },
+        member("knn-baseline") { $0.neighbours = 5 },
+      ]
+    default: return nil
+    }
+  }
+
+  /// `spec(named:overrides:seed:)` with `testMembers` for the ensemble family.
+  static func testSpec(named name: String, overrides: ModelOverrides = ModelOverrides(), seed: UInt64 = 42) throws -> ModelSpec {
+    var o = overrides
+    if o.members == nil, let members = testMembers(for: name) { o.members = members }
+    return try spec(named: name, overrides: o, seed: seed)
+  }
+}
+
+/// `smallRatings` with ID maps "0", "1", … for every user and item.
+func smallData(users: Int, items: Int, perUser: Int, seed: UInt64) -> RatingData {
+  var userMap = IDMap(), itemMap = IDMap()
+  for u in 0..<users { _ = userMap.insert(String(u)) }
+  for i in 0..<items { _ = itemMap.insert(String(i)) }
+  return RatingData(
+    ratings: smallRatings(users: users, items: items, perUser: perUser, seed: seed), users: userMap, items: itemMap, sourceDescription: "small")
 }

@@ -33,9 +33,7 @@ public enum ModelFile {
     for p in model.namedParameters { tensors[p.name] = .float(p.values, shape: p.shape) }
     for (name, t) in model.extraFileTensors { tensors[name] = t }
     let matrix = model.storedRatings ?? trained.rated
-    tensors["input.row_start"] = .int64(matrix.rowStart.map(Int64.init), shape: [matrix.rowCount + 1])
-    tensors["input.columns"] = .int32(matrix.columns, shape: [matrix.nonzeroCount])
-    tensors["input.values"] = .float(matrix.values, shape: [matrix.nonzeroCount])
+    for (name, t) in StoredMatrix.tensors(matrix) { tensors[name] = t }
     var titles: [String: String] = [:]
     for (k, v) in trained.titles { titles[String(k)] = v }
     let description = Description(
@@ -114,15 +112,12 @@ public enum ModelFile {
     guard baseline.userBias.count == users.count, baseline.itemBias.count == items.count else {
       throw bad("baseline sizes do not match the ID maps")
     }
-    let rowStart = try tensor("input.row_start").int64s.map { Int($0) }
-    let columns = try tensor("input.columns").int32s
-    let values = try tensor("input.values").floats
     let itemRows = spec.settings.storesItemRows
     let rows = itemRows ? items.count : users.count
     let cols = itemRows ? users.count : items.count
-    guard rowStart.count == rows + 1 else {
+    if let start = tensors["input.row_start"], start.int64s.count != rows + 1 {
       throw bad(
-        "the stored rating matrix has \(rowStart.count - 1) rows, but a \(spec.name) model keeps one per \(itemRows ? "item" : "user") (\(rows)): the model kind in the metadata does not match the tensors")
+        "the stored rating matrix has \(start.int64s.count - 1) rows, but a \(spec.name) model keeps one per \(itemRows ? "item" : "user") (\(rows)): the model kind in the metadata does not match the tensors")
     }
     guard description.scale.minimum <= description.scale.maximum, description.scale.minimum.isFinite, description.scale.maximum.isFinite else {
       throw bad("the rating scale \(description.scale.minimum)–\(description.scale.maximum) is not a scale (its minimum must not exceed its maximum)")
@@ -130,11 +125,7 @@ public enum ModelFile {
     guard description.globalMean.isFinite, baseline.userBias.allSatisfy(\.isFinite), baseline.itemBias.allSatisfy(\.isFinite) else {
       throw bad("the baseline holds a value that is not a finite number")
     }
-    guard rowStart.count == rows + 1, rowStart.first == 0, rowStart.last == columns.count, columns.count == values.count,
-      zip(rowStart, rowStart.dropFirst()).allSatisfy({ $0 <= $1 }), columns.allSatisfy({ $0 >= 0 && Int($0) < cols })
-    else { throw bad("the stored rating matrix is inconsistent") }
-    guard values.allSatisfy(\.isFinite) else { throw bad("the stored rating matrix holds a rating that is not a finite number") }
-    let input = SparseMatrix(rowCount: rows, columnCount: cols, rowStart: rowStart, columns: columns, values: values)
+    let input = try StoredMatrix.read(tensors, rows: rows, columns: cols, path: path, what: "the stored rating matrix")
     var titles: [Int32: String] = [:]
     for (k, v) in description.titles { if let i = Int32(k) { titles[i] = v } }
     let model = try spec.settings.loadModel(StoredModel(

@@ -10,7 +10,7 @@ public enum ONNXExporter {
 
   /// The ONNX bytes of a network model (AutoRec or deep autoencoder).
   public static func export(_ trained: TrainedModel) throws -> Data {
-    guard let network = trained.model as? any NetworkModel else {
+    guard let network = try trained.model.asNetwork() else {
       throw EncoreError.invalidArgument("only AutoRec and deep-autoencoder models can be exported to ONNX")
     }
     var g = ONNX.Graph()

@@ -10,7 +10,7 @@ public struct ReconstructionSample: Codable, Sendable {
   public var outputs: [[Float]]
 
   public init(_ trained: TrainedModel, rows: Int, compute: ComputeContext = .automatic) throws {
-    guard let network = trained.model as? any NetworkModel else {
+    guard let network = try trained.model.asNetwork() else {
       throw EncoreError.invalidArgument("only AutoRec and deep-autoencoder models have a reconstruction")
     }
     model = trained.name

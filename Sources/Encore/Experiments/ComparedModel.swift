@@ -14,7 +14,8 @@ public struct ComparedModel: Sendable {
   /// models separated by commas, each optionally followed by `:NAME=VALUE` settings (the
   /// `encore train` options without their dashes). A piece after a comma that is not a model
   /// name continues the previous setting's value, so `layers=512,512,1024` reads whole.
-  public static func list(_ text: String) throws -> [ComparedModel] {
+  /// `option` names the command-line option in errors.
+  public static func list(_ text: String, option: String = "models") throws -> [ComparedModel] {
     var entries: [[String]] = []  // each: the model name, then its settings
     for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
       let piece = raw.trimmingCharacters(in: .whitespaces)
@@ -32,7 +33,7 @@ public struct ComparedModel: Sendable {
       }
     }
     guard !entries.isEmpty else {
-      throw EncoreError.invalidSetting("models", "names no model; choose from \(ModelFamilies.modelNames.joined(separator: ", "))")
+      throw EncoreError.invalidSetting(option, "names no model; choose from \(ModelFamilies.modelNames.joined(separator: ", "))")
     }
     var seen: Set<String> = []
     return try entries.map { parts in
@@ -40,10 +41,10 @@ public struct ComparedModel: Sendable {
       do {
         try overrides.set(Array(parts.dropFirst()))
       } catch let error as EncoreError {
-        throw EncoreError.invalidArgument("--models entry '\(parts.joined(separator: ":"))': \(error.description)")
+        throw EncoreError.invalidArgument("--\(option) entry '\(parts.joined(separator: ":"))': \(error.description)")
       }
       let label = parts.joined(separator: ":")
-      guard seen.insert(label).inserted else { throw EncoreError.invalidArgument("--models names '\(label)' twice") }
+      guard seen.insert(label).inserted else { throw EncoreError.invalidArgument("--\(option) names '\(label)' twice") }
       return ComparedModel(label: label, spec: try ModelFamilies.spec(named: parts[0], overrides: overrides))
     }
   }

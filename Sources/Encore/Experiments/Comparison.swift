@@ -113,6 +113,14 @@ public struct Comparison: Sendable {
     try self.init(modelList: modelNames.joined(separator: ","))
   }
 
+  /// Adds a row "blend": every compared model as a member, weighted by ridge regression on
+  /// the validation part of each split (Netflix Prize style; the test part chooses nothing).
+  public mutating func addBlend() throws {
+    guard !models.contains(where: { $0.label == "blend" }) else { throw EncoreError.invalidArgument("--models already names a blend") }
+    guard models.count >= 2 else { throw EncoreError.invalidSetting("blend", "needs at least two models in --models") }
+    models.append(ComparedModel(label: "blend", spec: ModelSpec(EnsembleSettings(combination: .ridge, members: models.map(\.spec)))))
+  }
+
   /// Runs every model on `split` (whose validation part is empty; iterative models carve their own).
   public func run(label: String, data: RatingData, split: DataSplit) throws -> [ModelMeasurement] {
     var results: [ModelMeasurement] = []

@@ -43,6 +43,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep, loss
   case decayDecoder = "decay-decoder", layerDropout = "layer-dropout"
   case neighbours, minNeighbours = "min-neighbours", similarity, shrinkage, minSupport = "min-support"
+  case ensemble, members
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -94,6 +95,10 @@ public struct ModelOverrides: Sendable {
   public var similarity: SimilarityMeasure?
   public var shrinkage: Float?
   public var minSupport: Int?
+  /// Networks of one model trained from consecutive seeds and averaged (`--ensemble N`).
+  public var ensemble: Int?
+  /// The members of an `ensemble` or `blend` model (`--members`, parsed by the caller).
+  public var members: [ModelSpec]?
 
   public init() {}
 
@@ -112,7 +117,8 @@ public struct ModelOverrides: Sendable {
       (.outputBiasAtMean, outputBiasAtMean != nil), (.plateauFactor, plateauFactor != nil),
       (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil), (.loss, loss != nil), (.decayDecoder, decayDecoder != nil), (.layerDropout, layerDropout != nil),
       (.neighbours, neighbours != nil), (.minNeighbours, minNeighbours != nil), (.similarity, similarity != nil),
-      (.shrinkage, shrinkage != nil), (.minSupport, minSupport != nil),
+      (.shrinkage, shrinkage != nil), (.minSupport, minSupport != nil), (.ensemble, ensemble != nil),
+      (.members, members != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

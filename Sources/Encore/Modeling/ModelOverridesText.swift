@@ -75,6 +75,10 @@ extension ModelOverrides {
       similarity = m
     case .shrinkage: shrinkage = try number(Float.self, "a number")
     case .minSupport: minSupport = try number(Int.self, "a whole number")
+    case .ensemble: ensemble = try number(Int.self, "a whole number")
+    case .members:
+      throw EncoreError.invalidSetting(
+        "members", "is given on its own (encore train --model blend --members LIST); in encore compare, --blend blends the compared models")
     case .outputBiasAtMean: outputBiasAtMean = try flag()
     case .plateauFactor: plateauFactor = try number(Float.self, "a number")
     case .plateauPatience: plateauPatience = try number(Int.self, "a whole number")

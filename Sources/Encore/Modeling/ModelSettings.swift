@@ -25,6 +25,9 @@ public protocol ModelSettings: Codable, Sendable {
   var seed: UInt64 { get set }
   /// Whether training is iterative and keeps the epoch that is best on a validation part.
   var stopsOnValidation: Bool { get }
+  /// Whether training depends on the seed (random initial weights or shuffles), so that
+  /// models trained from several seeds differ and can be averaged (`--ensemble`).
+  var trainsFromSeed: Bool { get }
   /// The most epochs training can take (for progress display).
   var maxEpochs: Int { get }
   /// Whether the model's stored training ratings have items as rows (item-based networks).
@@ -50,6 +53,7 @@ public protocol ModelSettings: Codable, Sendable {
 
 extension ModelSettings {
   public var acceptedByModel: Set<ModelSetting> { Self.acceptedSettings }
+  public var trainsFromSeed: Bool { stopsOnValidation }
 
   public func parameterCount(users: Int, items: Int) -> Double { 0 }
   public var outputActivation: (activation: Activation, setting: String)? { nil }

@@ -22,6 +22,9 @@ public struct ModelSpec: Sendable {
     func walk(_ value: Any, _ path: String) {
       if let d = value as? [String: Any] {
         for key in d.keys.sorted() { walk(d[key]!, path.isEmpty ? key : path + "." + key) }
+      } else if let a = value as? [Any], a.contains(where: { $0 is [String: Any] || $0 is [Any] }) {
+        // An ensemble's members: one path per member ("members.0.settings.seed").
+        for (i, element) in a.enumerated() { walk(element, path + ".\(i)") }
       } else if let a = value as? [Any] {
         out.append((path, a.map { "\($0)" }.joined(separator: ",")))
       } else {

@@ -10,3 +10,19 @@ protocol NetworkModel: RatingModel {
   /// output's name.
   func appendONNX(to graph: inout ONNX.Graph, input: String) -> String
 }
+
+/// A model made of networks that can answer as one network (an ensemble of autoencoders
+/// reading the same rows), for ONNX export and reconstruction samples.
+protocol NetworkComposite {
+  /// The model as one network, or an error that says why its members cannot be one.
+  func composedNetwork() throws -> any NetworkModel
+}
+
+extension RatingModel {
+  /// This model as a network: itself, its members composed, or nil when it has no network.
+  func asNetwork() throws -> (any NetworkModel)? {
+    if let network = self as? any NetworkModel { return network }
+    if let composite = self as? any NetworkComposite { return try composite.composedNetwork() }
+    return nil
+  }
+}

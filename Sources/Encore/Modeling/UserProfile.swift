@@ -36,6 +36,8 @@ public struct UserProfile: Sendable {
   /// True when none of the ratings is of an item the model can use: every score is then the
   /// baseline's (μ + b_u + b_i).
   public var isFallback: Bool
+  /// An ensemble's profile: one profile per member, in member order (empty otherwise).
+  public var members: [UserProfile] = []
 
   public init(ratings: UserRatings, vector: [Float], baselineBias: Float, isFallback: Bool) {
     self.ratings = ratings

@@ -7,6 +7,7 @@ public enum ModelFamilies {
   /// Every family's settings type.
   public static let all: [any ModelSettings.Type] = [
     AutoRecSettings.self, BaselineSettings.self, FactorSettings.self, DeepAutoencoderSettings.self, NeighbourSettings.self,
+    EnsembleSettings.self,
   ]
 
   /// Every model name the command line knows, in help order.
@@ -16,7 +17,7 @@ public enum ModelFamilies {
   public static var iterativeModelNames: [String] {
     var names: [String] = []
     for name in modelNames {
-      if let settings = try? defaults(named: name), settings.stopsOnValidation { names.append(name) }
+      if let settings = try? defaults(named: name), settings.stopsOnValidation, !(settings is EnsembleSettings) { names.append(name) }
     }
     return names
   }
@@ -29,7 +30,25 @@ public enum ModelFamilies {
 
   /// The settings of `name` with `overrides` and `seed` applied and checked. A setting the
   /// model does not use is an error that names the setting and the model.
+  /// With `ensemble` above 1, the specification is an average of that many copies trained
+  /// from consecutive seeds (models whose training has no randomness are refused).
   public static func spec(named name: String, overrides: ModelOverrides = ModelOverrides(), seed: UInt64 = 42) throws -> ModelSpec {
+    var overrides = overrides
+    let copies = overrides.ensemble
+    overrides.ensemble = nil
+    let single = try singleSpec(named: name, overrides: overrides, seed: seed)
+    guard let copies else { return single }
+    guard copies >= 1 else { throw EncoreError.invalidSetting("ensemble", "must be at least 1") }
+    guard copies > 1 else { return single }
+    guard single.settings.trainsFromSeed else {
+      let seeded = modelNames.filter { (try? self.defaults(named: $0))?.trainsFromSeed == true }
+      throw EncoreError.invalidSetting(
+        "ensemble", "applies to models whose training depends on the seed (\(seeded.joined(separator: ", "))); \(name) trains the same model from every seed")
+    }
+    return ModelSpec(EnsembleSettings(combination: .average, members: Array(repeating: single, count: copies), seed: seed))
+  }
+
+  static func singleSpec(named name: String, overrides: ModelOverrides, seed: UInt64) throws -> ModelSpec {
     let defaults = try defaults(named: name)
     let family = type(of: defaults)
     if let extra = overrides.given.first(where: { !family.acceptedSettings.contains($0) }) {
@@ -43,21 +62,26 @@ public enum ModelFamilies {
 
   /// Decodes a specification written by `ModelSpec.encode` (`{"family": ..., "settings": ...}`).
   public static func decodeSpec(_ json: Data) throws -> ModelSpec {
-    struct Header: Decodable { var family: String }
-    struct Body<S: ModelSettings>: Decodable { var settings: S }
-    let header = try JSONDecoder().decode(Header.self, from: json)
-    guard let family = all.first(where: { $0.family == header.family }) else {
-      throw EncoreError.invalidArgument("unknown model family '\(header.family)'")
-    }
-    func decode<S: ModelSettings>(_ type: S.Type) throws -> ModelSpec {
-      ModelSpec(try JSONDecoder().decode(Body<S>.self, from: json).settings)
-    }
-    return try decode(family)
+    try JSONDecoder().decode(ModelSpec.self, from: json)
   }
 
   /// The specification of a model file written before specifications were stored.
   static func legacySpec(kind: String, description: Data) -> ModelSpec? {
     for family in all { if let s = family.legacySettings(kind: kind, description: description) { return ModelSpec(s) } }
     return nil
+  }
+}
+
+extension ModelSpec: Decodable {
+  /// Reads `{"family": ..., "settings": ...}`, choosing the settings type by family (an
+  /// ensemble's members are specifications too).
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let name = try c.decode(String.self, forKey: .family)
+    guard let family = ModelFamilies.all.first(where: { $0.family == name }) else {
+      throw EncoreError.invalidArgument("unknown model family '\(name)'")
+    }
+    func decode<S: ModelSettings>(_ type: S.Type) throws -> any ModelSettings { try c.decode(S.self, forKey: .settings) }
+    self.init(try decode(family))
   }
 }

@@ -54,6 +54,18 @@ public enum ONNX {
       if !initializers.contains(where: { $0.0 == name }) { initializers.append((name, [], [value])) }
     }
 
+    /// Appends `other`'s initializers and nodes with every name except `shared` prefixed, so
+    /// that several networks (an ensemble's members) live side by side in one graph.
+    mutating func merge(_ other: Graph, prefix: String, shared: Set<String>) {
+      func rename(_ name: String) -> String { shared.contains(name) ? name : prefix + name }
+      for (name, shape, values) in other.initializers { initializers.append((rename(name), shape, values)) }
+      for var node in other.nodes {
+        node.inputs = node.inputs.map(rename)
+        node.output = rename(node.output)
+        nodes.append(node)
+      }
+    }
+
     /// Gemm(x, W, b) with W stored [out, in] (transB = 1) or [in, out] (transB = 0).
     mutating func gemm(_ x: String, weight: String, bias: String, transB: Bool) -> String {
       let out = fresh("gemm")

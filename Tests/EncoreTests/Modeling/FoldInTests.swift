@@ -13,7 +13,7 @@ final class FoldInTests: XCTestCase {
     var o = overrides
     if try ModelFamilies.defaults(named: name).acceptedByModel.contains(.epochs) && o.epochs == nil { o.epochs = 15 }
     let (data, split) = Self.prepared
-    return try ExperimentRun(spec: try ModelFamilies.spec(named: name, overrides: o)).run(data: data, split: split).model
+    return try ExperimentRun(spec: try ModelFamilies.testSpec(named: name, overrides: o)).run(data: data, split: split).model
   }
 
   /// A user's training ratings, and a new user made of another user's ratings.

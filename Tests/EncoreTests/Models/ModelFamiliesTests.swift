@@ -7,10 +7,11 @@ final class ModelFamiliesTests: XCTestCase {
   func testEveryNameHasDefaultsThatValidateAndRoundTripThroughJSON() throws {
     XCTAssertEqual(ModelFamilies.modelNames, [
       "i-autorec", "u-autorec", "baseline", "baseline-sgd", "global-mean", "svd", "svdpp", "truncated-svd", "deep-ae", "knn-basic", "knn-means", "knn-baseline",
+      "ensemble", "blend",
     ])
     XCTAssertEqual(ModelFamilies.iterativeModelNames, ["i-autorec", "u-autorec", "deep-ae"])
     for name in ModelFamilies.modelNames {
-      let spec = try ModelFamilies.spec(named: name, seed: 9)
+      let spec = try ModelFamilies.testSpec(named: name, seed: 9)
       XCTAssertEqual(spec.name, name)
       XCTAssertEqual(spec.settings.seed, 9)
       let decoded = try ModelFamilies.decodeSpec(JSONEncoder().encode(spec))

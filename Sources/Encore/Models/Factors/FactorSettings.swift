@@ -43,6 +43,8 @@ public struct FactorSettings: ModelSettings, Equatable {
     set { options.seed = newValue }
   }
   public var stopsOnValidation: Bool { false }
+  /// surprise's SGD models start from random factors; the closed forms have no randomness.
+  public var trainsFromSeed: Bool { kind == .svd || kind == .svdpp }
   public var maxEpochs: Int { max(1, options.epochs) }
   public var storesItemRows: Bool { false }
   public var summary: SettingsSummary { SettingsSummary() }

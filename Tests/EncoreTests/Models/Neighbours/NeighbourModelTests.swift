@@ -163,14 +163,6 @@ final class NeighbourModelTests: XCTestCase {
     }
   }
 
-  /// `smallRatings` with ID maps "0", "1", … for every user and item.
-  func smallData(users: Int, items: Int, perUser: Int, seed: UInt64) -> RatingData {
-    var userMap = IDMap(), itemMap = IDMap()
-    for u in 0..<users { _ = userMap.insert(String(u)) }
-    for i in 0..<items { _ = itemMap.insert(String(i)) }
-    return RatingData(ratings: smallRatings(users: users, items: items, perUser: perUser, seed: seed), users: userMap, items: itemMap, sourceDescription: "small")
-  }
-
   func testAHugeSimilarityMatrixIsRefusedWithTheWayOut() throws {
     var settings = NeighbourSettings(kind: .baseline)
     settings.userBased = true

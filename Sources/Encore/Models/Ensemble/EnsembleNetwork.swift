@@ -1,0 +1,80 @@
+/// An ensemble whose members are networks reading the same rows, seen as one network: its
+/// last hidden layer is the members' side by side and its output their combination, so ONNX
+/// export writes one graph that runs every member and combines their outputs.
+struct EnsembleNetwork: NetworkModel {
+  let ensemble: EnsembleModel
+  let networks: [any NetworkModel]
+
+  var spec: ModelSpec { ensemble.spec }
+  var storedRatings: SparseMatrix? { ensemble.storedRatings }
+  func predictor(_ context: PredictionContext) -> any PairPredictor { ensemble.predictor(context) }
+  func userFolder(_ context: PredictionContext) -> any UserFolder { ensemble.userFolder(context) }
+  func itemVectors(_ context: PredictionContext) -> ItemVectors? { ensemble.itemVectors(context) }
+  var namedParameters: [NamedTensor] { ensemble.namedParameters }
+  var extraFileTensors: [String: SafeTensors.Tensor] { ensemble.extraFileTensors }
+  func descriptionFields() throws -> [String: Any] { try ensemble.descriptionFields() }
+
+  var inputRows: SparseMatrix { networks[0].inputRows }
+
+  func lastHidden(on compute: ComputeContext) -> (values: StableBuffer<Float>, width: Int, output: (UnsafePointer<Float>, Int) -> Float) {
+    let parts = networks.map { $0.lastHidden(on: compute) }
+    let rows = inputRows.rowCount, width = parts.map(\.width).reduce(0, +)
+    let values = StableBuffer<Float>(repeating: 0, count: rows * width)
+    var offsets: [Int] = []
+    var offset = 0
+    for part in parts {
+      offsets.append(offset)
+      for r in 0..<rows {
+        (values.pointer + r * width + offset).update(from: part.values.pointer + r * part.width, count: part.width)
+      }
+      offset += part.width
+    }
+    let combiner = ensemble.combiner
+    let outputs = parts.map(\.output)
+    return (values, width, { hidden, column in combiner.combine { outputs[$0](hidden + offsets[$0], column) } })
+  }
+
+  func appendONNX(to g: inout ONNX.Graph, input: String) -> String {
+    var outputs: [String] = []
+    for (i, network) in networks.enumerated() {
+      var member = ONNX.Graph()
+      let out = network.appendONNX(to: &member, input: input)
+      let prefix = "member\(i)/"
+      g.merge(member, prefix: prefix, shared: [input])
+      outputs.append(prefix + out)
+    }
+    let combiner = ensemble.combiner
+    g.constant("ensemble_intercept", combiner.intercept)
+    var sum = "ensemble_intercept"
+    for (i, out) in outputs.enumerated() {
+      g.constant("ensemble_weight_\(i)", combiner.weights[i])
+      let weighted = g.fresh("weighted")
+      g.nodes.append(ONNX.Node(op: "Mul", inputs: [out, "ensemble_weight_\(i)"], output: weighted))
+      let next = g.fresh("sum")
+      g.nodes.append(ONNX.Node(op: "Add", inputs: [sum, weighted], output: next))
+      sum = next
+    }
+    return sum
+  }
+}
+
+extension EnsembleModel: NetworkComposite {
+  func composedNetwork() throws -> any NetworkModel {
+    var networks: [any NetworkModel] = []
+    for (member, spec) in zip(members, settings.members) {
+      guard let network = try member.asNetwork() else {
+        throw EncoreError.invalidArgument(
+          "this \(settings.name) (\(settings.membersDescription)) has a member that is not a network (\(spec.name)); only ensembles of AutoRec and deep-autoencoder networks export as one network")
+      }
+      networks.append(network)
+    }
+    let first = networks[0].inputRows
+    guard networks.allSatisfy({ $0.inputRows.rowCount == first.rowCount && $0.inputRows.columnCount == first.columnCount })
+      && settings.members.allSatisfy({ $0.settings.storesItemRows == settings.members[0].settings.storesItemRows })
+    else {
+      throw EncoreError.invalidArgument(
+        "the members of this \(settings.name) (\(settings.membersDescription)) read different vectors (items' and users'); only members that read the same rows export as one network")
+    }
+    return EnsembleNetwork(ensemble: self, networks: networks)
+  }
+}

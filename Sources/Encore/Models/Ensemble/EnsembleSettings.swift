@@ -1,0 +1,189 @@
+import Foundation
+
+/// Several trained models answering as one: an *ensemble* averages its members (`--ensemble N`
+/// trains one model from N consecutive seeds; `--model ensemble --members LIST` averages any
+/// models), a *blend* weights them by ridge regression fitted on the validation part only, in
+/// the Netflix Prize style (`--model blend --members i-autorec,deep-ae,svdpp,knn-baseline`).
+///
+/// The family composes the others, so it sits beside `ModelFamilies` rather than below it:
+/// members are any family's specifications, trained side by side on the job's threads.
+public struct EnsembleSettings: ModelSettings {
+  /// How the members' predictions are combined.
+  public enum Combination: String, Codable, Sendable {
+    /// The mean of the members' predictions.
+    case average
+    /// An intercept plus a weight per member, fitted by ridge regression on validation ratings.
+    case ridge
+  }
+
+  public var combination: Combination
+  /// The members' specifications, seeds included (see `seed`).
+  public private(set) var members: [ModelSpec]
+  /// The run's seed. An average's member i trains from seed + i, so that members of one model
+  /// differ; a blend's members all train from the seed (they differ by family already).
+  public var seed: UInt64 {
+    didSet { members = Self.seeded(members, seed: seed, combination: combination) }
+  }
+
+  public init(combination: Combination, members: [ModelSpec], seed: UInt64 = 42) {
+    self.combination = combination
+    self.seed = seed
+    self.members = Self.seeded(members, seed: seed, combination: combination)
+  }
+
+  static func seeded(_ members: [ModelSpec], seed: UInt64, combination: Combination) -> [ModelSpec] {
+    members.enumerated().map { i, member in
+      var settings = member.settings
+      settings.seed = combination == .average ? seed &+ UInt64(i) : seed
+      return ModelSpec(settings)
+    }
+  }
+
+  /// These settings with the members' specifications replaced by the trained members' own
+  /// (which record what training chose, such as AutoRec's input offset).
+  func with(trainedMembers specs: [ModelSpec]) -> EnsembleSettings {
+    var s = self
+    s.members = specs
+    return s
+  }
+
+  public static let family = "ensemble"
+  public static let modelNames = ["ensemble", "blend"]
+  public static func defaults(named name: String) -> EnsembleSettings? {
+    switch name {
+    case "ensemble": return EnsembleSettings(combination: .average, members: [])
+    case "blend": return EnsembleSettings(combination: .ridge, members: [])
+    default: return nil
+    }
+  }
+  public static let acceptedSettings: Set<ModelSetting> = [.members]
+  public static func legacySettings(kind: String, description: Data) -> EnsembleSettings? { nil }
+
+  public var name: String { combination == .average ? "ensemble" : "blend" }
+  /// A blend needs the validation part to fit its weights; an average needs it when a member does.
+  public var stopsOnValidation: Bool { combination == .ridge || members.contains { $0.settings.stopsOnValidation } }
+  public var trainsFromSeed: Bool { members.contains { $0.settings.trainsFromSeed } }
+  public var maxEpochs: Int { members.map(\.settings.maxEpochs).max() ?? 1 }
+  /// The orientation of the first member, so that an ensemble of one network stores its
+  /// ratings once, as the member would.
+  public var storesItemRows: Bool { members.first?.settings.storesItemRows ?? false }
+  public var summary: SettingsSummary { members.first?.settings.summary ?? SettingsSummary() }
+
+  /// A one-line description: "i-autorec×5" or "i-autorec+deep-ae+svd".
+  public var membersDescription: String {
+    if combination == .average, let first = members.first, members.allSatisfy({ $0.name == first.name }) {
+      return "\(first.name)×\(members.count)"
+    }
+    return members.map(\.name).joined(separator: "+")
+  }
+
+  public func applying(_ overrides: ModelOverrides) throws -> EnsembleSettings {
+    var s = self
+    if let m = overrides.members { s.members = Self.seeded(m, seed: seed, combination: combination) }
+    return s
+  }
+
+  public func validate() throws {
+    guard !members.isEmpty else {
+      throw EncoreError.invalidSetting(
+        "members", "names no model: \(name) needs --members, e.g. --members i-autorec,deep-ae,svd (settings as in encore compare --models)")
+    }
+    for member in members { try member.settings.validate() }
+  }
+
+  public func parameterCount(users: Int, items: Int) -> Double {
+    members.map { $0.settings.parameterCount(users: users, items: items) }.reduce(0, +)
+  }
+
+  /// A blend needs ratings to fit its weights on; an average needs none.
+  public func train(_ job: TrainingJob) throws -> TrainingOutcome {
+    guard job.resume == nil else {
+      throw EncoreError.invalidSetting("resume", "does not apply to \(name)s; resume each member on its own")
+    }
+    guard job.checkpoints == nil else {
+      throw EncoreError.invalidSetting("save-every", "does not apply to \(name)s (their members train side by side)")
+    }
+    if combination == .ridge && job.validation.isEmpty {
+      throw EncoreError.invalidSetting(
+        "members", "a blend fits its weights on the validation part, which is empty; give --validation-fraction above 0")
+    }
+    let outcomes = try EnsembleTrainer(job: job).train(members)
+    let models = outcomes.map(\.model)
+    let rated = SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: false)
+    let context = PredictionContext(baseline: job.baseline, scale: job.scale, rated: rated, compute: job.compute)
+    let combiner: MemberCombiner
+    switch combination {
+    case .average:
+      combiner = .average(count: models.count)
+    case .ridge:
+      let predictions = models.map { RatingPredictor($0.predictor(context), compute: job.compute).predict(job.validation).values }
+      combiner = BlendFit(predictions: predictions, targets: job.validation.values, seed: seed).combiner
+    }
+    let ratings = storesItemRows ? rated.transposed() : rated
+    let model = EnsembleModel(
+      settings: with(trainedMembers: models.map(\.spec)), members: models, combiner: combiner, ratings: ratings)
+    let first = outcomes[0]
+    return TrainingOutcome(model: model, history: [], bestEpoch: first.bestEpoch, epochsRun: outcomes.map(\.epochsRun).max() ?? 1)
+  }
+
+  public func loadModel(_ stored: StoredModel) throws -> any RatingModel {
+    try EnsembleModel.load(stored, settings: self)
+  }
+}
+
+/// Trains an ensemble's members side by side: as many at once as the job has threads, each on
+/// its share of them, so that small networks (which cannot keep two threads busy) train in
+/// parallel. Each member's result depends only on its own seed and threads.
+struct EnsembleTrainer {
+  let job: TrainingJob
+
+  func train(_ members: [ModelSpec]) throws -> [TrainingOutcome] {
+    let concurrent = max(1, min(members.count, job.compute.threads))
+    let compute = job.compute.with(threads: job.compute.threads / concurrent)
+    let results = ResultSlots<Result<TrainingOutcome, Error>>(count: members.count)
+    let lock = NSLock()
+    // The job's closures are only called under the lock (progress) or not at all.
+    let shared = UncheckedSendable((job, members))
+    DispatchQueue.concurrentPerform(iterations: concurrent) { worker in
+      let (job, members) = shared.value
+      for index in stride(from: worker, to: members.count, by: concurrent) {
+        var memberJob = TrainingJob(
+          train: job.train, validation: job.validation, userCount: job.userCount, itemCount: job.itemCount,
+          baseline: job.baseline, scale: job.scale, compute: compute)
+        // The first member's epochs stand for the run's progress.
+        if index == 0 {
+          memberJob.progress = { record in
+            lock.lock()
+            defer { lock.unlock() }
+            job.progress(record)
+          }
+        }
+        results[index] = Result { try members[index].settings.train(memberJob) }
+      }
+    }
+    return try results.values.map { try $0!.get() }
+  }
+}
+
+/// One slot per task, each written by exactly one worker (raw storage, so that workers writing
+/// different slots never touch shared array bookkeeping).
+final class ResultSlots<T>: @unchecked Sendable {
+  private let slots: UnsafeMutableBufferPointer<T?>
+
+  init(count: Int) {
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: nil)
+  }
+
+  deinit {
+    slots.deinitialize()
+    slots.deallocate()
+  }
+
+  subscript(index: Int) -> T? {
+    get { slots[index] }
+    set { slots[index] = newValue }
+  }
+
+  var values: [T?] { Array(slots) }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import XCTest
+
+@testable import Encore
+
+/// Ensembles (`--ensemble N`, `--model ensemble`) and blends (`--model blend`): what they
+/// train, how they combine, that a blend chooses nothing on test ratings, and that a model
+/// file, fold-in and ONNX carry every member.
+final class EnsembleTests: XCTestCase {
+  static let prepared: (RatingData, DataSplit) = {
+    var plan = DataPlan(source: .synthetic(.init(users: 90, items: 70, ratings: 2_500, seed: 5)))
+    plan.seed = 4
+    plan.validationFraction = 0.15
+    return try! plan.prepare()
+  }()
+
+  func autoRec(hidden: Int = 8, epochs: Int = 5, ensemble: Int? = nil) throws -> ModelSpec {
+    var o = ModelOverrides()
+    o.hidden = hidden
+    o.epochs = epochs
+    o.ensemble = ensemble
+    return try ModelFamilies.spec(named: "i-autorec", overrides: o, seed: 7)
+  }
+
+  /// Member i trains from seed + i, member 0 is exactly the single model (training gives the
+  /// same bits on any thread count), and the ensemble predicts the members' mean.
+  func testAnEnsembleAveragesMembersTrainedFromConsecutiveSeeds() throws {
+    let (data, split) = Self.prepared
+    let spec = try autoRec(epochs: 60, ensemble: 3)
+    let settings = try XCTUnwrap(spec.settings as? EnsembleSettings)
+    XCTAssertEqual(settings.members.map(\.settings.seed), [7, 8, 9])
+    XCTAssertEqual(settings.membersDescription, "i-autorec×3")
+    let (trained, report) = try ExperimentRun(spec: spec).run(data: data, split: split)
+    let ensemble = try XCTUnwrap(trained.model as? EnsembleModel)
+    XCTAssertEqual(ensemble.combiner, .average(count: 3))
+    XCTAssertEqual(report.model, "ensemble")
+    let (single, singleReport) = try ExperimentRun(spec: try autoRec(epochs: 60)).run(data: data, split: split)
+    let context = PredictionContext(baseline: trained.baseline, scale: trained.scale, rated: trained.rated, compute: .serial)
+    let members = ensemble.members.map { $0.predictor(context) }
+    XCTAssertEqual(
+      split.test.users.indices.map { members[0].predict(user: split.test.users[$0], item: split.test.items[$0]).value },
+      single.predictor().predict(split.test).values)
+    let predicted = trained.predictor().predict(split.test).values
+    for k in 0..<split.test.count {
+      let (u, i) = (split.test.users[k], split.test.items[k])
+      let parts = members.map { $0.predict(user: u, item: i) }
+      let expected = parts.allSatisfy(\.fallback)
+        ? trained.scale.clip(trained.baseline.predict(user: u, item: i))
+        : trained.scale.clip(parts.map(\.value).reduce(0, +) / 3)
+      XCTAssertEqual(predicted[k], expected, accuracy: 1e-6, "pair \(k)")
+    }
+    // Three seeds average out some of each network's noise.
+    XCTAssertLessThan(report.testRMSE, singleReport.testRMSE)
+  }
+
+  /// The ridge recovers an exact linear combination, shrinks with a larger ridge, and a
+  /// singular system (one member twice) still gets finite weights.
+  func testTheBlendRegressionRecoversKnownWeights() {
+    var rng = SeededGenerator(seed: 3)
+    let p1 = (0..<400).map { _ in Float(1 + 4 * rng.nextUnitDouble()) }
+    let p2 = (0..<400).map { _ in Float(1 + 4 * rng.nextUnitDouble()) }
+    let y = zip(p1, p2).map { 0.25 + 0.7 * $0 + 0.2 * $1 }
+    let fit = BlendFit(predictions: [p1, p2], targets: y, seed: 1)
+    XCTAssertEqual(fit.ridge, 0)
+    XCTAssertEqual(fit.combiner.intercept, 0.25, accuracy: 1e-3)
+    XCTAssertEqual(fit.combiner.weights[0], 0.7, accuracy: 1e-4)
+    XCTAssertEqual(fit.combiner.weights[1], 0.2, accuracy: 1e-4)
+    let shrunk = BlendFit.solve([p1, p2], y, rows: Array(0..<400), alpha: 1)
+    XCTAssertLessThan(abs(shrunk.weights[0]), 0.7)
+    let twice = BlendFit(predictions: [p1, p1], targets: p1, seed: 1)
+    XCTAssertTrue(twice.combiner.weights.allSatisfy(\.isFinite))
+    XCTAssertEqual(twice.combiner.weights.reduce(0, +), 1, accuracy: 1e-3)
+    XCTAssertEqual(BlendFit.choleskySolve([4, 2, 2, 3], [2, 5], size: 2)!.map { ($0 * 1e6).rounded() / 1e6 }, [-0.5, 2])
+    XCTAssertNil(BlendFit.choleskySolve([1, 2, 2, 1], [1, 1], size: 2))
+  }
+
+  /// A blend's weights come from the validation part only: scrambling the test ratings
+  /// changes no weight, and neither does the order of anything else.
+  func testABlendChoosesNothingOnTheTestPart() throws {
+    let (data, split) = Self.prepared
+    let spec = try ModelFamilies.testSpec(named: "blend")
+    let (first, report) = try ExperimentRun(spec: spec).run(data: data, split: split)
+    var scrambled = split
+    scrambled.test.values = split.test.values.map { 6 - $0 }
+    let (second, _) = try ExperimentRun(spec: spec).run(data: data, split: scrambled)
+    let a = try XCTUnwrap(first.model as? EnsembleModel), b = try XCTUnwrap(second.model as? EnsembleModel)
+    XCTAssertEqual(a.combiner, b.combiner)
+    XCTAssertEqual(a.combiner.weights.count, 3)
+    XCTAssertNotEqual(a.combiner, .average(count: 3))
+    XCTAssertEqual(report.model, "blend")
+    XCTAssertLessThan(report.testRMSE, report.baselineTestRMSE + 0.05)
+  }
+
+  /// Saved and loaded, an ensemble predicts, recommends and folds in exactly as before; a
+  /// member refitted on validation ratings keeps its own rating matrix in the file.
+  func testASavedBlendLoadsWithEveryMember() throws {
+    let (data, split) = Self.prepared
+    for name in ["ensemble", "blend"] {
+      let (trained, _) = try ExperimentRun(spec: try ModelFamilies.testSpec(named: name)).run(data: data, split: split)
+      let dir = TemporaryFolder()
+      let path = dir.path + "/\(name).safetensors"
+      try ModelFile.save(trained, to: path)
+      let loaded = try ModelFile.load(path)
+      XCTAssertNil(try loaded.spec.firstDifference(from: trained.spec), name)
+      XCTAssertEqual(loaded.predictor().predict(split.test).values, trained.predictor().predict(split.test).values, name)
+      let ensemble = try XCTUnwrap(trained.model as? EnsembleModel)
+      XCTAssertEqual((loaded.model as? EnsembleModel)?.combiner, ensemble.combiner)
+      let tensors = try SafeTensors.decode(Data(contentsOf: URL(fileURLWithPath: path)), path: path).tensors
+      // The blend's refitted I-AutoRec (member 0) read validation ratings too: its matrix is stored.
+      XCTAssertEqual(tensors["member0.input.row_start"] != nil, name == "blend", name)
+      XCTAssertNil(tensors["member1.input.row_start"], name)
+      let user = loaded.trainingRatings(of: 4)
+      let before = trained.userFolder(), after = loaded.userFolder()
+      XCTAssertEqual(after.scores(after.foldIn(user), compute: .serial), before.scores(before.foldIn(user), compute: .serial), name)
+    }
+  }
+
+  /// Folding a user into an ensemble folds them into every member and combines the members'
+  /// scores with the ensemble's weights.
+  func testFoldInCombinesTheMembersFoldIns() throws {
+    let (data, split) = Self.prepared
+    let (trained, _) = try ExperimentRun(spec: try ModelFamilies.testSpec(named: "blend")).run(data: data, split: split)
+    let ensemble = try XCTUnwrap(trained.model as? EnsembleModel)
+    let context = PredictionContext(baseline: trained.baseline, scale: trained.scale, rated: trained.rated, compute: .serial)
+    let folder = trained.userFolder(compute: .serial)
+    let ratings = trained.trainingRatings(of: 11)
+    let profile = folder.foldIn(ratings)
+    XCTAssertEqual(profile.members.count, 3)
+    let members = ensemble.members.map { $0.userFolder(context) }
+    let memberProfiles = members.map { $0.foldIn(ratings) }
+    for item in Int32(0)..<Int32(trained.items.count) where folder.knows(item) {
+      let parts = zip(members, memberProfiles).map { $0.score($1, item: item) }
+      let expected = trained.scale.clip(ensemble.combiner.combine { parts[$0] })
+      XCTAssertEqual(folder.score(profile, item: item), expected, accuracy: 1e-5, "item \(item)")
+    }
+    XCTAssertTrue(folder.foldIn(UserRatings()).isFallback)
+  }
+
+  /// An ensemble of networks reading the same rows is one network: its reconstruction is the
+  /// members' combined; members of other families or orientations are refused by name.
+  func testAnEnsembleOfNetworksExportsAsOneNetwork() throws {
+    let (data, split) = Self.prepared
+    let (trained, _) = try ExperimentRun(spec: try autoRec(hidden: 6, epochs: 3, ensemble: 2)).run(data: data, split: split)
+    let sample = try ReconstructionSample(trained, rows: 4, compute: .serial)
+    let ensemble = try XCTUnwrap(trained.model as? EnsembleModel)
+    let members = try ensemble.members.map { try XCTUnwrap($0 as? AutoRecModel) }
+    for (r, row) in sample.rows.enumerated() {
+      let codes = members.map { $0.network.codes(on: .serial) }
+      for column in [0, 5, 17] {
+        let outputs = zip(members, codes).map { m, c in m.network.output(code: c.pointer + row * m.network.hiddenUnits, column: column) }
+        XCTAssertEqual(sample.outputs[r][column], (outputs[0] + outputs[1]) / 2, accuracy: 1e-5)
+      }
+    }
+    XCTAssertFalse(try ONNXExporter.export(trained).isEmpty)
+    for (name, reason) in [("blend", "has a member that is not a network (svd)"), ("ensemble", "read different vectors")] {
+      let (mixed, _) = try ExperimentRun(spec: try ModelFamilies.testSpec(named: name)).run(data: data, split: split)
+      XCTAssertThrowsError(try ONNXExporter.export(mixed)) { error in XCTAssertTrue("\(error)".contains(reason), "\(error)") }
+    }
+  }
+
+  func testSettingsThatCannotMakeAnEnsembleAreRefusedByName() throws {
+    let (data, split) = Self.prepared
+    var o = ModelOverrides()
+    o.ensemble = 3
+    XCTAssertThrowsError(try ModelFamilies.spec(named: "baseline", overrides: o)) { error in
+      XCTAssertTrue("\(error)".hasPrefix("--ensemble applies to models whose training depends on the seed (i-autorec, u-autorec, svd, svdpp, deep-ae)"), "\(error)")
+    }
+    o.ensemble = 0
+    XCTAssertThrowsError(try ModelFamilies.spec(named: "svd", overrides: o)) { error in XCTAssertEqual("\(error)", "--ensemble must be at least 1") }
+    o.ensemble = 1
+    XCTAssertEqual(try ModelFamilies.spec(named: "svd", overrides: o).name, "svd")
+    XCTAssertThrowsError(try ModelFamilies.spec(named: "blend")) { error in XCTAssertTrue("\(error)".hasPrefix("--members names no model"), "\(error)") }
+    o = ModelOverrides()
+    o.hidden = 10
+    o.members = ModelFamilies.testMembers(for: "blend")
+    XCTAssertThrowsError(try ModelFamilies.spec(named: "blend", overrides: o)) { error in
+      XCTAssertTrue("\(error)".hasPrefix("--hidden does not apply to blend"), "\(error)")
+    }
+    var noValidation = split
+    noValidation.train.append(split.validation)
+    noValidation.validation = RatingSet()
+    XCTAssertThrowsError(try ExperimentRun(spec: try ModelFamilies.testSpec(named: "blend")).run(data: data, split: noValidation)) { error in
+      XCTAssertTrue("\(error)".contains("a blend fits its weights on the validation part, which is empty"), "\(error)")
+    }
+    XCTAssertThrowsError(try ComparedModel.list("svd,blend:members=svd")) { error in
+      XCTAssertTrue("\(error)".contains("--members is given on its own"), "\(error)")
+    }
+  }
+}
