@@ -17,6 +17,9 @@ public struct TrainingJob {
   public var checkpoints: ((any RatingModel) -> CheckpointPolicy)?
   public var monitor: TrainingMonitor?
   public var progress: (EpochRecord) -> Void
+  /// Whether the validation part must stay out of training altogether (a blend fits its
+  /// weights on it), so that an ensemble member does not rotate it into its members' training.
+  public var validationIsReserved = false
 
   public init(
     train: RatingSet, validation: RatingSet, userCount: Int, itemCount: Int, baseline: BiasBaseline, scale: RatingScale,

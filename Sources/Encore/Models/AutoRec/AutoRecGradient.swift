@@ -101,22 +101,26 @@ public final class AutoRecGradient: @unchecked Sendable {
     let nt = touched.count
     reserve(rows: b, entries: entries, touchedCount: nt, hidden: k)
     let bVals = UnsafeMutablePointer(batch.entryValues)
+    // The buffers as raw pointers: the loops below must not touch `self`'s class-typed
+    // properties per element (each access retains and releases the buffer).
+    let bInput = self.bInput.pointer, z = self.z.pointer, h = self.h.pointer, dh = self.dh.pointer
+    let hiddenMask = self.hiddenMask.pointer, bErr = self.bErr.pointer, encoderBias = self.encoderBias.pointer
     // Input dropout and centring: the encoder sees bInput; the targets stay bVals.
     let input: UnsafeMutablePointer<Float>
     let offset = model.configuration.inputOffset
     if dropout.input > 0 {
       let keep = 1 - dropout.input
       for q in 0..<entries { bInput[q] = generator.nextUnitFloat() < keep ? (bVals[q] - offset) / keep : 0 }
-      input = bInput.pointer
+      input = bInput
     } else if offset != 0 {
       for q in 0..<entries { bInput[q] = bVals[q] - offset }
-      input = bInput.pointer
+      input = bInput
     } else {
       input = bVals
     }
     lastUsedInput = input
     // 2. Forward: Z = X_b·V + μ, H = g(Z), S = H·Wᵀ at observed entries + b, O = f(S).
-    batch.rowProducts(entryValues: input, matrix: model.encoderWeight.pointer, width: k, initial: model.encoderBias.pointer, output: z.pointer)
+    batch.rowProducts(entryValues: input, matrix: model.encoderWeight.pointer, width: k, initial: model.encoderBias.pointer, output: z)
     for j in 0..<(b * k) { h[j] = g.apply(z[j]) }
     // Hidden dropout: H' = H ⊙ mask; the backward pass multiplies dH' by the same mask.
     let hiddenDropout = dropout.hidden > 0
@@ -124,11 +128,11 @@ public final class AutoRecGradient: @unchecked Sendable {
       let keep = 1 - dropout.hidden
       for j in 0..<(b * k) { hiddenMask[j] = generator.nextUnitFloat() < keep ? 1 / keep : 0 }
       for j in 0..<(b * k) { h[j] *= hiddenMask[j] }
-      lastHiddenMask = Array(UnsafeBufferPointer(start: hiddenMask.pointer, count: b * k))
+      lastHiddenMask = Array(UnsafeBufferPointer(start: hiddenMask, count: b * k))
     } else {
       lastHiddenMask = []
     }
-    batch.entryDots(dense: h.pointer, matrix: model.decoderWeight.pointer, width: k, bias: model.decoderBias.pointer, output: bErr.pointer)
+    batch.entryDots(dense: h, matrix: model.decoderWeight.pointer, width: k, bias: model.decoderBias.pointer, output: bErr)
     // 3. Output error: e = ∂/∂s (f(s) − r)² = 2 (f(s) − r) f'(s).
     var sse = 0.0
     for q in 0..<entries {
@@ -141,7 +145,7 @@ public final class AutoRecGradient: @unchecked Sendable {
     squaredError = sse
     ratingCount = entries
     // 4. Backward. dH = E·W (gather over the batch rows), dZ = dH ⊙ g'(Z).
-    batch.rowProducts(entryValues: bErr.pointer, matrix: model.decoderWeight.pointer, width: k, initial: nil, output: dh.pointer)
+    batch.rowProducts(entryValues: bErr, matrix: model.decoderWeight.pointer, width: k, initial: nil, output: dh)
     if hiddenDropout {
       // h holds g(z)·mask; g'(z) needs g(z) itself where the unit was kept.
       let keep = 1 - dropout.hidden
@@ -151,12 +155,12 @@ public final class AutoRecGradient: @unchecked Sendable {
     }
     for j in 0..<k { encoderBias[j] = 0 }
     for t in 0..<b {
-      let row = dh.pointer + t * k
+      let row = dh + t * k
       for j in 0..<k { encoderBias[j] += row[j] }
     }
     // dW[c] = Σ_t e_tc H[t], dV[c] = Σ_t x_tc dZ[t]: one owner per touched column, no races.
-    batch.columnSums(entryValues: bErr.pointer, dense: h.pointer, width: k, output: decoderWeight.pointer)
-    batch.columnSums(entryValues: input, dense: dh.pointer, width: k, output: encoderWeight.pointer)
-    batch.columnTotals(entryValues: bErr.pointer, into: decoderBias.pointer)
+    batch.columnSums(entryValues: bErr, dense: h, width: k, output: decoderWeight.pointer)
+    batch.columnSums(entryValues: input, dense: dh, width: k, output: encoderWeight.pointer)
+    batch.columnTotals(entryValues: bErr, into: decoderBias.pointer)
   }
 }

@@ -107,7 +107,7 @@ public struct EnsembleSettings: ModelSettings {
       throw EncoreError.invalidSetting(
         "members", "a blend fits its weights on the validation part, which is empty; give --validation-fraction above 0")
     }
-    let outcomes = try EnsembleTrainer(job: job).train(members)
+    let outcomes = try EnsembleTrainer(job: job, rotateValidation: combination == .average && !job.validationIsReserved).train(members)
     let models = outcomes.map(\.model)
     let rated = SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: false)
     let context = PredictionContext(baseline: job.baseline, scale: job.scale, rated: rated, compute: job.compute)
@@ -136,6 +136,19 @@ public struct EnsembleSettings: ModelSettings {
 /// parallel. Each member's result depends only on its own seed and threads.
 struct EnsembleTrainer {
   let job: TrainingJob
+  /// Whether members after the first carve their own validation part (of the same size) from
+  /// the training and validation ratings, seeded by their own seed, so that between them the
+  /// members learn from every training rating. An average needs no common validation part; a
+  /// blend does (its weights are fitted on it).
+  var rotateValidation = false
+
+  /// The training and validation parts of member `index`.
+  func parts(for index: Int, seed: UInt64) -> (train: RatingSet, validation: RatingSet) {
+    guard rotateValidation, index > 0, !job.validation.isEmpty else { return (job.train, job.validation) }
+    var pool = job.train
+    pool.append(job.validation)
+    return Splitter.carveValidation(pool, fraction: Double(job.validation.count) / Double(pool.count), seed: seed)
+  }
 
   func train(_ members: [ModelSpec]) throws -> [TrainingOutcome] {
     let concurrent = max(1, min(members.count, job.compute.threads))
@@ -143,13 +156,16 @@ struct EnsembleTrainer {
     let results = ResultSlots<Result<TrainingOutcome, Error>>(count: members.count)
     let lock = NSLock()
     // The job's closures are only called under the lock (progress) or not at all.
-    let shared = UncheckedSendable((job, members))
+    let shared = UncheckedSendable((self, members))
     DispatchQueue.concurrentPerform(iterations: concurrent) { worker in
-      let (job, members) = shared.value
+      let (trainer, members) = shared.value
+      let job = trainer.job
       for index in stride(from: worker, to: members.count, by: concurrent) {
+        let (train, validation) = trainer.parts(for: index, seed: members[index].settings.seed)
         var memberJob = TrainingJob(
-          train: job.train, validation: job.validation, userCount: job.userCount, itemCount: job.itemCount,
+          train: train, validation: validation, userCount: job.userCount, itemCount: job.itemCount,
           baseline: job.baseline, scale: job.scale, compute: compute)
+        memberJob.validationIsReserved = job.validationIsReserved || !trainer.rotateValidation
         // The first member's epochs stand for the run's progress.
         if index == 0 {
           memberJob.progress = { record in

@@ -51,6 +51,21 @@ final class EnsembleTests: XCTestCase {
     }
     // Three seeds average out some of each network's noise.
     XCTAssertLessThan(report.testRMSE, singleReport.testRMSE)
+    // Members after the first hold out validation parts of their own (of the same size).
+    XCTAssertTrue(ensemble.sharesRatings(ensemble.members[0]))
+    XCTAssertFalse(ensemble.sharesRatings(ensemble.members[1]))
+    XCTAssertEqual(ensemble.members[1].storedRatings?.nonzeroCount, ensemble.members[0].storedRatings?.nonzeroCount)
+  }
+
+  /// Inside a blend an ensemble keeps the common validation part out of every member's
+  /// training: the blend fits its weights on it.
+  func testAnEnsembleInsideABlendLeavesTheValidationPartAlone() throws {
+    let (data, split) = Self.prepared
+    var o = ModelOverrides()
+    o.members = [try autoRec(epochs: 10, ensemble: 2), try ModelFamilies.spec(named: "baseline")]
+    let (trained, _) = try ExperimentRun(spec: try ModelFamilies.spec(named: "blend", overrides: o)).run(data: data, split: split)
+    let inner = try XCTUnwrap((trained.model as? EnsembleModel)?.members[0] as? EnsembleModel)
+    XCTAssertTrue(inner.members.allSatisfy { inner.sharesRatings($0) })
   }
 
   /// The ridge recovers an exact linear combination, shrinks with a larger ridge, and a
@@ -106,9 +121,11 @@ final class EnsembleTests: XCTestCase {
       let ensemble = try XCTUnwrap(trained.model as? EnsembleModel)
       XCTAssertEqual((loaded.model as? EnsembleModel)?.combiner, ensemble.combiner)
       let tensors = try SafeTensors.decode(Data(contentsOf: URL(fileURLWithPath: path)), path: path).tensors
-      // The blend's refitted I-AutoRec (member 0) read validation ratings too: its matrix is stored.
+      // A member that learned from other ratings than the ensemble's training part keeps its
+      // own matrix: the blend's refitted I-AutoRec (member 0, training + validation) and the
+      // average's second member (its own validation part); the others share the file's.
       XCTAssertEqual(tensors["member0.input.row_start"] != nil, name == "blend", name)
-      XCTAssertNil(tensors["member1.input.row_start"], name)
+      XCTAssertEqual(tensors["member1.input.row_start"] != nil, name == "ensemble", name)
       let user = loaded.trainingRatings(of: 4)
       let before = trained.userFolder(), after = loaded.userFolder()
       XCTAssertEqual(after.scores(after.foldIn(user), compute: .serial), before.scores(before.foldIn(user), compute: .serial), name)
