@@ -218,6 +218,21 @@ fi
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["model"] == "knn-baseline" and set(d["settings"]) == {"neighbours", "similarity"}, d' "$dir/best.json"
 "$encore" evaluate --model "$dir/best.safetensors" --test "$dir/ratings.csv" --json > /dev/null
 expect_error "--grid part 'lamda=1,2' is not SETTING=VALUE" "$encore" tune --model i-autorec --grid "lamda=1,2" --data "$dir/ratings.csv"
+# Ensembles and blends (issue 17): one model file with every member, which evaluates, folds in
+# and recommends like any model; compare --blend adds a blend of the compared models.
+"$encore" train --data "$dir/ratings.csv" --epochs 30 --hidden 16 --ensemble 3 --save "$dir/ensemble.safetensors" --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["model"] == "ensemble" and d["test_rmse"] < 1.5, d'
+"$encore" train --data "$dir/ratings.csv" --model blend --members "i-autorec:hidden=16:epochs=30,svd:epochs=5,baseline" --validation-fraction 0.1 \
+  --save "$dir/blend.safetensors" --json 2> /dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["model"] == "blend" and d["test_rmse"] < 1.5, d'
+"$encore" evaluate --model "$dir/blend.safetensors" --test "$dir/ratings.csv" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["test_rmse"] < 1.5, d'
+printf 'item,rating\n1,5\n2,4\n3,1\n' > "$dir/new-user.csv"
+"$encore" recommend --model "$dir/ensemble.safetensors" --ratings "$dir/new-user.csv" -k 4 --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["recommendations"]) == 4, d'
+"$encore" compare --data "$dir/ratings.csv" --folds 2 --models "svd:epochs=5,baseline" --blend --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["models"] == ["svd:epochs=5", "baseline", "blend"] and len(d["runs"]) == 6, d["models"]'
+expect_error "--ensemble applies to models whose training depends on the seed" "$encore" train --data "$dir/ratings.csv" --model baseline --ensemble 3
+expect_error "a blend fits its weights on the validation part, which is empty" "$encore" train --data "$dir/ratings.csv" --model blend --members svd,baseline --validation-fraction 0
+expect_error "has a member that is not a network (svd)" "$encore" export onnx --model "$dir/blend.safetensors" --out "$dir/blend.onnx"
 # The error contract: one line on standard error; 64 for a command line that does not parse.
 set +e
 "$encore" train --hidden abc > "$dir/out" 2> "$dir/err"; code=$?

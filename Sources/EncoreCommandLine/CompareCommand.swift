@@ -54,6 +54,8 @@ struct CompareCommand: ParsableCommand {
   var unseen: UnseenPolicy = .baseline
   @Flag(help: "Also blend the compared models: a row 'blend' whose members are all of them, weighted by ridge regression on each split's validation part (the members are trained again for it).")
   var blend = false
+  @Flag(help: "With --blend: once the weights are fitted, train the blend's members again on training + validation ratings (encore train --model blend --refit).")
+  var blendRefit = false
   @Flag(help: "Print one JSON object (summary and every run).") var json = false
   @Option(help: "Also write the per-run results as CSV to this file.") var csv: String?
   @Option(help: "Also write a chart of each model's RMSE (mean ± std) to this SVG file.") var plot: String?
@@ -75,7 +77,8 @@ struct CompareCommand: ParsableCommand {
       if let csv { try OutputPath.check(csv, option: "csv", inputs: inputs) }
       if let plot { try OutputPath.check(plot, option: "plot", inputs: inputs + (csv.map { [$0] } ?? [])) }
       var comparison = try Comparison(modelList: models)
-      if blend { try comparison.addBlend() }
+      if blendRefit && !blend { throw EncoreError.invalidArgument("--blend-refit needs --blend") }
+      if blend { try comparison.addBlend(refit: blendRefit) }
       if let testFraction {
         guard testFraction > 0 && testFraction < 1 else { throw EncoreError.invalidArgument("--test-fraction must be in (0, 1)") }
         guard data != nil && folds == nil else {

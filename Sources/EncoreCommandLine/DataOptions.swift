@@ -224,7 +224,7 @@ struct ModelOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "knn-*: fewer shared ratings than this give similarity 0 (surprise's min_support, default 1).")
   var minSupport: Int?
 
-  @Flag(help: "AutoRec: after validation picks the epoch count, retrain on training + validation ratings for that many epochs.")
+  @Flag(help: "AutoRec: after validation picks the epoch count, retrain on training + validation ratings for that many epochs. blend: after the validation part fits the weights, train every member again on training + validation ratings.")
   var refit = false
 
   @Option(help: "Loss: masked (default: DeepRecommender's mean for deep-ae, the paper's sum for AutoRec), all-cells (the mean over every cell: size_average=True, seed 003; Keras' reduce_mean, seed 001), and for deep-ae rmse (seed 000) or unmasked (every cell, missing as 0; seed 002).")

@@ -115,10 +115,12 @@ public struct Comparison: Sendable {
 
   /// Adds a row "blend": every compared model as a member, weighted by ridge regression on
   /// the validation part of each split (Netflix Prize style; the test part chooses nothing).
-  public mutating func addBlend() throws {
+  /// With `refit`, the members are trained again on training + validation once the weights are fitted.
+  public mutating func addBlend(refit: Bool = false) throws {
     guard !models.contains(where: { $0.label == "blend" }) else { throw EncoreError.invalidArgument("--models already names a blend") }
     guard models.count >= 2 else { throw EncoreError.invalidSetting("blend", "needs at least two models in --models") }
-    models.append(ComparedModel(label: "blend", spec: ModelSpec(EnsembleSettings(combination: .ridge, members: models.map(\.spec)))))
+    let settings = EnsembleSettings(combination: .ridge, members: models.map(\.spec), refit: refit)
+    models.append(ComparedModel(label: refit ? "blend:refit" : "blend", spec: ModelSpec(settings)))
   }
 
   /// Runs every model on `split` (whose validation part is empty; iterative models carve their own).

@@ -17,6 +17,11 @@ public struct EnsembleSettings: ModelSettings {
   }
 
   public var combination: Combination
+  /// A blend only: once the weights are fitted, train every member again on the training and
+  /// validation ratings together (each network stopping early on a 2% part of its own), as
+  /// Netflix Prize blends were retrained after the probe set chose their weights. The
+  /// validation part then costs the final members nothing, so it can be large.
+  public var refit = false
   /// The members' specifications, seeds included (see `seed`).
   public private(set) var members: [ModelSpec]
   /// The run's seed. An average's member i trains from seed + i, so that members of one model
@@ -25,8 +30,27 @@ public struct EnsembleSettings: ModelSettings {
     didSet { members = Self.seeded(members, seed: seed, combination: combination) }
   }
 
-  public init(combination: Combination, members: [ModelSpec], seed: UInt64 = 42) {
+  enum CodingKeys: String, CodingKey { case combination, refit, members, seed }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    combination = try c.decode(Combination.self, forKey: .combination)
+    refit = try c.decodeIfPresent(Bool.self, forKey: .refit) ?? false
+    members = try c.decode([ModelSpec].self, forKey: .members)
+    seed = try c.decode(UInt64.self, forKey: .seed)
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(combination, forKey: .combination)
+    try c.encode(refit, forKey: .refit)
+    try c.encode(members, forKey: .members)
+    try c.encode(seed, forKey: .seed)
+  }
+
+  public init(combination: Combination, members: [ModelSpec], seed: UInt64 = 42, refit: Bool = false) {
     self.combination = combination
+    self.refit = refit
     self.seed = seed
     self.members = Self.seeded(members, seed: seed, combination: combination)
   }
@@ -56,7 +80,8 @@ public struct EnsembleSettings: ModelSettings {
     default: return nil
     }
   }
-  public static let acceptedSettings: Set<ModelSetting> = [.members]
+  public static let acceptedSettings: Set<ModelSetting> = [.members, .refit]
+  public var acceptedByModel: Set<ModelSetting> { combination == .ridge ? Self.acceptedSettings : [.members] }
   public static func legacySettings(kind: String, description: Data) -> EnsembleSettings? { nil }
 
   public var name: String { combination == .average ? "ensemble" : "blend" }
@@ -80,6 +105,10 @@ public struct EnsembleSettings: ModelSettings {
   public func applying(_ overrides: ModelOverrides) throws -> EnsembleSettings {
     var s = self
     if let m = overrides.members { s.members = Self.seeded(m, seed: seed, combination: combination) }
+    if let r = overrides.refit {
+      guard combination == .ridge else { throw EncoreError.invalidSetting("refit", "applies to a blend (an ensemble's members refit on their own)") }
+      s.refit = r
+    }
     return s
   }
 
@@ -107,7 +136,10 @@ public struct EnsembleSettings: ModelSettings {
       throw EncoreError.invalidSetting(
         "members", "a blend fits its weights on the validation part, which is empty; give --validation-fraction above 0")
     }
-    let outcomes = try EnsembleTrainer(job: job, rotateValidation: combination == .average && !job.validationIsReserved).train(members)
+    // A blend keeps its validation part out of every member's training; an average passes on
+    // what its own job says.
+    let reserve = combination == .ridge || job.validationIsReserved
+    let outcomes = try EnsembleTrainer(job: job, reserveValidation: reserve).train(members)
     let models = outcomes.map(\.model)
     let rated = SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: false)
     let context = PredictionContext(baseline: job.baseline, scale: job.scale, rated: rated, compute: job.compute)
@@ -119,9 +151,20 @@ public struct EnsembleSettings: ModelSettings {
       let predictions = models.map { RatingPredictor($0.predictor(context), compute: job.compute).predict(job.validation).values }
       combiner = BlendFit(predictions: predictions, targets: job.validation.values, seed: seed).combiner
     }
+    var final = models
+    if combination == .ridge && refit {
+      // The weights are fixed; the members now learn from every training rating.
+      var pool = job.train
+      pool.append(job.validation)
+      let (fit, own) = Splitter.carveValidation(pool, fraction: DataPlan.defaultValidationFraction, seed: seed &+ 0x5EF1)
+      var refitJob = TrainingJob(
+        train: fit, validation: own, userCount: job.userCount, itemCount: job.itemCount, baseline: job.baseline, scale: job.scale,
+        compute: job.compute)
+      final = try EnsembleTrainer(job: refitJob, reserveValidation: false).train(members).map(\.model)
+    }
     let ratings = storesItemRows ? rated.transposed() : rated
     let model = EnsembleModel(
-      settings: with(trainedMembers: models.map(\.spec)), members: models, combiner: combiner, ratings: ratings)
+      settings: with(trainedMembers: final.map(\.spec)), members: final, combiner: combiner, ratings: ratings)
     let first = outcomes[0]
     return TrainingOutcome(model: model, history: [], bestEpoch: first.bestEpoch, epochsRun: outcomes.map(\.epochsRun).max() ?? 1)
   }
@@ -136,18 +179,22 @@ public struct EnsembleSettings: ModelSettings {
 /// parallel. Each member's result depends only on its own seed and threads.
 struct EnsembleTrainer {
   let job: TrainingJob
-  /// Whether members after the first carve their own validation part (of the same size) from
-  /// the training and validation ratings, seeded by their own seed, so that between them the
-  /// members learn from every training rating. An average needs no common validation part; a
-  /// blend does (its weights are fitted on it).
-  var rotateValidation = false
+  /// Whether the validation part must stay out of every member's training (a blend fits its
+  /// weights on it). When it need not, members after the first carve their own validation
+  /// part (of the same size) from the training and validation ratings, seeded by their own
+  /// seed, so that between them the members learn from every training rating; and members
+  /// that do not stop early train on all of them.
+  var reserveValidation: Bool
 
   /// The training and validation parts of member `index`.
-  func parts(for index: Int, seed: UInt64) -> (train: RatingSet, validation: RatingSet) {
-    guard rotateValidation, index > 0, !job.validation.isEmpty else { return (job.train, job.validation) }
+  func parts(for index: Int, member: any ModelSettings) -> (train: RatingSet, validation: RatingSet) {
+    guard !job.validation.isEmpty else { return (job.train, job.validation) }
     var pool = job.train
     pool.append(job.validation)
-    return Splitter.carveValidation(pool, fraction: Double(job.validation.count) / Double(pool.count), seed: seed)
+    guard !reserveValidation else { return (job.train, job.validation) }
+    if !member.stopsOnValidation { return (pool, RatingSet()) }
+    guard index > 0 else { return (job.train, job.validation) }
+    return Splitter.carveValidation(pool, fraction: Double(job.validation.count) / Double(pool.count), seed: member.seed)
   }
 
   func train(_ members: [ModelSpec]) throws -> [TrainingOutcome] {
@@ -161,11 +208,11 @@ struct EnsembleTrainer {
       let (trainer, members) = shared.value
       let job = trainer.job
       for index in stride(from: worker, to: members.count, by: concurrent) {
-        let (train, validation) = trainer.parts(for: index, seed: members[index].settings.seed)
+        let (train, validation) = trainer.parts(for: index, member: members[index].settings)
         var memberJob = TrainingJob(
           train: train, validation: validation, userCount: job.userCount, itemCount: job.itemCount,
           baseline: job.baseline, scale: job.scale, compute: compute)
-        memberJob.validationIsReserved = job.validationIsReserved || !trainer.rotateValidation
+        memberJob.validationIsReserved = trainer.reserveValidation
         // The first member's epochs stand for the run's progress.
         if index == 0 {
           memberJob.progress = { record in

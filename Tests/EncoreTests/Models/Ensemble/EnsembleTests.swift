@@ -106,6 +106,30 @@ final class EnsembleTests: XCTestCase {
     XCTAssertLessThan(report.testRMSE, report.baselineTestRMSE + 0.05)
   }
 
+  /// A refitted blend keeps the weights the validation part chose and then trains its members
+  /// on every training rating: the networks on all but a 2% part of their own, the others on all.
+  func testARefittedBlendKeepsItsWeightsAndRetrainsOnEveryRating() throws {
+    let (data, split) = Self.prepared
+    var o = ModelOverrides()
+    o.members = [try autoRec(epochs: 10), try ModelFamilies.spec(named: "svd")]
+    let (plain, _) = try ExperimentRun(spec: try ModelFamilies.spec(named: "blend", overrides: o)).run(data: data, split: split)
+    o.refit = true
+    let (refitted, _) = try ExperimentRun(spec: try ModelFamilies.spec(named: "blend", overrides: o)).run(data: data, split: split)
+    let a = try XCTUnwrap(plain.model as? EnsembleModel), b = try XCTUnwrap(refitted.model as? EnsembleModel)
+    XCTAssertEqual(a.combiner, b.combiner)
+    XCTAssertTrue(b.settings.refit)
+    let all = split.train.count + split.validation.count
+    XCTAssertEqual(a.members[0].storedRatings?.nonzeroCount, split.train.count)
+    XCTAssertEqual(b.members[0].storedRatings?.nonzeroCount, all - Int((Double(all) * DataPlan.defaultValidationFraction).rounded()))
+    XCTAssertNotEqual(refitted.predictor().predict(split.test).values, plain.predictor().predict(split.test).values)
+    o = ModelOverrides()
+    o.refit = true
+    o.members = [try autoRec()]
+    XCTAssertThrowsError(try ModelFamilies.spec(named: "ensemble", overrides: o)) { error in
+      XCTAssertTrue("\(error)".hasPrefix("--refit applies to a blend"), "\(error)")
+    }
+  }
+
   /// Saved and loaded, an ensemble predicts, recommends and folds in exactly as before; a
   /// member refitted on validation ratings keeps its own rating matrix in the file.
   func testASavedBlendLoadsWithEveryMember() throws {
