@@ -34,6 +34,23 @@ final class ModelFileTests: XCTestCase {
     }
   }
 
+  /// A bias model fitted with other epochs than the fallback baseline keeps its own biases.
+  func testABaselineWithItsOwnEpochsReloadsItsOwnBiases() throws {
+    let plan = DataPlan(source: .synthetic(.init(users: 80, items: 60, ratings: 1_500, seed: 2)))
+    let (data, split) = try plan.prepare()
+    var o = ModelOverrides()
+    o.epochs = 1
+    let (model, _) = try ExperimentRun(spec: try ModelFamilies.spec(named: "baseline", overrides: o)).run(data: data, split: split)
+    XCTAssertNotEqual((model.model as? BaselineModel)?.baseline.userBias, model.baseline.userBias)
+    let dir = TemporaryFolder()
+    try ModelFile.save(model, to: dir.path + "/b.safetensors")
+    let loaded = try ModelFile.load(dir.path + "/b.safetensors")
+    XCTAssertEqual(loaded.predictor().predict(split.test).values, model.predictor().predict(split.test).values)
+    let user = model.trainingRatings(of: 3)
+    XCTAssertEqual(loaded.userFolder().scores(loaded.userFolder().foldIn(user), compute: .serial),
+                   model.userFolder().scores(model.userFolder().foldIn(user), compute: .serial))
+  }
+
   func testPyTorchNamesAndShapes() throws {
     let (model, _) = try trained("i-autorec")
     let dir = TemporaryFolder()

@@ -17,6 +17,9 @@ struct BaselineFolder: UserFolder {
 
 extension BaselineModel {
   public func userFolder(_ context: PredictionContext) -> any UserFolder {
-    BaselineFolder(support: FoldInSupport(context))
+    // Its own biases, which may differ from the fallback baseline the context holds.
+    var own = context
+    own.baseline = baseline
+    return BaselineFolder(support: FoldInSupport(own))
   }
 }

@@ -47,6 +47,18 @@ public struct BaselineSettings: ModelSettings, Equatable {
   }
 
   public func loadModel(_ stored: StoredModel) throws -> any RatingModel {
+    if let own = stored.tensors["bias_model.global_mean"] {
+      // Its own biases (files since ensembles: a member's, or biases from other --epochs than
+      // the file's fallback baseline).
+      guard own.floats.count == 1 else { throw stored.bad("tensor 'bias_model.global_mean' must hold one value") }
+      let baseline = BiasBaseline(
+        globalMean: own.floats[0], userBias: try stored.floats("bias_model.user_bias", count: stored.userCount),
+        itemBias: try stored.floats("bias_model.item_bias", count: stored.itemCount))
+      guard baseline.globalMean.isFinite, baseline.userBias.allSatisfy(\.isFinite), baseline.itemBias.allSatisfy(\.isFinite) else {
+        throw stored.bad("the bias model holds a value that is not a finite number")
+      }
+      return BaselineModel(baseline: baseline, settings: self)
+    }
     struct Fields: Decodable { var globalMean: Float }
     guard let fields = try? JSONDecoder().decode(Fields.self, from: stored.description) else {
       throw stored.bad("the baseline's global mean is missing")
@@ -67,8 +79,18 @@ public struct BaselineModel: RatingModel {
 
   public var spec: ModelSpec { settings.spec }
   public var storedRatings: SparseMatrix? { nil }
-  /// The biases are saved as the model file's fallback baseline.
+  /// The biases are not network parameters; they are saved as `extraFileTensors`.
   public var namedParameters: [NamedTensor] { [] }
+
+  /// Its own biases, which differ from the file's fallback baseline when it ran other epochs
+  /// or is an ensemble's member trained on other ratings.
+  public var extraFileTensors: [String: SafeTensors.Tensor] {
+    [
+      "bias_model.global_mean": .float([baseline.globalMean], shape: [1]),
+      "bias_model.user_bias": .float(baseline.userBias, shape: [baseline.userBias.count]),
+      "bias_model.item_bias": .float(baseline.itemBias, shape: [baseline.itemBias.count]),
+    ]
+  }
 
   public func predictor(_ context: PredictionContext) -> any PairPredictor {
     BaselinePredictor(baseline: baseline, scale: context.scale, known: KnownCells(context.rated))

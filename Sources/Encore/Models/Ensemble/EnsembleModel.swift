@@ -95,15 +95,25 @@ public struct EnsembleModel: RatingModel {
       let prefix = Self.prefix(i)
       var tensors: [String: SafeTensors.Tensor] = [:]
       for (name, t) in stored.tensors where name.hasPrefix(prefix) { tensors[String(name.dropFirst(prefix.count))] = t }
+      let ownRatings = tensors["input.row_start"] != nil
+      // The file's shared tensors (the fallback baseline) where the member has none of its own.
+      for (name, t) in stored.tensors where !name.hasPrefix("member") && !name.hasPrefix("input.") && tensors[name] == nil {
+        tensors[name] = t
+      }
       let itemRows = spec.settings.storesItemRows
       let rows = itemRows ? stored.itemCount : stored.userCount, columns = itemRows ? stored.userCount : stored.itemCount
       let ratings: SparseMatrix
-      if tensors["input.row_start"] != nil {
+      if ownRatings {
         ratings = try StoredMatrix.read(tensors, rows: rows, columns: columns, path: stored.path, what: "member \(i)'s rating matrix")
       } else {
         ratings = itemRows == settings.storesItemRows ? stored.ratings : stored.ratings.transposed()
       }
-      let description = i < descriptions.count ? try JSONSerialization.data(withJSONObject: descriptions[i]) : Data("{}".utf8)
+      // The file's description with the member's own fields over it (a family may read shared
+      // fields such as the global mean).
+      var fields = object ?? [:]
+      fields["members"] = nil
+      if i < descriptions.count, let own = descriptions[i] as? [String: Any] { fields.merge(own) { _, member in member } }
+      let description = try JSONSerialization.data(withJSONObject: fields)
       members.append(try spec.settings.loadModel(StoredModel(
         path: stored.path, tensors: tensors, ratings: ratings, userCount: stored.userCount, itemCount: stored.itemCount,
         description: description)))

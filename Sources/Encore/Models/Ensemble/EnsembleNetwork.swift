@@ -1,3 +1,5 @@
+import Foundation
+
 /// An ensemble whose members are networks reading the same rows, seen as one network: its
 /// last hidden layer is the members' side by side and its output their combination, so ONNX
 /// export writes one graph that runs every member and combines their outputs.
@@ -61,10 +63,16 @@ struct EnsembleNetwork: NetworkModel {
 extension EnsembleModel: NetworkComposite {
   func composedNetwork() throws -> any NetworkModel {
     var networks: [any NetworkModel] = []
-    for (member, spec) in zip(members, settings.members) {
-      guard let network = try member.asNetwork() else {
+    for (i, (member, spec)) in zip(members, settings.members).enumerated() {
+      guard var network = try member.asNetwork() else {
         throw EncoreError.invalidArgument(
           "this \(settings.name) (\(settings.membersDescription)) has a member that is not a network (\(spec.name)); only ensembles of AutoRec and deep-autoencoder networks export as one network")
+      }
+      if spec.settings.storesItemRows == settings.storesItemRows && network.inputRows != ratings {
+        // A member that learned from other ratings (its own validation part) reads the
+        // ensemble's rows here, so that one input vector feeds every member, as in the ONNX
+        // graph: the member rebuilt from its tensors, as a model file would load it.
+        network = try Self.rebuilt(member, index: i, reading: ratings) ?? network
       }
       networks.append(network)
     }
@@ -76,5 +84,18 @@ extension EnsembleModel: NetworkComposite {
         "the members of this \(settings.name) (\(settings.membersDescription)) read different vectors (items' and users'); only members that read the same rows export as one network")
     }
     return EnsembleNetwork(ensemble: self, networks: networks)
+  }
+
+  /// `member` with the same parameters reading `rows` (in the member's orientation).
+  static func rebuilt(_ member: any RatingModel, index: Int, reading rows: SparseMatrix) throws -> (any NetworkModel)? {
+    var tensors: [String: SafeTensors.Tensor] = [:]
+    for p in member.namedParameters { tensors[p.name] = .float(p.values, shape: p.shape) }
+    for (name, t) in member.extraFileTensors { tensors[name] = t }
+    let itemRows = member.spec.settings.storesItemRows
+    let stored = StoredModel(
+      path: "(ensemble member \(index))", tensors: tensors, ratings: rows, userCount: itemRows ? rows.columnCount : rows.rowCount,
+      itemCount: itemRows ? rows.rowCount : rows.columnCount,
+      description: try JSONSerialization.data(withJSONObject: member.descriptionFields()))
+    return try member.spec.settings.loadModel(stored).asNetwork()
   }
 }

@@ -100,8 +100,8 @@ final class EnsembleTests: XCTestCase {
     let (second, _) = try ExperimentRun(spec: spec).run(data: data, split: scrambled)
     let a = try XCTUnwrap(first.model as? EnsembleModel), b = try XCTUnwrap(second.model as? EnsembleModel)
     XCTAssertEqual(a.combiner, b.combiner)
-    XCTAssertEqual(a.combiner.weights.count, 3)
-    XCTAssertNotEqual(a.combiner, .average(count: 3))
+    XCTAssertEqual(a.combiner.weights.count, 4)
+    XCTAssertNotEqual(a.combiner, .average(count: 4))
     XCTAssertEqual(report.model, "blend")
     XCTAssertLessThan(report.testRMSE, report.baselineTestRMSE + 0.05)
   }
@@ -166,7 +166,7 @@ final class EnsembleTests: XCTestCase {
     let folder = trained.userFolder(compute: .serial)
     let ratings = trained.trainingRatings(of: 11)
     let profile = folder.foldIn(ratings)
-    XCTAssertEqual(profile.members.count, 3)
+    XCTAssertEqual(profile.members.count, 4)
     let members = ensemble.members.map { $0.userFolder(context) }
     let memberProfiles = members.map { $0.foldIn(ratings) }
     for item in Int32(0)..<Int32(trained.items.count) where folder.knows(item) {
@@ -184,13 +184,22 @@ final class EnsembleTests: XCTestCase {
     let (trained, _) = try ExperimentRun(spec: try autoRec(hidden: 6, epochs: 3, ensemble: 2)).run(data: data, split: split)
     let sample = try ReconstructionSample(trained, rows: 4, compute: .serial)
     let ensemble = try XCTUnwrap(trained.model as? EnsembleModel)
-    let members = try ensemble.members.map { try XCTUnwrap($0 as? AutoRecModel) }
-    for (r, row) in sample.rows.enumerated() {
-      let codes = members.map { $0.network.codes(on: .serial) }
-      for column in [0, 5, 17] {
-        let outputs = zip(members, codes).map { m, c in m.network.output(code: c.pointer + row * m.network.hiddenUnits, column: column) }
-        XCTAssertEqual(sample.outputs[r][column], (outputs[0] + outputs[1]) / 2, accuracy: 1e-5)
+    XCTAssertFalse(ensemble.sharesRatings(ensemble.members[1]))  // its own validation part
+    // Every member reads the same input vector (the sample's), as the ONNX graph feeds them:
+    // sigmoid(x·Vᵀ + μ), then the identity decoder, written out from the PyTorch-layout tensors.
+    for (r, x) in sample.inputs.enumerated() {
+      var expected = [Float](repeating: 0, count: x.count)
+      for member in ensemble.members {
+        let p = Dictionary(uniqueKeysWithValues: member.namedParameters.map { ($0.name, $0) })
+        let k = p["encoder.bias"]!.values.count, d = x.count
+        let hidden = (0..<k).map { h in
+          1 / (1 + exp(-(p["encoder.bias"]!.values[h] + (0..<d).reduce(Float(0)) { $0 + x[$1] * p["encoder.weight"]!.values[h * d + $1] })))
+        }
+        for c in 0..<d {
+          expected[c] += 0.5 * (p["decoder.bias"]!.values[c] + (0..<k).reduce(Float(0)) { $0 + hidden[$1] * p["decoder.weight"]!.values[c * k + $1] })
+        }
       }
+      for c in [0, 5, 17] { XCTAssertEqual(sample.outputs[r][c], expected[c], accuracy: 1e-4, "row \(r) column \(c)") }
     }
     XCTAssertFalse(try ONNXExporter.export(trained).isEmpty)
     for (name, reason) in [("blend", "has a member that is not a network (svd)"), ("ensemble", "read different vectors")] {
