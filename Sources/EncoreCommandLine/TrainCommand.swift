@@ -80,6 +80,11 @@ struct TrainCommand: ParsableCommand {
       }
       progress.finish()
       try logger?.finish()
+      if report.losesToBaselineOnValidation, let mine = report.validationRMSE, let theirs = report.baselineValidationRMSE {
+        progress.note(
+          String(format: "note: on the validation part %@ (RMSE %.4f) does worse than the bias baseline it falls back on (%.4f): these ratings may not support it. A blend shrinks it toward the baseline as far as the validation part asks: --model blend --members %@,baseline",
+                 report.model, mine, theirs, report.model))
+      }
       if let plot, let history = report.history {
         try AtomicFile.write(SVGChart.learningCurves(history, title: "\(report.model) on \(report.data)"), to: plot)
       }

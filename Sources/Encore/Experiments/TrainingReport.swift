@@ -41,6 +41,19 @@ public struct TrainingReport: Codable, Sendable {
   public var testMAESeen: Double? = nil
   /// Lines of the data files skipped as invalid (`--drop-invalid`; 0 otherwise).
   public var nSkippedLines: Int = 0
+  /// The model's and the fallback bias baseline's RMSE on the validation part (nil without
+  /// one). A model refitted on validation ratings, or an ensemble whose members rotate their
+  /// validation parts, has seen some of them, so its figure is optimistic.
+  public var validationRMSE: Double? = nil
+  public var baselineValidationRMSE: Double? = nil
+
+  /// Whether the model does worse than the bias baseline on the validation part: the data may
+  /// not support it, and a blend with the baseline (`--model blend --members M,baseline`)
+  /// shrinks it toward the baseline by as much as the validation part asks.
+  public var losesToBaselineOnValidation: Bool {
+    guard let model = validationRMSE, let baseline = baselineValidationRMSE else { return false }
+    return model > baseline
+  }
 
   /// Fills the test figures from `scores`, and the baseline's RMSE over the same pairs.
   mutating func record(_ scores: TestScores, baselineRMSE: Double) {
@@ -66,7 +79,11 @@ public struct TrainingReport: Codable, Sendable {
     case learningRate = "learning_rate", batchSize = "batch_size", heldOutUsers = "held_out_users"
     case unseenPolicy = "unseen", nTestScored = "n_test_scored", testFCP = "test_fcp"
     case testRMSESeen = "test_rmse_seen", testMAESeen = "test_mae_seen", nSkippedLines = "n_skipped_lines"
+    case validationRMSE = "validation_rmse", baselineValidationRMSE = "baseline_validation_rmse"
   }
+
+  /// Figures derived from the others: written, not read back.
+  enum DerivedKeys: String, CodingKey { case losesToBaselineOnValidation = "loses_to_baseline_on_validation" }
 
   /// Every key is always present (null when it does not apply), so scripts can rely on them.
   public func encode(to encoder: Encoder) throws {
@@ -92,6 +109,10 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(bestEpoch, forKey: .bestEpoch)
     try c.encode(epochsRun, forKey: .epochsRun)
     try c.encode(bestValidationRMSE, forKey: .bestValidationRMSE)
+    try c.encode(validationRMSE, forKey: .validationRMSE)
+    try c.encode(baselineValidationRMSE, forKey: .baselineValidationRMSE)
+    var derived = encoder.container(keyedBy: DerivedKeys.self)
+    try derived.encode(losesToBaselineOnValidation, forKey: .losesToBaselineOnValidation)
     try c.encode(trainSeconds, forKey: .trainSeconds)
     try c.encode(fitSeconds, forKey: .fitSeconds)
     try c.encode(secondsPerEpoch, forKey: .secondsPerEpoch)

@@ -208,6 +208,19 @@ final class EnsembleTests: XCTestCase {
     }
   }
 
+  /// A network that does worse than the bias baseline on validation is reported as such (the
+  /// command line then says so and suggests a blend with the baseline); one that does better is not.
+  func testANetworkThatLosesToTheBaselineOnValidationIsReported() throws {
+    let (data, split) = Self.prepared
+    let (_, untrained) = try ExperimentRun(spec: try autoRec(epochs: 1)).run(data: data, split: split)
+    XCTAssertTrue(untrained.losesToBaselineOnValidation)
+    XCTAssertGreaterThan(try XCTUnwrap(untrained.validationRMSE), try XCTUnwrap(untrained.baselineValidationRMSE))
+    let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(untrained)) as? [String: Any]
+    XCTAssertEqual(json?["loses_to_baseline_on_validation"] as? Bool, true)
+    let (_, blended) = try ExperimentRun(spec: try ModelFamilies.testSpec(named: "blend")).run(data: data, split: split)
+    XCTAssertFalse(blended.losesToBaselineOnValidation)
+  }
+
   func testSettingsThatCannotMakeAnEnsembleAreRefusedByName() throws {
     let (data, split) = Self.prepared
     var o = ModelOverrides()
