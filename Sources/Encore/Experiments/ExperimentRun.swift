@@ -115,9 +115,9 @@ public struct ExperimentRun: Sendable {
     var full = report
     full.record(scores, baselineRMSE: baselineRMSE)
     full.nSkippedLines = data.ratings.skippedLines.count
-    if !split.validation.isEmpty {
+    if !split.validation.isEmpty, let witness = outcome.model.validationWitness {
       let validation = split.validation
-      full.validationRMSE = Metrics.rmse(predicted: model.predictor(compute: compute).predict(validation).values, actual: validation.values)
+      full.validationRMSE = Metrics.rmse(predicted: trained(witness).predictor(compute: compute).predict(validation).values, actual: validation.values)
       full.baselineValidationRMSE = Metrics.rmse(
         predicted: validation.users.indices.map { scale.clip(baseline.predict(user: validation.users[$0], item: validation.items[$0])) },
         actual: validation.values)

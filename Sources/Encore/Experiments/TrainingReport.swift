@@ -42,8 +42,9 @@ public struct TrainingReport: Codable, Sendable {
   /// Lines of the data files skipped as invalid (`--drop-invalid`; 0 otherwise).
   public var nSkippedLines: Int = 0
   /// The model's and the fallback bias baseline's RMSE on the validation part (nil without
-  /// one). A model refitted on validation ratings, or an ensemble whose members rotate their
-  /// validation parts, has seen some of them, so its figure is optimistic.
+  /// one). An ensemble whose members rotated their validation parts reports its first member's
+  /// (the others trained on some of those ratings), and a refitted blend none. A network
+  /// refitted with `--refit` has seen them, so its figure is optimistic.
   public var validationRMSE: Double? = nil
   public var baselineValidationRMSE: Double? = nil
 

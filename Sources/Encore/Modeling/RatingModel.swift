@@ -33,12 +33,18 @@ public protocol RatingModel: Sendable {
   /// The family's own fields of the model file's JSON description, as a JSON object (the
   /// fields that older Encore versions and users' scripts read, e.g. "configuration").
   func descriptionFields() throws -> [String: Any]
+
+  /// The model whose predictions on the validation part are an honest measure: the model
+  /// itself, a part of it that never trained on those ratings (an ensemble's first member when
+  /// the others rotated their validation parts), or nil when every part of it did.
+  var validationWitness: (any RatingModel)? { get }
 }
 
 extension RatingModel {
   public func itemVectors(_ context: PredictionContext) -> ItemVectors? { nil }
   public var extraFileTensors: [String: SafeTensors.Tensor] { [:] }
   public func descriptionFields() throws -> [String: Any] { [:] }
+  public var validationWitness: (any RatingModel)? { self }
 }
 
 /// What every predictor shares: the fallback baseline, the rating scale, the training

@@ -73,6 +73,14 @@ public struct EnsembleModel: RatingModel {
     return tensors
   }
 
+  /// A refitted blend's members all trained on the validation part; an average whose members
+  /// rotated their validation parts has one member that did not, the first.
+  public var validationWitness: (any RatingModel)? {
+    if settings.refit { return nil }
+    if settings.combination == .average && !members.allSatisfy(sharesRatings) { return members[0].validationWitness }
+    return self
+  }
+
   /// Whether `member` keeps the ensemble's own training ratings (so the file needs them once).
   func sharesRatings(_ member: any RatingModel) -> Bool {
     guard let own = member.storedRatings else { return true }
