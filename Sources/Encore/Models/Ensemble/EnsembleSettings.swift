@@ -157,7 +157,7 @@ public struct EnsembleSettings: ModelSettings {
       var pool = job.train
       pool.append(job.validation)
       let (fit, own) = Splitter.carveValidation(pool, fraction: DataPlan.defaultValidationFraction, seed: seed &+ 0x5EF1)
-      var refitJob = TrainingJob(
+      let refitJob = TrainingJob(
         train: fit, validation: own, userCount: job.userCount, itemCount: job.itemCount, baseline: job.baseline, scale: job.scale,
         compute: job.compute)
       final = try EnsembleTrainer(job: refitJob, reserveValidation: false).train(members).map(\.model)
@@ -188,12 +188,10 @@ struct EnsembleTrainer {
 
   /// The training and validation parts of member `index`.
   func parts(for index: Int, member: any ModelSettings) -> (train: RatingSet, validation: RatingSet) {
-    guard !job.validation.isEmpty else { return (job.train, job.validation) }
+    guard !job.validation.isEmpty, !reserveValidation, index > 0 || !member.stopsOnValidation else { return (job.train, job.validation) }
     var pool = job.train
     pool.append(job.validation)
-    guard !reserveValidation else { return (job.train, job.validation) }
     if !member.stopsOnValidation { return (pool, RatingSet()) }
-    guard index > 0 else { return (job.train, job.validation) }
     return Splitter.carveValidation(pool, fraction: Double(job.validation.count) / Double(pool.count), seed: member.seed)
   }
 
