@@ -16,9 +16,12 @@ let package = Package(
     /// The hot loops (sparse gather/scatter, dot products, optimiser sweeps) in C, compiled
     /// per instruction set (AVX-512, AVX2, baseline) and chosen at run time: no build flags needed.
     .target(name: "CEncoreKernels", cSettings: [.unsafeFlags(["-O3"])]),
+    /// MPI's collectives for multi-process training, through a library loaded at run time
+    /// (Open MPI or MPICH): nothing to install unless a job is started by mpirun.
+    .target(name: "CEncoreMPI"),
 
     // MARK: - Public API
-    .target(name: "Encore", dependencies: ["CEncoreKernels"]),
+    .target(name: "Encore", dependencies: ["CEncoreKernels", "CEncoreMPI"]),
     /// The commands, options and their error contract (a library, so the parser can be fuzzed).
     .target(
       name: "EncoreCommandLine",

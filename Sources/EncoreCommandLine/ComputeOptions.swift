@@ -10,10 +10,12 @@ struct ComputeOptions: ParsableArguments {
   @Option(help: "GEMM library for deep-ae: auto (OpenBLAS when installed), builtin or openblas (default auto; ENCORE_BLAS=off means builtin).")
   var gemm: ComputeContext.GEMMChoice?
 
-  /// The context the command runs on.
+  /// The context the command runs on. Under an MPI launcher the default is this machine's
+  /// cores divided by the ranks sharing it, so that N local ranks never oversubscribe it.
   func context() throws -> ComputeContext {
     let fallback: ComputeContext.GEMMChoice = ProcessInfo.processInfo.environment["ENCORE_BLAS"] == "off" ? .builtin : .automatic
-    return try ComputeContext(threads: threads, gemm: gemm ?? fallback)
+    let shared = MPICommunicator.Launch.detect().map { max(1, ComputeContext.processorCount / $0.localSize) }
+    return try ComputeContext(threads: threads ?? shared, gemm: gemm ?? fallback)
   }
 }
 

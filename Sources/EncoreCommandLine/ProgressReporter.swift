@@ -95,6 +95,9 @@ enum TextReport {
         h.users, h.mode, h.rmse, h.mae, h.fcp.map { String(format: "%.4f", $0) } ?? "-", h.scoredRatings, h.baselineRMSE, h.ranking.ndcg))
     }
     Swift.print(String(format: "time         %.2fs training, %.3fs per epoch (%@ kernels)", r.trainSeconds, r.secondsPerEpoch, r.kernels))
+    if let ranks = r.ranks, ranks > 1 {
+      Swift.print(String(format: "ranks        %d processes, data-parallel; %.1f MB all-reduced per rank per epoch", ranks, (r.bytesReducedPerEpoch ?? 0) / 1e6))
+    }
     if let savedTo { Swift.print("saved        \(savedTo)") }
   }
 }

@@ -42,6 +42,11 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
+      // Started by mpirun or srun with several ranks: train data-parallel. Every rank runs
+      // this same command; only rank 0 writes files and prints.
+      let replicas = try MPICommunicator.Launch.detect().flatMap { $0.size > 1 ? DataParallel(try MPICommunicator.join()) : nil }
+      let isRoot = replicas?.isRoot ?? true
+      defer { (replicas?.communicator as? MPICommunicator)?.finish() }
       let compute = try computeOptions.context()
       // Every output is checked before any work: a bad path must not cost a training run.
       let inputs = dataOptions.inputPaths + (resume.map { [$0] } ?? [])
@@ -51,6 +56,7 @@ struct TrainCommand: ParsableCommand {
       var plan = try dataOptions.plan(seed: modelOptions.seed, compute: compute)
       var experiment = ExperimentRun(spec: try modelOptions.spec(), compute: compute)
       experiment.unseenPolicy = unseen
+      experiment.replicas = replicas
       experiment.ratingScale = try dataOptions.filters.scale()
       let settings = experiment.spec.settings
       if plot != nil && !settings.stopsOnValidation {
@@ -59,15 +65,15 @@ struct TrainCommand: ParsableCommand {
       }
       // Only the iterative models stop early; the others train on every training rating.
       if !settings.stopsOnValidation { plan.validationFraction = 0 }
-      let progress = ProgressReporter(totalEpochs: settings.maxEpochs, quiet: false)
+      let progress = ProgressReporter(totalEpochs: settings.maxEpochs, quiet: !isRoot)
       progress.note("loading data")
       let (data, split) = try plan.prepare()
       if data.ratings.skippedLines.count > 0 { progress.note(data.ratings.skippedLines.note) }
       progress.note("training \(settings.name) on \(split.train.count) ratings (\(data.users.count) users, \(data.items.count) items)")
-      let logger = try logdir.map { try TrainingLogger(logdir: $0) }
+      let logger = try logdir.flatMap { isRoot ? try TrainingLogger(logdir: $0) : nil }
       guard saveEvery >= 0 else { throw EncoreError.invalidArgument("--save-every must not be negative") }
       var files: ExperimentRun.CheckpointFiles? = nil
-      if saveEvery > 0 {
+      if saveEvery > 0 && isRoot {
         guard let save else { throw EncoreError.invalidArgument("--save-every needs --save FILE to name the checkpoints") }
         let stem = save.hasSuffix(".safetensors") ? String(save.dropLast(".safetensors".count)) : save
         guard keepCheckpoints >= 0 else { throw EncoreError.invalidSetting("keep-checkpoints", "must not be negative") }
@@ -80,6 +86,7 @@ struct TrainCommand: ParsableCommand {
       }
       progress.finish()
       try logger?.finish()
+      guard isRoot else { return }
       if report.losesToBaselineOnValidation, let mine = report.validationRMSE, let theirs = report.baselineValidationRMSE {
         progress.note(
           String(format: "note: on the validation part %@ (RMSE %.4f) does worse than the bias baseline it falls back on (%.4f): these ratings may not support it. A blend shrinks it toward the baseline as far as the validation part asks: --model blend --members %@,baseline",

@@ -14,6 +14,9 @@ public struct ExperimentRun: Sendable {
   public var unseenPolicy = UnseenPolicy.baseline
   /// The scale predictions are clipped to (`--rating-scale`); nil: the training ratings' range.
   public var ratingScale: RatingScale? = nil
+  /// The ranks of a data-parallel job (`mpirun -np N encore train ...`) to train with; nil or
+  /// one rank trains in this process alone. Every rank runs the same command on the same data.
+  public var replicas: DataParallel? = nil
 
   public init(spec: ModelSpec, compute: ComputeContext = .automatic) {
     self.spec = spec
@@ -73,6 +76,13 @@ public struct ExperimentRun: Sendable {
     var job = TrainingJob(
       train: split.train, validation: split.validation, userCount: userCount, itemCount: itemCount, baseline: baseline,
       scale: scale, compute: compute, monitor: monitor, progress: progress)
+    if let replicas, replicas.size > 1 {
+      guard settings.trainsDataParallel else {
+        throw EncoreError.invalidArgument(
+          "\(settings.name) does not train data-parallel; run it in one process (without mpirun), or choose i-autorec, u-autorec or deep-ae")
+      }
+      job.replicas = replicas
+    }
     if let resumeFrom {
       job.resume = try resume(from: resumeFrom, data: data, rated: rated)
     }
@@ -115,6 +125,11 @@ public struct ExperimentRun: Sendable {
     var full = report
     full.record(scores, baselineRMSE: baselineRMSE)
     full.nSkippedLines = data.ratings.skippedLines.count
+    full.ranks = job.replicas?.size ?? 1
+    if job.replicas != nil {
+      let bytes = history.compactMap(\.bytesReduced)
+      if !bytes.isEmpty { full.bytesReducedPerEpoch = Double(bytes.reduce(0, +)) / Double(bytes.count) }
+    }
     if !split.validation.isEmpty, let witness = outcome.model.validationWitness {
       let validation = split.validation
       full.validationRMSE = Metrics.rmse(predicted: trained(witness).predictor(compute: compute).predict(validation).values, actual: validation.values)

@@ -47,6 +47,10 @@ public struct TrainingReport: Codable, Sendable {
   /// refitted with `--refit` has seen them, so its figure is optimistic.
   public var validationRMSE: Double? = nil
   public var baselineValidationRMSE: Double? = nil
+  /// The processes that trained the model (more than 1: data-parallel under MPI).
+  public var ranks: Int? = nil
+  /// In a data-parallel run: the mean bytes each rank all-reduced per epoch (nil: one process).
+  public var bytesReducedPerEpoch: Double? = nil
 
   /// Whether the model does worse than the bias baseline on the validation part: the data may
   /// not support it, and a blend with the baseline (`--model blend --members M,baseline`)
@@ -81,6 +85,7 @@ public struct TrainingReport: Codable, Sendable {
     case unseenPolicy = "unseen", nTestScored = "n_test_scored", testFCP = "test_fcp"
     case testRMSESeen = "test_rmse_seen", testMAESeen = "test_mae_seen", nSkippedLines = "n_skipped_lines"
     case validationRMSE = "validation_rmse", baselineValidationRMSE = "baseline_validation_rmse"
+    case ranks, bytesReducedPerEpoch = "bytes_reduced_per_epoch"
   }
 
   /// Figures derived from the others: written, not read back.
@@ -112,6 +117,8 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(bestValidationRMSE, forKey: .bestValidationRMSE)
     try c.encode(validationRMSE, forKey: .validationRMSE)
     try c.encode(baselineValidationRMSE, forKey: .baselineValidationRMSE)
+    try c.encode(ranks, forKey: .ranks)
+    try c.encode(bytesReducedPerEpoch, forKey: .bytesReducedPerEpoch)
     var derived = encoder.container(keyedBy: DerivedKeys.self)
     try derived.encode(losesToBaselineOnValidation, forKey: .losesToBaselineOnValidation)
     try c.encode(trainSeconds, forKey: .trainSeconds)

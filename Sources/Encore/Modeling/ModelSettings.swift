@@ -28,6 +28,9 @@ public protocol ModelSettings: Codable, Sendable {
   /// Whether training depends on the seed (random initial weights or shuffles), so that
   /// models trained from several seeds differ and can be averaged (`--ensemble`).
   var trainsFromSeed: Bool { get }
+  /// Whether `train` can run data-parallel over the ranks of `TrainingJob.replicas`
+  /// (`mpirun -np N`): the autoencoders, whose gradients are sums over rows.
+  var trainsDataParallel: Bool { get }
   /// The most epochs training can take (for progress display).
   var maxEpochs: Int { get }
   /// Whether the model's stored training ratings have items as rows (item-based networks).
@@ -54,6 +57,7 @@ public protocol ModelSettings: Codable, Sendable {
 extension ModelSettings {
   public var acceptedByModel: Set<ModelSetting> { Self.acceptedSettings }
   public var trainsFromSeed: Bool { stopsOnValidation }
+  public var trainsDataParallel: Bool { false }
 
   public func parameterCount(users: Int, items: Int) -> Double { 0 }
   public var outputActivation: (activation: Activation, setting: String)? { nil }

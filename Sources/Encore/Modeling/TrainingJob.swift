@@ -20,6 +20,9 @@ public struct TrainingJob {
   /// Whether the validation part must stay out of training altogether (a blend fits its
   /// weights on it), so that an ensemble member does not rotate it into its members' training.
   public var validationIsReserved = false
+  /// The ranks of a data-parallel job (`mpirun -np N`) this process trains with; nil trains alone.
+  /// Only families whose `ModelSettings.trainsDataParallel` is true accept one.
+  public var replicas: DataParallel? = nil
 
   public init(
     train: RatingSet, validation: RatingSet, userCount: Int, itemCount: Int, baseline: BiasBaseline, scale: RatingScale,
@@ -72,4 +75,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
   /// cell; `Training_RMSE` with `--loss all-cells` is its square root). The train RMSE above is
   /// always over the observed ratings. Nil for models without a loss per batch.
   public var trainLoss: Double? = nil
+  /// In a data-parallel job: the bytes this rank all-reduced during the epoch (gradients,
+  /// errors and counts, the check that the ranks agree).
+  public var bytesReduced: Int? = nil
 }

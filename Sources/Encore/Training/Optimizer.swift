@@ -33,14 +33,13 @@ final class RowOptimizerState: @unchecked Sendable {
   /// `gradient` (one per listed row) multiplied by `gradientScale`.
   func step(
     _ kind: OptimizerKind, weights: StableBuffer<Float>, rows: UnsafePointer<Int32>?, count: Int,
-    gradient: StableBuffer<Float>, gradientScale: Float, learningRate: Float, decay: Float,
+    gradient: UnsafeMutablePointer<Float>, gradientScale: Float, learningRate: Float, decay: Float,
     rowDecay: StableBuffer<Float>? = nil, stepNumber: Int
   ) {
     if gradientScale != 1 {
-      let g = gradient.pointer
-      for j in 0..<(count * width) { g[j] *= gradientScale }
+      for j in 0..<(count * width) { gradient[j] *= gradientScale }
     }
-    let w = UncheckedSendable((weights.pointer, first.pointer, second.pointer, gradient.pointer, rows, rowDecay?.pointer))
+    let w = UncheckedSendable((weights.pointer, first.pointer, second.pointer, gradient, rows, rowDecay?.pointer))
     let width = self.width
     switch kind {
     case .adam:

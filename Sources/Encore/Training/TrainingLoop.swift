@@ -18,6 +18,9 @@ protocol BatchStepper: AnyObject {
   var network: Network { get }
   /// The threads (and GEMM library) the steps run on.
   var compute: ComputeContext { get }
+  /// The ranks of a data-parallel job (nil: one process). `step` gets the global batch and
+  /// trains on its rank's share, adding the ranks' gradients before the update.
+  var replicas: DataParallel? { get }
   /// Input rows with at least one rating; an epoch visits each once.
   var rows: [Int32] { get }
   /// Rows per batch.
@@ -109,6 +112,11 @@ struct TrainingLoop<Stepper: BatchStepper> {
         best = restored
       }
     }
+    if let replicas = stepper.replicas, replicas.size > 1 {
+      // Rank 0's parameters and optimiser state (fresh or resumed) are every rank's.
+      replicas.broadcastFromRoot(network.checkpointBuffers(prefix: "").map(\.1) + stateBuffers.map(\.1))
+      if let best { replicas.broadcastFromRoot(best.checkpointBuffers(prefix: "").map(\.1)) }
+    }
     var stoppedEarly = false
     while state.epoch < settings.epochs {
       state.epoch += 1
@@ -121,6 +129,7 @@ struct TrainingLoop<Stepper: BatchStepper> {
         var rng = SeededGenerator(seed: settings.seed, stream: stream + UInt64(epoch))
         rng.shuffle(&order)
       }
+      let bytesBefore = stepper.replicas?.bytesReduced
       stepper.beginEpoch()
       var sse = 0.0, seen = 0
       var lossSum = 0.0, lossBatches = 0
@@ -159,6 +168,10 @@ struct TrainingLoop<Stepper: BatchStepper> {
           epoch: epoch, detail: String(format2("training RMSE exploded from %.3f to %.3g", first, trainRMSE)))
       }
       if state.firstLoss == nil { state.firstLoss = trainRMSE }
+      if let replicas = stepper.replicas, replicas.size > 1,
+         !replicas.agree(on: network.checkpointBuffers(prefix: "").map(\.1)) {
+        throw EncoreError.diverged(epoch: epoch, detail: "the ranks' parameters differ after the epoch (their all-reduced gradients disagreed)")
+      }
       var validationRMSE: Double? = nil
       if !validation.isEmpty {
         let predictor = (averaged ?? network).validationPredictor(baseline: baseline, scale: scale, compute: stepper.compute)
@@ -170,7 +183,8 @@ struct TrainingLoop<Stepper: BatchStepper> {
       }
       let record = state.finishEpoch(
         trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart,
-        learningRate: scheduled == nil ? nil : Double(lr), trainLoss: lossBatches > 0 ? lossSum / Double(lossBatches) : nil)
+        learningRate: scheduled == nil ? nil : Double(lr), trainLoss: lossBatches > 0 ? lossSum / Double(lossBatches) : nil,
+        bytesReduced: bytesBefore.map { (stepper.replicas?.bytesReduced ?? $0) - $0 })
       if record.isBest && validationRMSE != nil {
         let current = averaged ?? network
         if let best { best.assign(from: current) } else { best = current.copy() }

@@ -104,8 +104,10 @@ public struct AutoRecSettings: ModelSettings, Equatable {
     (configuration.decoderActivation, "--decoder-activation \(configuration.decoderActivation.rawValue)")
   }
 
+  public var trainsDataParallel: Bool { true }
+
   public func train(_ job: TrainingJob) throws -> TrainingOutcome {
-    let trainer = AutoRecTrainer(options: training, compute: job.compute)
+    let trainer = AutoRecTrainer(options: training, compute: job.compute, replicas: job.replicas)
     let network = (job.resume?.model as? AutoRecModel)?.network
       ?? trainer.makeNetwork(configuration: configuration, train: job.train, userCount: job.userCount, itemCount: job.itemCount)
     let live = AutoRecModel(network: network, settings: self)
@@ -123,7 +125,7 @@ public struct AutoRecSettings: ModelSettings, Equatable {
       var refitOptions = training
       refitOptions.epochs = result.bestEpoch
       refitOptions.patience = 0
-      let refit = try AutoRecTrainer(options: refitOptions, compute: job.compute).train(
+      let refit = try AutoRecTrainer(options: refitOptions, compute: job.compute, replicas: job.replicas).train(
         configuration: configuration, train: all, validation: RatingSet(), userCount: job.userCount, itemCount: job.itemCount,
         baseline: job.baseline, scale: job.scale, progress: job.progress)
       outcome.model = AutoRecModel(network: refit.model, settings: self)

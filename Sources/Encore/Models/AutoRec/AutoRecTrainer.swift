@@ -80,10 +80,13 @@ public struct AutoRecTrainer: Sendable {
   public var options: TrainingOptions
   /// The threads training runs on.
   public var compute: ComputeContext
+  /// The ranks of a data-parallel job this process trains with (nil: alone).
+  public var replicas: DataParallel?
 
-  public init(options: TrainingOptions, compute: ComputeContext = .automatic) {
+  public init(options: TrainingOptions, compute: ComputeContext = .automatic, replicas: DataParallel? = nil) {
     self.options = options
     self.compute = compute
+    self.replicas = replicas
   }
 
   /// Trains on `train`; `validation` (may be empty) chooses the epoch to keep.
@@ -112,7 +115,7 @@ public struct AutoRecTrainer: Sendable {
     progress: (EpochRecord) -> Void = { _ in }
   ) throws -> AutoRecTrainingResult {
     let start = Platform.now()
-    let stepper = try AutoRecStepper(model: model, options: options, compute: compute)
+    let stepper = try AutoRecStepper(model: model, options: options, compute: compute, replicas: replicas)
     let loop = TrainingLoop<AutoRecStepper>(settings: LoopSettings(
       epochs: options.epochs, patience: options.patience, seed: options.seed, generatorStream: 77,
       averaging: options.averaging, plateauFactor: options.plateauFactor, plateauPatience: options.plateauPatience,
@@ -149,14 +152,19 @@ final class AutoRecStepper: BatchStepper {
   let fullV, fullW, fullB, fullMu: StableBuffer<Float>
   let rprop: [RpropState]
   let rowDecay: StableBuffer<Float>
+  /// The other ranks of a data-parallel job (nil: this process trains alone).
+  let replicas: DataParallel?
+  /// The summed gradient rows of a data-parallel step (see `reduceTouchedRows`).
+  private var reduced = StableBuffer<Float>(zeros: 0)
 
-  init(model: AutoRec, options: TrainingOptions, compute: ComputeContext) throws {
+  init(model: AutoRec, options: TrainingOptions, compute: ComputeContext, replicas: DataParallel? = nil) throws {
     guard options.epochs >= 1 else { throw EncoreError.invalidSetting("epochs", "must be at least 1") }
     guard options.batchSize >= 1 else { throw EncoreError.invalidSetting("batch-size", "must be at least 1") }
     guard model.hiddenUnits >= 1 else { throw EncoreError.invalidSetting("hidden", "must be at least 1") }
     network = model
     self.compute = compute
     self.options = options
+    self.replicas = replicas
     let x = model.input
     d = x.columnCount
     k = model.hiddenUnits
@@ -222,49 +230,87 @@ final class AutoRecStepper: BatchStepper {
 
   func step(rows batch: ArraySlice<Int32>, learningRate lr: Float, progress state: inout TrainingProgress, epoch: Int) throws -> BatchOutcome {
     let model = network
-    gradient.compute(model: model, rows: batch, dropout: options.dropout, generator: &state.generator)
-    let touched = gradient.touched
+    gradient.compute(model: model, rows: replicas?.shard(batch) ?? batch, dropout: options.dropout, generator: &state.generator)
+    var squaredError = gradient.squaredError, ratingCount = gradient.ratingCount
+    if let replicas {
+      var totals = [squaredError, Double(ratingCount)]
+      replicas.sum(&totals)
+      squaredError = totals[0]
+      ratingCount = Int(totals[1])
+    }
     if fullBatch {
-      for (s, c) in touched.enumerated() {
+      // Each rank accumulates its shards; `endEpoch` adds the ranks' sums once.
+      for (s, c) in gradient.touched.enumerated() {
         SparseKernels.axpy(1, gradient.encoderWeight.pointer + s * k, fullV.pointer + Int(c) * k, count: k)
         SparseKernels.axpy(1, gradient.decoderWeight.pointer + s * k, fullW.pointer + Int(c) * k, count: k)
         fullB[Int(c)] += gradient.decoderBias[s]
       }
       SparseKernels.axpy(1, gradient.encoderBias.pointer, fullMu.pointer, count: k)
-      return BatchOutcome(squaredError: gradient.squaredError, count: gradient.ratingCount, loggedStep: nil, loss: batchLoss(batch.count))
+      return BatchOutcome(squaredError: squaredError, count: ratingCount, loggedStep: nil, loss: batchLoss(squaredError, ratingCount, batch.count))
     }
     state.stepNumber += 1
     let scaleFactor = meanOverCells
       ? Float(1 / (Double(batch.count) * Double(d))) : Float(Double(rows.count) / Double(batch.count))
+    let (touched, v, w, b, mu) = replicas.map(reduceTouchedRows) ?? (
+      gradient.touched, gradient.encoderWeight.pointer, gradient.decoderWeight.pointer, gradient.decoderBias.pointer,
+      gradient.encoderBias.pointer)
     touched.withUnsafeBufferPointer { t in
       vState.step(
         options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
-        gradient: gradient.encoderWeight, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
+        gradient: v, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
         rowDecay: rowDecay, stepNumber: state.stepNumber)
       wState.step(
         options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
-        gradient: gradient.decoderWeight, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
+        gradient: w, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
         rowDecay: rowDecay, stepNumber: state.stepNumber)
       bState.step(
         options.optimizer, weights: model.decoderBias, rows: t.baseAddress, count: t.count,
-        gradient: gradient.decoderBias, gradientScale: scaleFactor, learningRate: lr, decay: biasDecay,
+        gradient: b, gradientScale: scaleFactor, learningRate: lr, decay: biasDecay,
         stepNumber: state.stepNumber)
     }
     muState.step(
-      options.optimizer, weights: model.encoderBias, rows: nil, count: 1, gradient: gradient.encoderBias,
+      options.optimizer, weights: model.encoderBias, rows: nil, count: 1, gradient: mu,
       gradientScale: scaleFactor, learningRate: lr, decay: biasDecay, stepNumber: state.stepNumber)
-    return BatchOutcome(squaredError: gradient.squaredError, count: gradient.ratingCount, loggedStep: state.stepNumber, loss: batchLoss(batch.count))
+    return BatchOutcome(squaredError: squaredError, count: ratingCount, loggedStep: state.stepNumber, loss: batchLoss(squaredError, ratingCount, batch.count))
+  }
+
+  /// Adds this rank's gradient rows to the other ranks': the columns any rank touched (one OR
+  /// of a column bitmap), then one sum of their V, W, b rows and μ, packed in `reduced`. Only
+  /// touched rows travel: the batch's share of the 2·columns·k dense gradient.
+  private func reduceTouchedRows(_ replicas: DataParallel) -> (
+    [Int32], UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>
+  ) {
+    let mine = gradient.touched
+    let all = replicas.union(of: mine, columnCount: d)
+    let u = all.count, total = u * (2 * k + 1) + k
+    if reduced.count < total { reduced = StableBuffer(zeros: total) }
+    let v = reduced.pointer, w = v + u * k, b = w + u * k, mu = b + u
+    v.update(repeating: 0, count: total)
+    let gv = gradient.encoderWeight.pointer, gw = gradient.decoderWeight.pointer, gb = gradient.decoderBias.pointer
+    var p = 0
+    for (s, c) in mine.enumerated() {
+      while all[p] != c { p += 1 }
+      (v + p * k).update(from: gv + s * k, count: k)
+      (w + p * k).update(from: gw + s * k, count: k)
+      b[p] = gb[s]
+    }
+    mu.update(from: gradient.encoderBias.pointer, count: k)
+    replicas.sum(v, count: total)
+    return (all, v, w, b, mu)
   }
 
   /// The batch's data term in the loss's units: the mean squared error over its ratings
   /// (`masked`) or over all its cells (`allCells`), as Keras or PyTorch would print it.
-  private func batchLoss(_ rows: Int) -> Double {
-    gradient.squaredError / Double(max(meanOverCells ? rows * d : gradient.ratingCount, 1))
+  private func batchLoss(_ squaredError: Double, _ ratingCount: Int, _ rows: Int) -> Double {
+    squaredError / Double(max(meanOverCells ? rows * d : ratingCount, 1))
   }
 
   func endEpoch() {
     guard fullBatch else { return }
     let model = network
+    if let replicas {
+      for buffer in [fullV, fullW, fullB, fullMu] { replicas.sum(buffer.pointer, count: buffer.count) }
+    }
     if meanOverCells {
       // The full batch's mean over every cell.
       let s = Float(1 / (Double(rows.count) * Double(d)))

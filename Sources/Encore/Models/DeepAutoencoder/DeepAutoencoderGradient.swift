@@ -56,6 +56,18 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     if loss == .unmasked { denseTarget = StableBuffer(zeros: rows * model.inputSize) }
   }
 
+  /// In a data-parallel job, adds (Σ(ŷ − y)², terms, rows) over the ranks, so that each rank's
+  /// share of the batch is scaled as the whole batch is (nil: one process).
+  var reduceTerms: ((inout [Double]) -> Void)?
+
+  /// The batch's (Σ(ŷ − y)², terms, rows) over every rank.
+  private func globalTerms(sse: Double, terms: Int, rows: Int) -> (sse: Double, terms: Int, rows: Int) {
+    guard let reduceTerms else { return (sse, terms, rows) }
+    var totals = [sse, Double(terms), Double(rows)]
+    reduceTerms(&totals)
+    return (totals[0], Int(totals[1]), Int(totals[2]))
+  }
+
   /// The loss's value, given Σ(ŷ − y)² over its `terms` on `rows` rows.
   private func lossValue(sse: Double, terms: Int, rows: Int) -> Double {
     switch loss {
@@ -183,8 +195,9 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
       sse += Double(diff) * Double(diff)
       entryError[q] = diff
     }
-    let scale = errorScale(sse: sse, terms: n, rows: b)
-    lastLoss = lossValue(sse: sse, terms: n, rows: b)
+    let whole = globalTerms(sse: sse, terms: n, rows: b)
+    let scale = errorScale(sse: whole.sse, terms: whole.terms, rows: whole.rows)
+    lastLoss = lossValue(sse: whole.sse, terms: whole.terms, rows: whole.rows)
     for q in 0..<n {
       let s = entryOutput[q]
       entryError[q] *= scale * out.activation.derivative(s, out.activation.apply(s))
@@ -306,8 +319,9 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
         }
       }
     }
-    let scale = errorScale(sse: termSSE, terms: everyCell ? b * n : count, rows: b)
-    lastLoss = lossValue(sse: termSSE, terms: everyCell ? b * n : count, rows: b)
+    let whole = globalTerms(sse: termSSE, terms: everyCell ? b * n : count, rows: b)
+    let scale = errorScale(sse: whole.sse, terms: whole.terms, rows: whole.rows)
+    lastLoss = lossValue(sse: whole.sse, terms: whole.terms, rows: whole.rows)
     for k in 0..<(b * n) where e[k] != 0 {
       let s = zOut[k]
       e[k] *= scale * out.activation.derivative(s, out.activation.apply(s))

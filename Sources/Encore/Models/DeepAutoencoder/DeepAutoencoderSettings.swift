@@ -124,13 +124,15 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     return (f, "--last-activation with the decoder's \(f.rawValue)")
   }
 
+  public var trainsDataParallel: Bool { true }
+
   public func train(_ job: TrainingJob) throws -> TrainingOutcome {
     let network = try (job.resume?.model as? DeepAutoencoderModel)?.network ?? DeepAutoencoder(
       configuration: configuration,
       input: SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: configuration.itemBased),
       seed: training.seed)
     let live = DeepAutoencoderModel(network: network, settings: self)
-    let result = try DeepAutoencoderTrainer(options: training, compute: job.compute).train(
+    let result = try DeepAutoencoderTrainer(options: training, compute: job.compute, replicas: job.replicas).train(
       model: network, validation: job.validation, baseline: job.baseline, scale: job.scale, resume: job.resume?.checkpoint,
       checkpoints: job.checkpoints?(live), monitor: job.monitor, progress: job.progress)
     return TrainingOutcome(model: live, history: result.history, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun)

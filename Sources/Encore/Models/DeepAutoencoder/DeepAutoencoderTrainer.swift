@@ -17,10 +17,13 @@ public struct DeepAutoencoderTrainer: Sendable {
   public var options: DeepTrainingOptions
   /// The threads and GEMM library training runs on.
   public var compute: ComputeContext
+  /// The ranks of a data-parallel job this process trains with (nil: alone).
+  public var replicas: DataParallel?
 
-  public init(options: DeepTrainingOptions, compute: ComputeContext = .automatic) {
+  public init(options: DeepTrainingOptions, compute: ComputeContext = .automatic, replicas: DataParallel? = nil) {
     self.options = options
     self.compute = compute
+    self.replicas = replicas
   }
 
   /// DeepRecommender's MultiStepLR for momentum SGD: ×0.5 at each of these epochs.
@@ -52,9 +55,13 @@ public struct DeepAutoencoderTrainer: Sendable {
     return DeepTrainingResult(model: model, history: result.history, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun)
   }
 
-  /// One optimiser step over every parameter, after weight decay and clipping.
+  /// One optimiser step over every parameter, after weight decay and clipping. In a
+  /// data-parallel job the ranks' gradients are added first, one all-reduce per parameter.
   func step(_ model: DeepAutoencoder, learningRate lr: Float, stepNumber: inout Int, epoch: Int) throws {
     stepNumber += 1
+    if let replicas, replicas.size > 1 {
+      for p in model.parameters { replicas.sum(p.gradient.pointer, count: p.count) }
+    }
     if options.clipNorm > 0 {
       var total = 0.0
       for p in model.parameters {
@@ -122,6 +129,7 @@ final class DeepAutoencoderStepper: BatchStepper {
   let network: DeepAutoencoder
   let trainer: DeepAutoencoderTrainer
   var compute: ComputeContext { trainer.compute }
+  var replicas: DataParallel? { trainer.replicas }
   let rows: [Int32]
   let batchSize: Int
   let gradient: DeepAutoencoderGradient
@@ -142,6 +150,7 @@ final class DeepAutoencoderStepper: BatchStepper {
     guard !rows.isEmpty else { throw EncoreError.invalidArgument("no training ratings") }
     gradient = DeepAutoencoderGradient(model: model, compute: trainer.compute)
     gradient.loss = trainer.options.loss ?? .masked
+    if let replicas = trainer.replicas, replicas.size > 1 { gradient.reduceTerms = { replicas.sum(&$0) } }
     batchSize = min(options.batchSize, rows.count)
     let n = model.inputSize
     refeedInput = StableBuffer<Float>(zeros: model.configuration.refeed > 0 ? batchSize * n : 0)
@@ -177,9 +186,15 @@ final class DeepAutoencoderStepper: BatchStepper {
 
   func step(rows batch: ArraySlice<Int32>, learningRate lr: Float, progress state: inout TrainingProgress, epoch: Int) throws -> BatchOutcome {
     let model = network, config = model.configuration
-    let b = batch.count, n = model.inputSize
+    let mine = replicas?.shard(batch) ?? batch
+    let b = mine.count, n = model.inputSize
     for p in model.parameters { p.gradient.fill(0) }
-    let (s, c) = gradient.sparsePass(rows: batch, generator: &state.generator)
+    var (s, c) = gradient.sparsePass(rows: mine, generator: &state.generator)
+    if let replicas, replicas.size > 1 {
+      var totals = [s, Double(c)]
+      replicas.sum(&totals)
+      (s, c) = (totals[0], Int(totals[1]))
+    }
     let loss = gradient.lastLoss
     if config.refeed > 0 { gradient.denseOutput(rows: b, into: refeedInput.pointer) }
     try trainer.step(model, learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
