@@ -60,7 +60,7 @@ final class OptimizerStepTests: XCTestCase {
       for (t, g) in gradients.enumerated() {
         let gradient = StableBuffer(g)
         touched.withUnsafeBufferPointer {
-          state.step(kind, weights: weights, rows: $0.baseAddress, count: 2, gradient: gradient, gradientScale: scale,
+          state.step(kind, weights: weights, rows: $0.baseAddress, count: 2, gradient: gradient.pointer, gradientScale: scale,
                      learningRate: lr, decay: decay, rowDecay: decays, stepNumber: t + 1)
         }
         for (slot, row) in touched.enumerated() {

@@ -108,9 +108,15 @@ public final class AutoRecGradient: @unchecked Sendable {
     // Input dropout and centring: the encoder sees bInput; the targets stay bVals.
     let input: UnsafeMutablePointer<Float>
     let offset = model.configuration.inputOffset
-    if dropout.input > 0 {
+    // Masks are drawn per (step, row), so that a data-parallel rank draws the same as one process.
+    let randomness = dropout.input > 0 || dropout.hidden > 0 ? RowRandomness(drawingFrom: &generator) : nil
+    let start = batch.start.pointer
+    if dropout.input > 0, let randomness {
       let keep = 1 - dropout.input
-      for q in 0..<entries { bInput[q] = generator.nextUnitFloat() < keep ? (bVals[q] - offset) / keep : 0 }
+      for (t, row) in rows.enumerated() {
+        var rowGenerator = randomness.generator(row: row, purpose: 0)
+        for q in start[t]..<start[t + 1] { bInput[q] = rowGenerator.nextUnitFloat() < keep ? (bVals[q] - offset) / keep : 0 }
+      }
       input = bInput
     } else if offset != 0 {
       for q in 0..<entries { bInput[q] = bVals[q] - offset }
@@ -124,9 +130,12 @@ public final class AutoRecGradient: @unchecked Sendable {
     for j in 0..<(b * k) { h[j] = g.apply(z[j]) }
     // Hidden dropout: H' = H ⊙ mask; the backward pass multiplies dH' by the same mask.
     let hiddenDropout = dropout.hidden > 0
-    if hiddenDropout {
+    if hiddenDropout, let randomness {
       let keep = 1 - dropout.hidden
-      for j in 0..<(b * k) { hiddenMask[j] = generator.nextUnitFloat() < keep ? 1 / keep : 0 }
+      for (t, row) in rows.enumerated() {
+        var rowGenerator = randomness.generator(row: row, purpose: 1)
+        for j in (t * k)..<((t + 1) * k) { hiddenMask[j] = rowGenerator.nextUnitFloat() < keep ? 1 / keep : 0 }
+      }
       for j in 0..<(b * k) { h[j] *= hiddenMask[j] }
       lastHiddenMask = Array(UnsafeBufferPointer(start: hiddenMask, count: b * k))
     } else {

@@ -32,6 +32,9 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   /// The loss's value on the last pass, in its own units (what the seeds print).
   public private(set) var lastLoss = 0.0
   private var denseTarget = StableBuffer<Float>(zeros: 0)
+  /// The input rows of the last sparse pass: the re-feeding passes train the same rows, and
+  /// each row's dropout masks are keyed by its index (`RowRandomness`).
+  private(set) var lastRows: [Int32] = []
 
   /// The threads and GEMM library the passes run on.
   public var compute: ComputeContext { batch.compute }
@@ -109,6 +112,15 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   /// layer 0 when given. With `mask` the code layer's output is multiplied by the dropout mask.
   private func forwardHidden(rows b: Int, denseInput: UnsafePointer<Float>?, dropout: Float, layerDropout: Float = 0, generator: inout SeededGenerator) {
     let p = model.parameters
+    // Masks are drawn per (pass, layer, row), so that a data-parallel rank draws the same as one process.
+    let randomness = dropout > 0 || layerDropout > 0 ? RowRandomness(drawingFrom: &generator) : nil
+    /// Fills rows × width mask entries with 0 or 1/keep, row t from its own generator.
+    func drawMask(_ m: UnsafeMutablePointer<Float>, width: Int, keep: Float, layer: Int) {
+      for t in 0..<b {
+        var rowGenerator = randomness!.generator(row: t < lastRows.count ? lastRows[t] : Int32(t), purpose: UInt64(layer))
+        for j in (t * width)..<((t + 1) * width) { m[j] = rowGenerator.nextUnitFloat() < keep ? 1 / keep : 0 }
+      }
+    }
     lastLayerMasks = Array(repeating: [], count: hiddenCount)
     for l in 0..<hiddenCount {
       let layer = model.layers[l]
@@ -126,21 +138,16 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
       let zl = z[l].pointer, al = a[l].pointer
       for j in 0..<(b * out) { al[j] = layer.activation.apply(zl[j]) }
       if l == model.depth - 1 && dropout > 0 {
-        let keep = 1 - dropout
-        for j in 0..<(b * out) {
-          codeMask[j] = generator.nextUnitFloat() < keep ? 1 / keep : 0
-          al[j] *= codeMask[j]
-        }
+        drawMask(codeMask.pointer, width: out, keep: 1 - dropout, layer: l)
+        for j in 0..<(b * out) { al[j] *= codeMask[j] }
         lastCodeMask = Array(UnsafeBufferPointer(start: codeMask.pointer, count: b * out))
         lastLayerMasks[l] = lastCodeMask
       } else if l == model.depth - 1 {
         lastCodeMask = []
       } else if layerDropout > 0 {
-        let keep = 1 - layerDropout, m = layerMasks[l].pointer
-        for j in 0..<(b * out) {
-          m[j] = generator.nextUnitFloat() < keep ? 1 / keep : 0
-          al[j] *= m[j]
-        }
+        let m = layerMasks[l].pointer
+        drawMask(m, width: out, keep: 1 - layerDropout, layer: l)
+        for j in 0..<(b * out) { al[j] *= m[j] }
         lastLayerMasks[l] = Array(UnsafeBufferPointer(start: m, count: b * out))
       }
     }
@@ -161,6 +168,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   @discardableResult
   public func sparsePass(rows: ArraySlice<Int32>, generator: inout SeededGenerator) -> (sse: Double, count: Int) {
     batch.gather(model.input, rows: rows)
+    lastRows = Array(rows)
     let b = rows.count
     reserve(rows: b)
     ensureEntries(batch.entryCount)

@@ -202,8 +202,12 @@ final class DeepAutoencoderStepper: BatchStepper {
     for t in 0..<config.refeed {
       let current = t % 2 == 0 ? refeedInput : refeedNext
       if config.noise > 0 {
-        let keep = 1 - config.noise
-        for j in 0..<(b * n) { current[j] = state.generator.nextUnitFloat() < keep ? current[j] / keep : 0 }
+        let keep = 1 - config.noise, values = current.pointer
+        let randomness = RowRandomness(drawingFrom: &state.generator)
+        for (t, row) in mine.enumerated() {
+          var rowGenerator = randomness.generator(row: row, purpose: 1000)
+          for j in (t * n)..<((t + 1) * n) { values[j] = rowGenerator.nextUnitFloat() < keep ? values[j] / keep : 0 }
+        }
       }
       for p in model.parameters { p.gradient.fill(0) }
       gradient.densePass(
