@@ -15,11 +15,17 @@ struct EpochBenchCommand: ParsableCommand {
 
   /// The shapes `--like` names.
   enum ShapeName: String, ExpressibleByArgument, CaseIterable {
-    case ml20m = "ml-20m", ml100k = "ml-100k"
-    var shape: SyntheticRatings.Shape { self == .ml20m ? .movieLens20M : .demo }
+    case ml20m = "ml-20m", ml100k = "ml-100k", netflix
+    var shape: SyntheticRatings.Shape {
+      switch self {
+      case .ml20m: return .movieLens20M
+      case .ml100k: return .demo
+      case .netflix: return .netflix
+      }
+    }
   }
 
-  @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: ShapeName = .ml20m
+  @Option(help: "Shape of the synthetic set: ml-20m, ml-100k or netflix.") var like: ShapeName = .ml20m
   @Option(help: "The model: i-autorec, u-autorec or deep-ae.") var model: String = "i-autorec"
   @Option(help: "deep-ae preset (default seed-003).") var preset: String = "seed-003"
   @Option(parsing: .unconditional, help: "deep-ae re-feeding steps (default: 1, as the issue's seed-003 benchmark).") var refeed: Int = 1
@@ -204,7 +210,7 @@ struct FoldInBenchCommand: ParsableCommand {
     commandName: "fold-in",
     abstract: "Latency of folding a new user in and taking their top 10 over all items, on one thread, for a model trained on a synthetic set.")
 
-  @Option(help: "Shape of the synthetic set: ml-20m or ml-100k.") var like: EpochBenchCommand.ShapeName = .ml100k
+  @Option(help: "Shape of the synthetic set: ml-20m, ml-100k or netflix.") var like: EpochBenchCommand.ShapeName = .ml100k
   @Option(help: "The model (any of \(ModelFamilies.modelNames.joined(separator: ", "))).") var model: String = "i-autorec"
   @Option(parsing: .unconditional, help: "Training epochs before timing (cost does not depend on them).") var epochs: Int = 1
   @Option(parsing: .unconditional, help: "New users to time.") var users: Int = 1000

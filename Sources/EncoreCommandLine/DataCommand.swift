@@ -7,12 +7,20 @@ struct DataCommand: ParsableCommand {
     commandName: "data", abstract: "Make and inspect rating data.", subcommands: [SynthCommand.self, InfoCommand.self, SplitDataCommand.self])
 }
 
+/// The file layouts `data synth` writes.
+enum SynthLayout: String, ExpressibleByArgument, CaseIterable {
+  case csv, netflix
+}
+
 struct SynthCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "synth", abstract: "Write a realistic synthetic ratings.csv (latent tastes, skewed popularity and activity).")
 
-  @Option(help: "Output file (MovieLens ratings.csv layout).")
+  @Option(help: "Output file (MovieLens ratings.csv layout), or folder with --layout netflix.")
   var out: String
+
+  @Option(help: "csv (MovieLens ratings.csv) or netflix (the Netflix Prize's training_set/mv_*.txt folder).")
+  var layout: SynthLayout = .csv
 
   @Option(parsing: .unconditional, help: "Number of users.") var users: Int = 943
   @Option(parsing: .unconditional, help: "Number of items.") var items: Int = 1682
@@ -20,7 +28,7 @@ struct SynthCommand: ParsableCommand {
   @Option(help: "Rating scale as MIN-MAX, e.g. 1-5 or 0.5-5.") var scale: String = "1-5"
   @Option(parsing: .unconditional, help: "Step between ratings (1, or 0.5 for half stars).") var step: Float = 1
   @Option(help: "Random seed.") var seed: UInt64 = 7
-  @Option(help: "Preset shape: ml-100k or ml-20m (overrides users, items, ratings, scale and step).")
+  @Option(help: "Preset shape: ml-100k, ml-20m or netflix (overrides users, items, ratings, scale and step).")
   var like: String?
   @Flag(help: "Print a JSON summary.") var json = false
 
@@ -39,12 +47,16 @@ struct SynthCommand: ParsableCommand {
         shape = .init(users: users, items: items, ratings: ratings, minimum: parts[0], maximum: parts[1], step: step, seed: seed)
       case "ml-100k": shape = .demo
       case "ml-20m": shape = .movieLens20M
-      default: throw EncoreError.invalidArgument("--like must be ml-100k or ml-20m")
+      case "netflix": shape = .netflix
+      default: throw EncoreError.invalidArgument("--like must be ml-100k, ml-20m or netflix")
       }
       shape.seed = seed
       let start = Platform.now()
       let data = SyntheticRatings(shape: shape).generate()
-      try SyntheticRatings.writeCSV(data, to: out)
+      switch layout {
+      case .csv: try SyntheticRatings.writeCSV(data, to: out)
+      case .netflix: try SyntheticRatings.writeNetflix(data, toFolder: out)
+      }
       let seconds = Platform.now() - start
       if json {
         struct Summary: Codable { var file: String; var users: Int; var items: Int; var ratings: Int; var seconds: Double }

@@ -9,34 +9,58 @@ enum Deduplicator {
     let n = set.count
     var userCount = 0
     for u in set.users { userCount = max(userCount, Int(u) + 1) }
-    // Counting sort of rating indices by user (stable, so file order is kept within a user).
-    var start = [Int](repeating: 0, count: userCount + 1)
-    for u in set.users { start[Int(u) + 1] += 1 }
-    for u in 0..<userCount { start[u + 1] += start[u] }
-    var order = [Int32](repeating: 0, count: n)
-    var fill = start
-    for k in 0..<n {
-      let u = Int(set.users[k])
-      order[fill[u]] = Int32(k)
-      fill[u] += 1
-    }
-    // Within each user, sort by (item, file position) and look for equal neighbours.
-    var duplicateGroups: [[Int32]] = []
-    set.items.withUnsafeBufferPointer { itemsOf in
-      order.withUnsafeMutableBufferPointer { order in
-        for u in 0..<userCount where start[u + 1] - start[u] > 1 {
-          var slice = UnsafeMutableBufferPointer(rebasing: order[start[u]..<start[u + 1]])
-          slice.sort { a, b in
+    // Rating indices ordered by (user, item, file position).
+    var order: [Int32]
+    if userCount > 2 * n + 1_024 {
+      // Few ratings of users numbered across a larger set (one of the Netflix Prize's 17,770
+      // files): one sort, not a counting pass over every user index.
+      order = (0..<Int32(n)).map { $0 }
+      set.users.withUnsafeBufferPointer { usersOf in
+        set.items.withUnsafeBufferPointer { itemsOf in
+          order.sort { a, b in
+            let ua = usersOf[Int(a)], ub = usersOf[Int(b)]
+            if ua != ub { return ua < ub }
             let ia = itemsOf[Int(a)], ib = itemsOf[Int(b)]
             return ia != ib ? ia < ib : a < b
           }
-          var k = 0
-          while k < slice.count {
-            var j = k + 1
-            while j < slice.count && itemsOf[Int(slice[j])] == itemsOf[Int(slice[k])] { j += 1 }
-            if j - k > 1 { duplicateGroups.append(Array(slice[k..<j])) }
-            k = j
+        }
+      }
+    } else {
+      // Counting sort by user (stable, so file order is kept within a user), then each user's
+      // ratings sorted by item.
+      var start = [Int](repeating: 0, count: userCount + 1)
+      for u in set.users { start[Int(u) + 1] += 1 }
+      for u in 0..<userCount { start[u + 1] += start[u] }
+      order = [Int32](repeating: 0, count: n)
+      var fill = start
+      for k in 0..<n {
+        let u = Int(set.users[k])
+        order[fill[u]] = Int32(k)
+        fill[u] += 1
+      }
+      set.items.withUnsafeBufferPointer { itemsOf in
+        order.withUnsafeMutableBufferPointer { order in
+          for u in 0..<userCount where start[u + 1] - start[u] > 1 {
+            var slice = UnsafeMutableBufferPointer(rebasing: order[start[u]..<start[u + 1]])
+            slice.sort { a, b in
+              let ia = itemsOf[Int(a)], ib = itemsOf[Int(b)]
+              return ia != ib ? ia < ib : a < b
+            }
           }
+        }
+      }
+    }
+    // Equal (user, item) neighbours are duplicates.
+    var duplicateGroups: [[Int32]] = []
+    set.users.withUnsafeBufferPointer { usersOf in
+      set.items.withUnsafeBufferPointer { itemsOf in
+        func same(_ a: Int32, _ b: Int32) -> Bool { usersOf[Int(a)] == usersOf[Int(b)] && itemsOf[Int(a)] == itemsOf[Int(b)] }
+        var k = 0
+        while k < n {
+          var j = k + 1
+          while j < n && same(order[j], order[k]) { j += 1 }
+          if j - k > 1 { duplicateGroups.append(Array(order[k..<j])) }
+          k = j
         }
       }
     }

@@ -147,15 +147,7 @@ public struct RatingDataLoader: Sendable {
       netflixFiles = names.filter(NetflixReader.isNetflixFile).sorted().map { folder + "/" + $0 }
     }
     if !netflixFiles.isEmpty {
-      var set = RatingSet()
-      let reader = NetflixReader(duplicates: duplicates)
-      for file in netflixFiles {
-        let part = try reader.read(file, users: &users, items: &items)
-        set.users += part.users
-        set.items += part.items
-        set.values += part.values
-        set.timestamps += part.timestamps
-      }
+      let set = try NetflixReader(duplicates: duplicates).read(files: netflixFiles, users: &users, items: &items, threads: compute.threads)
       return (set, TitleReader.titles(inFolder: folder), "Netflix Prize \(name) (\(netflixFiles.count) files)")
     }
     // DeepRecommender: every .txt file is user<TAB>item<TAB>rating (its run.py and infer.py

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Realistic synthetic explicit ratings of any size, for the demo, the tests and the
 /// benchmarks: users and items have latent tastes (rank-8 factors) and biases, item
@@ -29,6 +30,9 @@ public struct SyntheticRatings: Sendable {
     public static let demo = Shape(users: 943, items: 1682, ratings: 100_000)
     /// MovieLens-20M's shape (138,493 users, 26,744 items, 20,000,263 ratings, half stars).
     public static let movieLens20M = Shape(users: 138_493, items: 26_744, ratings: 20_000_263, minimum: 0.5, maximum: 5, step: 0.5)
+    /// The Netflix Prize training set's shape (480,189 users, 17,770 items, 100,480,507
+    /// ratings, whole stars), DeepRecommender's headline data.
+    public static let netflix = Shape(users: 480_189, items: 17_770, ratings: 100_480_507)
   }
 
   public var shape: Shape
@@ -188,6 +192,72 @@ public struct SyntheticRatings: Sendable {
     var file = Data("userId,movieId,rating,timestamp\n".utf8)
     for p in parts { file.append(contentsOf: p) }
     try AtomicFile.write(file, to: path)
+  }
+
+  /// Writes `data` in the Netflix Prize layout under `folder`: `training_set/mv_0000001.txt`
+  /// and on, one file per item (`1:` then `customer,rating,YYYY-MM-DD` lines), as the Prize
+  /// shipped it, so the Netflix reader can be timed at full size. Files are written in
+  /// parallel, each whole (temporary file, then rename).
+  public static func writeNetflix(_ data: RatingData, toFolder folder: String) throws {
+    let r = data.ratings
+    let itemCount = data.items.count
+    let set = folder + "/training_set"
+    try FileManager.default.createDirectory(atPath: set, withIntermediateDirectories: true)
+    // Ratings grouped by item (counting sort), in file order within each item.
+    var start = [Int](repeating: 0, count: itemCount + 1)
+    for i in r.items { start[Int(i) + 1] += 1 }
+    for i in 0..<itemCount { start[i + 1] += start[i] }
+    var next = start
+    var order = [Int32](repeating: 0, count: r.count)
+    for k in 0..<r.count {
+      let i = Int(r.items[k])
+      order[next[i]] = Int32(k)
+      next[i] += 1
+    }
+    let shared = UncheckedSendable((r, data.users.rawIDs, data.items.rawIDs, start, order))
+    let failure = Mutex<(any Error)?>(nil)
+    DispatchQueue.concurrentPerform(iterations: 64) { chunk in
+      let (r, users, items, start, order) = shared.value
+      for item in (itemCount * chunk / 64)..<(itemCount * (chunk + 1) / 64) {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity((start[item + 1] - start[item]) * 20 + 16)
+        bytes.append(contentsOf: items[item].utf8)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: "\n"))
+        for q in start[item]..<start[item + 1] {
+          let k = Int(order[q])
+          bytes.append(contentsOf: users[Int(r.users[k])].utf8)
+          bytes.append(UInt8(ascii: ","))
+          appendInt(&bytes, Int64(r.values[k].rounded()))
+          bytes.append(UInt8(ascii: ","))
+          appendDate(&bytes, r.hasTimestamps ? r.timestamps[k] : 1_104_537_600)
+          bytes.append(UInt8(ascii: "\n"))
+        }
+        let name = String(Int(items[item]) ?? item + 1)
+        let path = set + "/mv_" + String(repeating: "0", count: max(0, 7 - name.count)) + name + ".txt"
+        do { try AtomicFile.write(Data(bytes), to: path) } catch { failure.withLock { if $0 == nil { $0 = error } } }
+      }
+    }
+    if let error = failure.withLock({ $0 }) { throw error }
+  }
+
+  /// Appends the UTC date of Unix time `seconds` as YYYY-MM-DD (Hinnant's civil-from-days).
+  private static func appendDate(_ bytes: inout [UInt8], _ seconds: Int64) {
+    let z = (seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400) + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    appendInt(&bytes, year)
+    for part in [month, day] {
+      bytes.append(UInt8(ascii: "-"))
+      bytes.append(UInt8(48 + part / 10))
+      bytes.append(UInt8(48 + part % 10))
+    }
   }
 
   private static func appendInt(_ bytes: inout [UInt8], _ value: Int64) {
