@@ -96,7 +96,9 @@ enum TextReport {
     }
     Swift.print(String(format: "time         %.2fs training, %.3fs per epoch (%@ kernels)", r.trainSeconds, r.secondsPerEpoch, r.kernels))
     if let ranks = r.ranks, ranks > 1 {
-      Swift.print(String(format: "ranks        %d processes, data-parallel; %.1f MB all-reduced per rank per epoch", ranks, (r.bytesReducedPerEpoch ?? 0) / 1e6))
+      Swift.print(String(
+        format: "ranks        %d processes, data-parallel; %.1f MB all-reduced per rank per epoch, %.2fs per epoch in collectives",
+        ranks, (r.bytesReducedPerEpoch ?? 0) / 1e6, r.communicationSecondsPerEpoch ?? 0))
     }
     if let savedTo { Swift.print("saved        \(savedTo)") }
   }

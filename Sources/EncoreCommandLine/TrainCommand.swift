@@ -67,8 +67,13 @@ struct TrainCommand: ParsableCommand {
       if !settings.stopsOnValidation { plan.validationFraction = 0 }
       let progress = ProgressReporter(totalEpochs: settings.maxEpochs, quiet: !isRoot)
       progress.note("loading data")
-      let (data, split) = try plan.prepare()
+      var (data, split) = try plan.prepare()
       if data.ratings.skippedLines.count > 0 { progress.note(data.ratings.skippedLines.note) }
+      // From here on training reads the split only: free the whole set, and the training
+      // parts' timestamps (no model uses them once the split is made).
+      data.releaseRatings()
+      split.train.timestamps = []
+      split.validation.timestamps = []
       progress.note("training \(settings.name) on \(split.train.count) ratings (\(data.users.count) users, \(data.items.count) items)")
       let logger = try logdir.flatMap { isRoot ? try TrainingLogger(logdir: $0) : nil }
       guard saveEvery >= 0 else { throw EncoreError.invalidArgument("--save-every must not be negative") }

@@ -88,6 +88,14 @@ public struct RatingData: Sendable {
   /// What the data came from, for reports ("MovieLens-100K u1.base", "synthetic", …).
   public var sourceDescription: String
 
+  /// Frees the ratings once a split holds what training needs (2 GB at the Netflix Prize's
+  /// size), keeping the count of skipped lines for the report.
+  public mutating func releaseRatings() {
+    var empty = RatingSet()
+    empty.skippedLines = ratings.skippedLines
+    ratings = empty
+  }
+
   public init(ratings: RatingSet, users: IDMap, items: IDMap, titles: [Int32: String] = [:], sourceDescription: String) {
     self.ratings = ratings
     self.users = users

@@ -13,6 +13,17 @@ public final class DataParallel: @unchecked Sendable {
   public private(set) var bytesReduced = 0
   /// Collective calls so far.
   public private(set) var collectives = 0
+  /// Wall seconds spent inside collectives so far (waiting for the slowest rank included).
+  public private(set) var secondsCommunicating = 0.0
+
+  /// Runs one collective, counting its bytes and time.
+  private func collective(bytes: Int, _ body: () -> Void) {
+    let start = Platform.now()
+    body()
+    secondsCommunicating += Platform.now() - start
+    bytesReduced += bytes
+    collectives += 1
+  }
 
   public init(_ communicator: any Communicator) {
     self.communicator = communicator
@@ -30,17 +41,15 @@ public final class DataParallel: @unchecked Sendable {
   /// Sums `count` floats over the ranks, in place.
   public func sum(_ values: UnsafeMutablePointer<Float>, count: Int) {
     guard count > 0 else { return }
-    communicator.sum(values, count: count)
-    bytesReduced += count * MemoryLayout<Float>.size
-    collectives += 1
+    collective(bytes: count * MemoryLayout<Float>.size) { communicator.sum(values, count: count) }
   }
 
   /// Sums a few doubles (errors, counts) over the ranks.
   public func sum(_ values: inout [Double]) {
     guard !values.isEmpty else { return }
-    values.withUnsafeMutableBufferPointer { communicator.sum($0.baseAddress!, count: $0.count) }
-    bytesReduced += values.count * MemoryLayout<Double>.size
-    collectives += 1
+    collective(bytes: values.count * MemoryLayout<Double>.size) {
+      values.withUnsafeMutableBufferPointer { communicator.sum($0.baseAddress!, count: $0.count) }
+    }
   }
 
   /// The union over the ranks of ascending column lists, as an ascending list: one OR of a
@@ -49,9 +58,9 @@ public final class DataParallel: @unchecked Sendable {
     let words = (columnCount + 63) / 64
     var bits = [UInt64](repeating: 0, count: words)
     for c in columns { bits[Int(c) >> 6] |= 1 << UInt64(Int(c) & 63) }
-    bits.withUnsafeMutableBufferPointer { communicator.bitwiseOr($0.baseAddress!, count: words) }
-    bytesReduced += words * MemoryLayout<UInt64>.size
-    collectives += 1
+    collective(bytes: words * MemoryLayout<UInt64>.size) {
+      bits.withUnsafeMutableBufferPointer { communicator.bitwiseOr($0.baseAddress!, count: words) }
+    }
     var result: [Int32] = []
     result.reserveCapacity(columns.count * size)
     for w in 0..<words {
@@ -67,9 +76,8 @@ public final class DataParallel: @unchecked Sendable {
   /// Copies rank 0's values of every buffer to the other ranks.
   public func broadcastFromRoot(_ buffers: [StableBuffer<Float>]) {
     for buffer in buffers where buffer.count > 0 {
-      communicator.broadcast(UnsafeMutableRawPointer(buffer.pointer), count: buffer.count * MemoryLayout<Float>.size, from: 0)
-      bytesReduced += buffer.count * MemoryLayout<Float>.size
-      collectives += 1
+      let bytes = buffer.count * MemoryLayout<Float>.size
+      collective(bytes: bytes) { communicator.broadcast(UnsafeMutableRawPointer(buffer.pointer), count: bytes, from: 0) }
     }
   }
 
@@ -82,10 +90,9 @@ public final class DataParallel: @unchecked Sendable {
       for j in 0..<buffer.count { hash = (hash ^ UInt64(words[j])) &* 0x0000_0100_0000_01b3 }
     }
     var mine = hash
-    communicator.broadcast(&mine, count: 8, from: 0)
+    collective(bytes: 8) { communicator.broadcast(&mine, count: 8, from: 0) }
     var differs: UInt64 = mine == hash ? 0 : 1
-    communicator.bitwiseOr(&differs, count: 1)
-    collectives += 2
+    collective(bytes: 8) { communicator.bitwiseOr(&differs, count: 1) }
     return differs == 0
   }
 }

@@ -69,9 +69,11 @@ public struct ExperimentRun: Sendable {
     }
     let start = Platform.now()
     let baseline = BiasBaseline(fitting: split.train, userCount: userCount, itemCount: itemCount)
-    let rated = SparseMatrix(split.train, userCount: userCount, itemCount: itemCount, itemsAsRows: false)
+    // The users' rated items (for recommendations), built when first needed: after training,
+    // unless a checkpoint is written, so that it does not add to training's peak memory.
+    let rated = BuiltOnce { SparseMatrix(split.train, userCount: userCount, itemCount: itemCount, itemsAsRows: false) }
     func trained(_ model: any RatingModel) -> TrainedModel {
-      TrainedModel(model: model, baseline: baseline, scale: scale, users: data.users, items: data.items, titles: data.titles, rated: rated)
+      TrainedModel(model: model, baseline: baseline, scale: scale, users: data.users, items: data.items, titles: data.titles, rated: rated.value)
     }
     var job = TrainingJob(
       train: split.train, validation: split.validation, userCount: userCount, itemCount: itemCount, baseline: baseline,
@@ -84,7 +86,7 @@ public struct ExperimentRun: Sendable {
       job.replicas = replicas
     }
     if let resumeFrom {
-      job.resume = try resume(from: resumeFrom, data: data, rated: rated)
+      job.resume = try resume(from: resumeFrom, data: data, rated: rated.value)
     }
     if let files = checkpointFiles {
       let written = WrittenCheckpoints()
@@ -129,6 +131,8 @@ public struct ExperimentRun: Sendable {
     if job.replicas != nil {
       let bytes = history.compactMap(\.bytesReduced)
       if !bytes.isEmpty { full.bytesReducedPerEpoch = Double(bytes.reduce(0, +)) / Double(bytes.count) }
+      let seconds = history.compactMap(\.communicationSeconds)
+      if !seconds.isEmpty { full.communicationSecondsPerEpoch = seconds.reduce(0, +) / Double(seconds.count) }
     }
     if !split.validation.isEmpty, let witness = outcome.model.validationWitness {
       let validation = split.validation
@@ -197,5 +201,18 @@ final class WrittenCheckpoints: @unchecked Sendable {
     let drop = Array(paths.prefix(paths.count - keep))
     paths.removeFirst(drop.count)
     return drop
+  }
+}
+
+/// A value built on first use, then kept.
+private final class BuiltOnce<Value> {
+  private var built: Value?
+  private let make: () -> Value
+  init(_ make: @escaping () -> Value) { self.make = make }
+  var value: Value {
+    if let built { return built }
+    let made = make()
+    built = made
+    return made
   }
 }

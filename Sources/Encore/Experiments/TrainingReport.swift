@@ -51,6 +51,8 @@ public struct TrainingReport: Codable, Sendable {
   public var ranks: Int? = nil
   /// In a data-parallel run: the mean bytes each rank all-reduced per epoch (nil: one process).
   public var bytesReducedPerEpoch: Double? = nil
+  /// In a data-parallel run: the mean seconds per epoch rank 0 spent in collectives.
+  public var communicationSecondsPerEpoch: Double? = nil
 
   /// Whether the model does worse than the bias baseline on the validation part: the data may
   /// not support it, and a blend with the baseline (`--model blend --members M,baseline`)
@@ -85,7 +87,7 @@ public struct TrainingReport: Codable, Sendable {
     case unseenPolicy = "unseen", nTestScored = "n_test_scored", testFCP = "test_fcp"
     case testRMSESeen = "test_rmse_seen", testMAESeen = "test_mae_seen", nSkippedLines = "n_skipped_lines"
     case validationRMSE = "validation_rmse", baselineValidationRMSE = "baseline_validation_rmse"
-    case ranks, bytesReducedPerEpoch = "bytes_reduced_per_epoch"
+    case ranks, bytesReducedPerEpoch = "bytes_reduced_per_epoch", communicationSecondsPerEpoch = "communication_seconds_per_epoch"
   }
 
   /// Figures derived from the others: written, not read back.
@@ -119,6 +121,7 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(baselineValidationRMSE, forKey: .baselineValidationRMSE)
     try c.encode(ranks, forKey: .ranks)
     try c.encode(bytesReducedPerEpoch, forKey: .bytesReducedPerEpoch)
+    try c.encode(communicationSecondsPerEpoch, forKey: .communicationSecondsPerEpoch)
     var derived = encoder.container(keyedBy: DerivedKeys.self)
     try derived.encode(losesToBaselineOnValidation, forKey: .losesToBaselineOnValidation)
     try c.encode(trainSeconds, forKey: .trainSeconds)

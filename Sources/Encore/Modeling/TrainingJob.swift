@@ -78,4 +78,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
   /// In a data-parallel job: the bytes this rank all-reduced during the epoch (gradients,
   /// errors and counts, the check that the ranks agree).
   public var bytesReduced: Int? = nil
+  /// In a data-parallel job: the seconds this rank spent in collectives during the epoch
+  /// (transfer, and waiting for the slowest rank).
+  public var communicationSeconds: Double? = nil
 }

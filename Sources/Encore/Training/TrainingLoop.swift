@@ -130,6 +130,7 @@ struct TrainingLoop<Stepper: BatchStepper> {
         rng.shuffle(&order)
       }
       let bytesBefore = stepper.replicas?.bytesReduced
+      let secondsBefore = stepper.replicas?.secondsCommunicating
       stepper.beginEpoch()
       var sse = 0.0, seen = 0
       var lossSum = 0.0, lossBatches = 0
@@ -184,7 +185,8 @@ struct TrainingLoop<Stepper: BatchStepper> {
       let record = state.finishEpoch(
         trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: Platform.now() - epochStart,
         learningRate: scheduled == nil ? nil : Double(lr), trainLoss: lossBatches > 0 ? lossSum / Double(lossBatches) : nil,
-        bytesReduced: bytesBefore.map { (stepper.replicas?.bytesReduced ?? $0) - $0 })
+        bytesReduced: bytesBefore.map { (stepper.replicas?.bytesReduced ?? $0) - $0 },
+        communicationSeconds: secondsBefore.map { (stepper.replicas?.secondsCommunicating ?? $0) - $0 })
       if record.isBest && validationRMSE != nil {
         let current = averaged ?? network
         if let best { best.assign(from: current) } else { best = current.copy() }

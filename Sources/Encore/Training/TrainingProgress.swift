@@ -36,7 +36,7 @@ struct TrainingProgress {
   }
 
   /// Records the finished epoch, scored on validation RMSE (training RMSE without validation).
-  mutating func finishEpoch(trainRMSE: Double, validationRMSE: Double?, seconds: Double, learningRate: Double? = nil, trainLoss: Double? = nil, bytesReduced: Int? = nil) -> EpochRecord {
+  mutating func finishEpoch(trainRMSE: Double, validationRMSE: Double?, seconds: Double, learningRate: Double? = nil, trainLoss: Double? = nil, bytesReduced: Int? = nil, communicationSeconds: Double? = nil) -> EpochRecord {
     let score = validationRMSE ?? trainRMSE
     let improved = score < bestScore
     if improved {
@@ -44,7 +44,7 @@ struct TrainingProgress {
       bestEpoch = epoch
     }
     let record = EpochRecord(epoch: epoch, trainRMSE: trainRMSE, validationRMSE: validationRMSE, seconds: seconds, isBest: improved,
-                             learningRate: learningRate, trainLoss: trainLoss, bytesReduced: bytesReduced)
+                             learningRate: learningRate, trainLoss: trainLoss, bytesReduced: bytesReduced, communicationSeconds: communicationSeconds)
     history.append(record)
     return record
   }

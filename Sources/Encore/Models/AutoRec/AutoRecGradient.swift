@@ -51,6 +51,12 @@ public final class AutoRecGradient: @unchecked Sendable {
     batch = SparseBatch(columnCount: columnCount, compute: compute)
   }
 
+  /// Whether `compute` leaves the weight-gradient rows to `decoderWeightRows(into:)` and
+  /// `encoderWeightRows(into:)`, so that a trainer can fill and apply one at a time through
+  /// one buffer: on the Netflix Prize's shape each is 0.96 GB.
+  public var defersWeightRows = false
+  private var hiddenWidth = 0
+
   private func reserve(rows: Int, entries: Int, touchedCount: Int, hidden k: Int) {
     if rows > capacityRows {
       capacityRows = rows
@@ -67,10 +73,21 @@ public final class AutoRecGradient: @unchecked Sendable {
     if touchedCount > capacityTouched {
       capacityTouched = touchedCount
       encoderWeight = StableBuffer(zeros: touchedCount * k)
-      decoderWeight = StableBuffer(zeros: touchedCount * k)
+      decoderWeight = StableBuffer(zeros: defersWeightRows ? 0 : touchedCount * k)
       decoderBias = StableBuffer(zeros: touchedCount)
     }
     if encoderBias.count != k { encoderBias = StableBuffer(zeros: k) }
+  }
+
+  /// ∂/∂W rows of the last `compute` for `touched` (touched.count × hidden): dW[c] = Σ_t e_tc H[t].
+  public func decoderWeightRows(into output: UnsafeMutablePointer<Float>) {
+    batch.columnSums(entryValues: bErr.pointer, dense: h.pointer, width: hiddenWidth, output: output)
+  }
+
+  /// ∂/∂V rows of the last `compute` for `touched`: dV[c] = Σ_t x_tc dZ[t].
+  public func encoderWeightRows(into output: UnsafeMutablePointer<Float>) {
+    guard let input = lastUsedInput else { return }
+    batch.columnSums(entryValues: input, dense: dh.pointer, width: hiddenWidth, output: output)
   }
 
   /// The gradient without dropout.
@@ -168,8 +185,11 @@ public final class AutoRecGradient: @unchecked Sendable {
       for j in 0..<k { encoderBias[j] += row[j] }
     }
     // dW[c] = Σ_t e_tc H[t], dV[c] = Σ_t x_tc dZ[t]: one owner per touched column, no races.
-    batch.columnSums(entryValues: bErr, dense: h, width: k, output: decoderWeight.pointer)
-    batch.columnSums(entryValues: input, dense: dh, width: k, output: encoderWeight.pointer)
+    hiddenWidth = k
+    if !defersWeightRows {
+      decoderWeightRows(into: decoderWeight.pointer)
+      encoderWeightRows(into: encoderWeight.pointer)
+    }
     batch.columnTotals(entryValues: bErr, into: decoderBias.pointer)
   }
 }

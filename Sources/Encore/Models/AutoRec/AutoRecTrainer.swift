@@ -115,7 +115,7 @@ public struct AutoRecTrainer: Sendable {
     progress: (EpochRecord) -> Void = { _ in }
   ) throws -> AutoRecTrainingResult {
     let start = Platform.now()
-    let stepper = try AutoRecStepper(model: model, options: options, compute: compute, replicas: replicas)
+    let stepper = try AutoRecStepper(model: model, options: options, compute: compute, replicas: replicas, keepsGradients: monitor != nil)
     let loop = TrainingLoop<AutoRecStepper>(settings: LoopSettings(
       epochs: options.epochs, patience: options.patience, seed: options.seed, generatorStream: 77,
       averaging: options.averaging, plateauFactor: options.plateauFactor, plateauPatience: options.plateauPatience,
@@ -157,7 +157,9 @@ final class AutoRecStepper: BatchStepper {
   /// The summed gradient rows of a data-parallel step (see `reduceTouchedRows`).
   private var reduced = StableBuffer<Float>(zeros: 0)
 
-  init(model: AutoRec, options: TrainingOptions, compute: ComputeContext, replicas: DataParallel? = nil) throws {
+  /// - Parameter keepsGradients: whether the last batch's weight gradients stay readable after
+  ///   the step (for a monitor's norms and summaries); without, both share one buffer.
+  init(model: AutoRec, options: TrainingOptions, compute: ComputeContext, replicas: DataParallel? = nil, keepsGradients: Bool = true) throws {
     guard options.epochs >= 1 else { throw EncoreError.invalidSetting("epochs", "must be at least 1") }
     guard options.batchSize >= 1 else { throw EncoreError.invalidSetting("batch-size", "must be at least 1") }
     guard model.hiddenUnits >= 1 else { throw EncoreError.invalidSetting("hidden", "must be at least 1") }
@@ -177,6 +179,7 @@ final class AutoRecStepper: BatchStepper {
     let baseLearningRate = options.effectiveLearningRate
     gradient = AutoRecGradient(columnCount: d, compute: compute)
     fullBatch = options.optimizer == .rprop
+    gradient.defersWeightRows = !keepsGradients && !fullBatch && replicas == nil
     let needsSecond = options.optimizer == .adam
     vState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond, compute: compute)
     wState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond, compute: compute)
@@ -251,18 +254,37 @@ final class AutoRecStepper: BatchStepper {
     state.stepNumber += 1
     let scaleFactor = meanOverCells
       ? Float(1 / (Double(batch.count) * Double(d))) : Float(Double(rows.count) / Double(batch.count))
+    if gradient.defersWeightRows {
+      // One buffer for both weight gradients: W's rows, W's step, then V's rows, V's step (V's
+      // gradient reads the backward pass, not W).
+      let buffer = gradient.encoderWeight.pointer
+      gradient.touched.withUnsafeBufferPointer { t in
+        gradient.decoderWeightRows(into: buffer)
+        wState.step(
+          options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
+          gradient: buffer, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
+          rowDecay: rowDecay, stepNumber: state.stepNumber)
+        gradient.encoderWeightRows(into: buffer)
+        vState.step(
+          options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
+          gradient: buffer, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
+          rowDecay: rowDecay, stepNumber: state.stepNumber)
+      }
+    }
     let (touched, v, w, b, mu) = replicas.map(reduceTouchedRows) ?? (
       gradient.touched, gradient.encoderWeight.pointer, gradient.decoderWeight.pointer, gradient.decoderBias.pointer,
       gradient.encoderBias.pointer)
     touched.withUnsafeBufferPointer { t in
-      vState.step(
-        options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
-        gradient: v, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
-        rowDecay: rowDecay, stepNumber: state.stepNumber)
-      wState.step(
-        options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
-        gradient: w, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
-        rowDecay: rowDecay, stepNumber: state.stepNumber)
+      if !gradient.defersWeightRows {
+        vState.step(
+          options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
+          gradient: v, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
+          rowDecay: rowDecay, stepNumber: state.stepNumber)
+        wState.step(
+          options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
+          gradient: w, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
+          rowDecay: rowDecay, stepNumber: state.stepNumber)
+      }
       bState.step(
         options.optimizer, weights: model.decoderBias, rows: t.baseAddress, count: t.count,
         gradient: b, gradientScale: scaleFactor, learningRate: lr, decay: biasDecay,
