@@ -22,7 +22,13 @@ model=${1:-i-autorec}; shift || true
 extra=("$@")
 # Root may start Open MPI in containers; --bind-to none lets each rank's threads use any core.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-mpirun=(mpirun -np 2 --bind-to none)
+# MPIRUN=mpirun.mpich runs the checks under MPICH's Hydra instead of Open MPI.
+launcher=${MPIRUN:-mpirun}
+if "$launcher" --version 2>&1 | grep -q "Open MPI"; then
+  mpirun=("$launcher" -np 2 --bind-to none)
+else
+  mpirun=("$launcher" -np 2)
+fi
 common=(train --train "$train" --test "$test" --model "$model" "${extra[@]}" --json)
 
 echo "-- one process, two threads"
@@ -33,7 +39,7 @@ echo "-- mpirun -np 2, one thread each (twice), each rank in its own folder"
 for run in a b; do
   mkdir -p "$work/$run/rank0" "$work/$run/rank1"
   start=$(date +%s.%N)
-  (cd "$work/$run" && "${mpirun[@]}" sh -c 'cd rank$OMPI_COMM_WORLD_RANK && exec "$0" "$@"' \
+  (cd "$work/$run" && "${mpirun[@]}" sh -c 'cd rank${OMPI_COMM_WORLD_RANK:-$PMI_RANK} && exec "$0" "$@"' \
      "$encore" "${common[@]}" --threads 1 --save model.safetensors --logdir logs --plot curves.svg \
      > "$work/$run.json" 2> "$work/$run.err")
   echo "   run $run: $(echo "$(date +%s.%N) - $start" | bc) s (one process: $one_seconds s)"
@@ -83,7 +89,7 @@ PY
 
 echo "-- a rank killed mid-training"
 set +e
-timeout 120 "${mpirun[@]}" sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (sleep 2; kill -9 $$) & fi; exec "$0" "$@"' \
+timeout 120 "${mpirun[@]}" sh -c 'if [ "${OMPI_COMM_WORLD_RANK:-$PMI_RANK}" = 1 ]; then (sleep 2; kill -9 $$) & fi; exec "$0" "$@"' \
   "$encore" train --train "$train" --test "$test" --model "$model" --epochs 100000 --patience 0 --threads 1 > /dev/null 2> "$work/kill.err"
 code=$?
 set -e

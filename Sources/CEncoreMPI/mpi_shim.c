@@ -44,10 +44,12 @@ static int resolve(const char *name, void **slot, char *error, size_t length) {
   return 0;
 }
 
-int encore_mpi_open(const char *path, char *error, size_t error_length) {
+int encore_mpi_open(const char *path, int prefer_mpich, char *error, size_t error_length) {
   if (abi != ABI_NONE) return 0;
   // Open MPI loads its components as plugins that need libmpi's symbols: RTLD_GLOBAL.
-  const char *candidates[] = {"libmpi.so.40", "libmpich.so.12", "libmpi.so.12", "libmpi.so", NULL};
+  const char *open_mpi_first[] = {"libmpi.so.40", "libmpich.so.12", "libmpi.so.12", "libmpi.so", NULL};
+  const char *mpich_first[] = {"libmpich.so.12", "libmpi.so.12", "libmpi.so.40", "libmpi.so", NULL};
+  const char **candidates = prefer_mpich ? mpich_first : open_mpi_first;
   if (path != NULL && path[0] != 0) {
     library = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
     if (library == NULL) {

@@ -13,9 +13,10 @@
 /// Every call returns 0 on success or MPI's error code; with MPI's default error handler
 /// (errors are fatal) a failure aborts the whole job instead.
 
-/// Loads the library (`path`, or the first of Open MPI's and MPICH's sonames found) and calls
-/// MPI_Init_thread. Returns 0, or -1 with a message in `error` when nothing could be loaded.
-int encore_mpi_open(const char *path, char *error, size_t error_length);
+/// Loads the library (`path`, or the first of Open MPI's and MPICH's sonames found, MPICH's
+/// first when `prefer_mpich`: the launcher's own library must be the one loaded when both are
+/// installed) and calls MPI_Init_thread. Returns 0, or -1 with a message in `error`.
+int encore_mpi_open(const char *path, int prefer_mpich, char *error, size_t error_length);
 /// The implementation's name ("Open MPI" or "MPICH"), after a successful open.
 const char *encore_mpi_implementation(void);
 int encore_mpi_rank(int *rank);

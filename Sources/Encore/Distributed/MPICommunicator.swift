@@ -22,6 +22,16 @@ public final class MPICommunicator: Communicator {
     public var rank: Int
     public var size: Int
     public var localSize: Int
+    /// Whether Open MPI's launcher started the process (its `OMPI_*` variables); otherwise
+    /// MPICH's Hydra or Slurm did, and MPICH's library is tried first.
+    public var byOpenMPI = true
+
+    public init(rank: Int, size: Int, localSize: Int, byOpenMPI: Bool = true) {
+      self.rank = rank
+      self.size = size
+      self.localSize = localSize
+      self.byOpenMPI = byOpenMPI
+    }
 
     /// The launch this environment describes; nil when no launcher started the process.
     public static func detect(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Launch? {
@@ -32,15 +42,18 @@ public final class MPICommunicator: Communicator {
       guard let size = number("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "SLURM_NTASKS"),
             let rank = number("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID") else { return nil }
       let local = number("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE") ?? size
-      return Launch(rank: rank, size: size, localSize: max(1, local))
+      return Launch(rank: rank, size: size, localSize: max(1, local), byOpenMPI: environment["OMPI_COMM_WORLD_SIZE"] != nil)
     }
   }
 
   /// Joins the job: loads the MPI library (`ENCORE_MPI_LIBRARY`, else Open MPI's or MPICH's
   /// soname) and initialises it. Throws when the library cannot be loaded.
-  public static func join(library: String? = ProcessInfo.processInfo.environment["ENCORE_MPI_LIBRARY"]) throws -> MPICommunicator {
+  public static func join(
+    library: String? = ProcessInfo.processInfo.environment["ENCORE_MPI_LIBRARY"], launch: Launch? = Launch.detect()
+  ) throws -> MPICommunicator {
     var message = [CChar](repeating: 0, count: 512)
-    let opened = message.withUnsafeMutableBufferPointer { encore_mpi_open(library, $0.baseAddress, $0.count) }
+    let preferMPICH: Int32 = launch?.byOpenMPI == false ? 1 : 0
+    let opened = message.withUnsafeMutableBufferPointer { encore_mpi_open(library, preferMPICH, $0.baseAddress, $0.count) }
     guard opened == 0 else {
       throw EncoreError.invalidArgument("this process was started by an MPI launcher, but " + String(cString: message))
     }

@@ -148,7 +148,8 @@ final class DataParallelTests: XCTestCase {
     XCTAssertNil(MPICommunicator.Launch.detect([:]))
     XCTAssertEqual(
       MPICommunicator.Launch.detect(["OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "2", "OMPI_COMM_WORLD_LOCAL_SIZE": "2"]),
-      .init(rank: 2, size: 4, localSize: 2))
-    XCTAssertEqual(MPICommunicator.Launch.detect(["PMI_SIZE": "3", "PMI_RANK": "0"]), .init(rank: 0, size: 3, localSize: 3))
+      .init(rank: 2, size: 4, localSize: 2, byOpenMPI: true))
+    XCTAssertEqual(
+      MPICommunicator.Launch.detect(["PMI_SIZE": "3", "PMI_RANK": "0", "MPI_LOCALNRANKS": "3"]), .init(rank: 0, size: 3, localSize: 3, byOpenMPI: false))
   }
 }

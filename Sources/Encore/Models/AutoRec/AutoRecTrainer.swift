@@ -254,21 +254,27 @@ final class AutoRecStepper: BatchStepper {
     state.stepNumber += 1
     let scaleFactor = meanOverCells
       ? Float(1 / (Double(batch.count) * Double(d))) : Float(Double(rows.count) / Double(batch.count))
+    func stepEncoder(_ t: UnsafeBufferPointer<Int32>, _ g: UnsafeMutablePointer<Float>) {
+      vState.step(
+        options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
+        gradient: g, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
+        rowDecay: rowDecay, stepNumber: state.stepNumber)
+    }
+    func stepDecoder(_ t: UnsafeBufferPointer<Int32>, _ g: UnsafeMutablePointer<Float>) {
+      wState.step(
+        options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
+        gradient: g, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
+        rowDecay: rowDecay, stepNumber: state.stepNumber)
+    }
     if gradient.defersWeightRows {
       // One buffer for both weight gradients: W's rows, W's step, then V's rows, V's step (V's
       // gradient reads the backward pass, not W).
       let buffer = gradient.encoderWeight.pointer
       gradient.touched.withUnsafeBufferPointer { t in
         gradient.decoderWeightRows(into: buffer)
-        wState.step(
-          options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
-          gradient: buffer, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
-          rowDecay: rowDecay, stepNumber: state.stepNumber)
+        stepDecoder(t, buffer)
         gradient.encoderWeightRows(into: buffer)
-        vState.step(
-          options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
-          gradient: buffer, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
-          rowDecay: rowDecay, stepNumber: state.stepNumber)
+        stepEncoder(t, buffer)
       }
     }
     let (touched, v, w, b, mu) = replicas.map(reduceTouchedRows) ?? (
@@ -276,14 +282,8 @@ final class AutoRecStepper: BatchStepper {
       gradient.encoderBias.pointer)
     touched.withUnsafeBufferPointer { t in
       if !gradient.defersWeightRows {
-        vState.step(
-          options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
-          gradient: v, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
-          rowDecay: rowDecay, stepNumber: state.stepNumber)
-        wState.step(
-          options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
-          gradient: w, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
-          rowDecay: rowDecay, stepNumber: state.stepNumber)
+        stepEncoder(t, v)
+        stepDecoder(t, w)
       }
       bState.step(
         options.optimizer, weights: model.decoderBias, rows: t.baseAddress, count: t.count,
