@@ -88,6 +88,17 @@ print("only rank 0 wrote files (rank 1's folder is empty) and printed")
 assert not failures, failures
 PY
 
+echo "-- --resume under mpirun: rank 0's checkpoint is broadcast, and the run goes on as if never stopped"
+mkdir -p "$work/resume"
+(cd "$work/resume" && "${mpirun[@]}" "$encore" "${common[@]}" --epochs 6 --patience 0 --threads 1 --save m.safetensors --save-every 3 > full.json 2> /dev/null \
+  && "${mpirun[@]}" "$encore" "${common[@]}" --epochs 6 --patience 0 --threads 1 --resume m.epoch3.safetensors > resumed.json 2> /dev/null)
+python3 - "$work/resume" <<'PY'
+import json, sys
+full, resumed = (json.load(open(f"{sys.argv[1]}/{n}.json"))["test_rmse"] for n in ["full", "resumed"])
+assert full == resumed, f"a resumed 2-rank run scored {resumed}, the uninterrupted one {full}"
+print(f"resumed 2-rank run: test RMSE {resumed:.6f}, identical to the uninterrupted run")
+PY
+
 echo "-- a rank killed mid-training"
 set +e
 timeout 120 "${mpirun[@]}" sh -c 'if [ "${OMPI_COMM_WORLD_RANK:-$PMI_RANK}" = 1 ]; then (sleep 2; kill -9 $$) & fi; exec "$0" "$@"' \
