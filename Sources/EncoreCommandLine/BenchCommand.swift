@@ -31,6 +31,8 @@ struct EpochBenchCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "deep-ae re-feeding steps (default: 1, as the issue's seed-003 benchmark).") var refeed: Int = 1
   @Option(parsing: .unconditional, help: "Hidden units.") var hidden: Int = 500
   @Option(parsing: .unconditional, help: "Epochs to time.") var epochs: Int = 1
+  @Option(parsing: .unconditional, help: "Time on this fraction of the shape's users and ratings, items unchanged (a row-batched model's cost per batch is the same, so the full epoch is about seconds ÷ fraction; reported as full_epoch_estimate).")
+  var fraction: Double = 1
   @Option(parsing: .unconditional, help: "Input rows per mini-batch (default: 4096 for AutoRec, 128 for deep-ae).") var batchSize: Int?
   @Option(help: "AutoRec optimiser: adam, sgd or rprop.") var optimizer: OptimizerKind = .adam
   @Flag(help: "Print one JSON object instead of text.") var json = false
@@ -49,6 +51,8 @@ struct EpochBenchCommand: ParsableCommand {
     var generate_seconds: Double
     var epoch_seconds: [Double]
     var seconds_per_epoch: Double
+    var fraction: Double
+    var full_epoch_estimate: Double
     var peak_rss_bytes: Int?
     var peak_rss_gib: Double?
     var kernels: String
@@ -58,7 +62,10 @@ struct EpochBenchCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
-      let shape = like.shape
+      guard fraction > 0 && fraction <= 1 else { throw EncoreError.invalidSetting("fraction", "must be in (0, 1]") }
+      var shape = like.shape
+      shape.users = max(1, Int((Double(shape.users) * fraction).rounded()))
+      shape.ratings = max(1, Int((Double(shape.ratings) * fraction).rounded()))
       let compute = try computeOptions.context()
       let family = type(of: try ModelFamilies.defaults(named: model))
       guard try ModelFamilies.defaults(named: model).stopsOnValidation else {
@@ -99,7 +106,8 @@ struct EpochBenchCommand: ParsableCommand {
       let report = Report(
         shape: like.rawValue, model: spec.name, users: shape.users, items: shape.items, ratings: data.ratings.count,
         hidden_units: summary.hiddenUnits ?? 0, batch_size: batch, optimizer: summary.optimizer ?? "", description: described, generate_seconds: generateSeconds,
-        epoch_seconds: times, seconds_per_epoch: times.reduce(0, +) / Double(max(1, times.count)), peak_rss_bytes: rss,
+        epoch_seconds: times, seconds_per_epoch: times.reduce(0, +) / Double(max(1, times.count)),
+        fraction: fraction, full_epoch_estimate: times.reduce(0, +) / Double(max(1, times.count)) / fraction, peak_rss_bytes: rss,
         peak_rss_gib: rss.map { Double($0) / Double(1 << 30) }, kernels: SparseKernels.instructionSet,
         threads: compute.threads, gemm: compute.gemmDescription)
       if json {
@@ -108,6 +116,7 @@ struct EpochBenchCommand: ParsableCommand {
         print(String(format: "%@ on %d ratings (%d x %d), %@: %.2f s per epoch, peak memory %.2f GiB (%@ kernels, %d threads, %@ GEMM)",
                      spec.name, data.ratings.count, shape.users, shape.items, described, report.seconds_per_epoch,
                      report.peak_rss_gib ?? -1, report.kernels, report.threads, report.gemm))
+        if fraction < 1 { print(String(format: "full epoch estimate (seconds ÷ fraction %.3g): %.1f s", fraction, report.full_epoch_estimate)) }
       }
     }
   }

@@ -50,6 +50,12 @@ extension StableBuffer where Element == Float {
   public convenience init(zeros count: Int) { self.init(repeating: 0, count: count) }
   public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
 
+  /// `fill` on every thread of `compute` (a large gradient cleared before each step).
+  public func fill(_ value: Float, on compute: ComputeContext) {
+    let p = UncheckedSendable(pointer)
+    compute.forRanges(count, grain: 1 << 16) { lo, hi in (p.value + lo).update(repeating: value, count: hi - lo) }
+  }
+
   /// Moves every value toward `other`'s: x ← keep·x + (1 − keep)·y (a moving average).
   public func blend(toward other: StableBuffer<Float>, keeping keep: Float, on compute: ComputeContext) {
     let box = UncheckedSendable((pointer, other.pointer))

@@ -23,6 +23,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   private var compactBias = StableBuffer<Float>(zeros: 0)
   private var denseZ = StableBuffer<Float>(zeros: 0)
   private var denseError = StableBuffer<Float>(zeros: 0)
+  private var rowSums = StableBuffer<Double>(repeating: 0, count: 0)
   /// The code dropout mask of the last training pass (rows × code size; empty without dropout).
   public private(set) var lastCodeMask: [Float] = []
   /// The masks of every hidden layer in the last training pass (empty where none was applied).
@@ -112,43 +113,57 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   /// layer 0 when given. With `mask` the code layer's output is multiplied by the dropout mask.
   private func forwardHidden(rows b: Int, denseInput: UnsafePointer<Float>?, dropout: Float, layerDropout: Float = 0, generator: inout SeededGenerator) {
     let p = model.parameters
-    // Masks are drawn per (pass, layer, row), so that a data-parallel rank draws the same as one process.
+    // Masks are drawn per (pass, layer, row), so that a data-parallel rank draws the same as one
+    // process, and rows can be drawn on any thread.
     let randomness = dropout > 0 || layerDropout > 0 ? RowRandomness(drawingFrom: &generator) : nil
-    /// Fills rows × width mask entries with 0 or 1/keep, row t from its own generator.
-    func drawMask(_ m: UnsafeMutablePointer<Float>, width: Int, keep: Float, layer: Int) {
-      for t in 0..<b {
-        var rowGenerator = randomness!.generator(row: t < lastRows.count ? lastRows[t] : Int32(t), purpose: UInt64(layer))
-        for j in (t * width)..<((t + 1) * width) { m[j] = rowGenerator.nextUnitFloat() < keep ? 1 / keep : 0 }
-      }
-    }
+    let rowIndex = lastRows
     lastLayerMasks = Array(repeating: [], count: hiddenCount)
     for l in 0..<hiddenCount {
       let layer = model.layers[l]
       let w = p[layer.weight].value.pointer, bias = p[layer.bias].value.pointer
       let out = layer.output
-      if l == 0 && denseInput == nil {
+      let biasInProduct = l == 0 && denseInput == nil
+      if biasInProduct {
         batch.rowProducts(entryValues: batch.entryValues, matrix: w, width: out, initial: bias, output: z[0].pointer)
       } else {
         let source = l == 0 ? denseInput! : UnsafePointer(layerInput(l))
         DenseKernels.gemm(
           transB: layer.outputMajor, m: b, n: out, k: layer.input, a: source, lda: layer.input, b: w,
           ldb: layer.outputMajor ? layer.input : out, c: z[l].pointer, ldc: out, on: compute)
-        for t in 0..<b { SparseKernels.axpy(1, bias, z[l].pointer + t * out, count: out) }
       }
-      let zl = z[l].pointer, al = a[l].pointer
-      for j in 0..<(b * out) { al[j] = layer.activation.apply(zl[j]) }
-      if l == model.depth - 1 && dropout > 0 {
-        drawMask(codeMask.pointer, width: out, keep: 1 - dropout, layer: l)
-        for j in 0..<(b * out) { al[j] *= codeMask[j] }
-        lastCodeMask = Array(UnsafeBufferPointer(start: codeMask.pointer, count: b * out))
-        lastLayerMasks[l] = lastCodeMask
-      } else if l == model.depth - 1 {
-        lastCodeMask = []
-      } else if layerDropout > 0 {
-        let m = layerMasks[l].pointer
-        drawMask(m, width: out, keep: 1 - layerDropout, layer: l)
-        for j in 0..<(b * out) { al[j] *= m[j] }
-        lastLayerMasks[l] = Array(UnsafeBufferPointer(start: m, count: b * out))
+      let isCode = l == model.depth - 1
+      let rate = isCode ? dropout : layerDropout
+      let mask: UnsafeMutablePointer<Float>? = rate > 0 ? (isCode ? codeMask.pointer : layerMasks[l].pointer) : nil
+      let keep = 1 - rate
+      let zl = z[l].pointer, al = a[l].pointer, activation = layer.activation
+      // Bias, activation and dropout in one pass per row, rows on every thread.
+      compute.forRanges(b, grain: max(1, 8192 / out)) { lo, hi in
+        for t in lo..<hi {
+          let zr = zl + t * out, ar = al + t * out
+          if !biasInProduct { for j in 0..<out { zr[j] += bias[j] } }
+          for j in 0..<out { ar[j] = activation.apply(zr[j]) }
+          guard let mask else { continue }
+          // Each row's mask comes from its own generator: 0 or 1/keep.
+          let mr = mask + t * out
+          var rowGenerator = randomness!.generator(row: t < rowIndex.count ? rowIndex[t] : Int32(t), purpose: UInt64(l))
+          for j in 0..<out {
+            mr[j] = rowGenerator.nextUnitFloat() < keep ? 1 / keep : 0
+            ar[j] *= mr[j]
+          }
+        }
+      }
+      if let mask { lastLayerMasks[l] = Array(UnsafeBufferPointer(start: mask, count: b * out)) }
+      if isCode { lastCodeMask = lastLayerMasks[l] }
+    }
+  }
+
+  /// Adds the column sums of `rows` × `width` values into `totals`, columns split across
+  /// threads; each column adds its rows in order, so the sums do not depend on the thread count.
+  private func addColumnSums(_ values: UnsafePointer<Float>, rows: Int, width: Int, into totals: UnsafeMutablePointer<Float>) {
+    compute.forRanges(width, grain: 256) { lo, hi in
+      for t in 0..<rows {
+        let row = values + t * width
+        for j in lo..<hi { totals[j] += row[j] }
       }
     }
   }
@@ -239,16 +254,18 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
       let isCode = l == model.depth - 1
       let masked = isCode ? model.configuration.dropout > 0 : (model.configuration.layerDropout ?? 0) > 0
       let mask = isCode ? codeMask.pointer : layerMasks[l].pointer
-      for j in 0..<(b * out) {
-        if masked {
-          let m = mask[j]
-          dz[j] = m == 0 ? 0 : dz[j] * m * layer.activation.derivative(zl[j], al[j] / m)
-        } else {
-          dz[j] *= layer.activation.derivative(zl[j], al[j])
+      let activation = layer.activation
+      compute.forRanges(b * out, grain: 8192) { lo, hi in
+        for j in lo..<hi {
+          if masked {
+            let m = mask[j]
+            dz[j] = m == 0 ? 0 : dz[j] * m * activation.derivative(zl[j], al[j] / m)
+          } else {
+            dz[j] *= activation.derivative(zl[j], al[j])
+          }
         }
       }
-      let biasGradient = p[layer.bias].gradient.pointer
-      for t in 0..<b { SparseKernels.axpy(1, dz + t * out, biasGradient, count: out) }
+      addColumnSums(dz, rows: b, width: out, into: p[layer.bias].gradient.pointer)
       let weight = p[layer.weight]
       if l == 0 && denseInput == nil {
         batch.columnSums(entryValues: batch.entryValues, dense: dz, width: out, output: compact.pointer)
@@ -277,11 +294,12 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     let n = model.inputSize
     DenseKernels.gemm(transB: true, m: b, n: n, k: out.input, a: layerInput(hiddenCount), lda: out.input,
                       b: p[out.weight].value.pointer, ldb: out.input, c: output, ldc: n, on: compute)
-    let bias = p[out.bias].value.pointer
-    for t in 0..<b {
-      let row = output + t * n
-      SparseKernels.axpy(1, bias, row, count: n)
-      for j in 0..<n { row[j] = out.activation.apply(row[j]) }
+    let bias = p[out.bias].value.pointer, activation = out.activation
+    compute.forRanges(b, grain: 1) { lo, hi in
+      for t in lo..<hi {
+        let row = output + t * n
+        for j in 0..<n { row[j] = activation.apply(row[j] + bias[j]) }
+      }
     }
   }
 
@@ -312,35 +330,51 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
                       ldb: out.input, c: zOut, ldc: n, on: compute)
     let bias = p[out.bias].value.pointer
     let everyCell = loss == .unmasked
+    let activation = out.activation
+    // Per-row sums (squared error over observed cells and over the loss's terms, observed
+    // count), added in row order afterwards: the same figures on every thread count.
+    if rowSums.count < 3 * b { rowSums = StableBuffer(repeating: 0, count: 3 * b) }
+    let sums = rowSums.pointer
+    compute.forRanges(b, grain: 1) { lo, hi in
+      for t in lo..<hi {
+        var count = 0, sse = 0.0, termSSE = 0.0
+        for k in (t * n)..<((t + 1) * n) {
+          zOut[k] += bias[k - t * n]
+          guard everyCell || target[k] != 0 else { e[k] = 0; continue }
+          let diff = activation.apply(zOut[k]) - target[k]
+          e[k] = diff
+          termSSE += Double(diff) * Double(diff)
+          if target[k] != 0 {
+            count += 1
+            sse += Double(diff) * Double(diff)
+          }
+        }
+        sums[3 * t] = Double(count)
+        sums[3 * t + 1] = sse
+        sums[3 * t + 2] = termSSE
+      }
+    }
     var count = 0, sse = 0.0, termSSE = 0.0
     for t in 0..<b {
-      for j in 0..<n {
-        let k = t * n + j
-        zOut[k] += bias[j]
-        guard everyCell || target[k] != 0 else { e[k] = 0; continue }
-        let diff = out.activation.apply(zOut[k]) - target[k]
-        e[k] = diff
-        termSSE += Double(diff) * Double(diff)
-        if target[k] != 0 {
-          count += 1
-          sse += Double(diff) * Double(diff)
-        }
-      }
+      count += Int(sums[3 * t])
+      sse += sums[3 * t + 1]
+      termSSE += sums[3 * t + 2]
     }
     let whole = globalTerms(sse: termSSE, terms: everyCell ? b * n : count, rows: b)
     let scale = errorScale(sse: whole.sse, terms: whole.terms, rows: whole.rows)
     lastLoss = lossValue(sse: whole.sse, terms: whole.terms, rows: whole.rows)
-    for k in 0..<(b * n) where e[k] != 0 {
-      let s = zOut[k]
-      e[k] *= scale * out.activation.derivative(s, out.activation.apply(s))
+    compute.forRanges(b * n, grain: 1 << 15) { lo, hi in
+      for k in lo..<hi where e[k] != 0 {
+        let s = zOut[k]
+        e[k] *= scale * activation.derivative(s, activation.apply(s))
+      }
     }
     // Output layer backward, dense: dA = E·W_out ([n, h₁]), dW_out += Eᵀ·A, d bias = Σ_t E.
     DenseKernels.gemm(m: b, n: out.input, k: n, a: e, lda: n, b: p[out.weight].value.pointer, ldb: out.input,
                       c: da[hiddenCount - 1].pointer, ldc: out.input, on: compute)
     DenseKernels.gemm(transA: true, m: n, n: out.input, k: b, a: e, lda: n, b: hiddenIn, ldb: out.input,
                       c: p[out.weight].gradient.pointer, ldc: out.input, accumulate: true, on: compute)
-    let biasGradient = p[out.bias].gradient.pointer
-    for t in 0..<b { SparseKernels.axpy(1, e + t * n, biasGradient, count: n) }
+    addColumnSums(e, rows: b, width: n, into: p[out.bias].gradient.pointer)
     backwardHidden(rows: b, denseInput: input)
     return (sse, count)
   }

@@ -188,7 +188,7 @@ final class DeepAutoencoderStepper: BatchStepper {
     let model = network, config = model.configuration
     let mine = replicas?.shard(batch) ?? batch
     let b = mine.count, n = model.inputSize
-    for p in model.parameters { p.gradient.fill(0) }
+    for p in model.parameters { p.gradient.fill(0, on: compute) }
     var (s, c) = gradient.sparsePass(rows: mine, generator: &state.generator)
     if let replicas, replicas.size > 1 {
       var totals = [s, Double(c)]
@@ -209,7 +209,7 @@ final class DeepAutoencoderStepper: BatchStepper {
           for j in (t * n)..<((t + 1) * n) { values[j] = rowGenerator.nextUnitFloat() < keep ? values[j] / keep : 0 }
         }
       }
-      for p in model.parameters { p.gradient.fill(0) }
+      for p in model.parameters { p.gradient.fill(0, on: compute) }
       gradient.densePass(
         rows: b, input: current.pointer, denseTarget: config.refeedTarget == .output ? current.pointer : nil,
         generator: &state.generator)
