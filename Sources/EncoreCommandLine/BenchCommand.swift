@@ -53,6 +53,10 @@ struct EpochBenchCommand: ParsableCommand {
     var seconds_per_epoch: Double
     var fraction: Double
     var full_epoch_estimate: Double
+    /// Training RMSE of each timed epoch over the observed ratings (what precision costs).
+    var train_rmse: [Double]
+    /// fp32 or bf16: the precision of deep-ae's dense products.
+    var precision: String
     var peak_rss_bytes: Int?
     var peak_rss_gib: Double?
     var kernels: String
@@ -107,7 +111,8 @@ struct EpochBenchCommand: ParsableCommand {
         shape: like.rawValue, model: spec.name, users: shape.users, items: shape.items, ratings: data.ratings.count,
         hidden_units: summary.hiddenUnits ?? 0, batch_size: batch, optimizer: summary.optimizer ?? "", description: described, generate_seconds: generateSeconds,
         epoch_seconds: times, seconds_per_epoch: times.reduce(0, +) / Double(max(1, times.count)),
-        fraction: fraction, full_epoch_estimate: times.reduce(0, +) / Double(max(1, times.count)) / fraction, peak_rss_bytes: rss,
+        fraction: fraction, full_epoch_estimate: times.reduce(0, +) / Double(max(1, times.count)) / fraction,
+        train_rmse: history.map(\.trainRMSE), precision: compute.usesBF16 ? "bf16" : "fp32", peak_rss_bytes: rss,
         peak_rss_gib: rss.map { Double($0) / Double(1 << 30) }, kernels: SparseKernels.instructionSet,
         threads: compute.threads, gemm: compute.gemmDescription)
       if json {
@@ -116,6 +121,7 @@ struct EpochBenchCommand: ParsableCommand {
         print(String(format: "%@ on %d ratings (%d x %d), %@: %.2f s per epoch, peak memory %.2f GiB (%@ kernels, %d threads, %@ GEMM)",
                      spec.name, data.ratings.count, shape.users, shape.items, described, report.seconds_per_epoch,
                      report.peak_rss_gib ?? -1, report.kernels, report.threads, report.gemm))
+        print("training RMSE per epoch: " + report.train_rmse.map { String(format: "%.6f", $0) }.joined(separator: ", "))
         if fraction < 1 { print(String(format: "full epoch estimate (seconds ÷ fraction %.3g): %.1f s", fraction, report.full_epoch_estimate)) }
       }
     }
@@ -124,7 +130,8 @@ struct EpochBenchCommand: ParsableCommand {
 
 struct GemmBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "gemm", abstract: "GFLOP/s of the built-in GEMM and of OpenBLAS (when installed) on the autoencoders' shapes.")
+    commandName: "gemm",
+    abstract: "GFLOP/s of the built-in GEMM (fp32 and bf16) and of OpenBLAS (when installed) on the autoencoders' shapes, against the machine's measured peak.")
 
   @Option(parsing: .unconditional, help: "Repetitions per shape (the median is reported).") var repeats: Int = 9
   @Option(parsing: .unconditional, help: "Worker threads (default: every core).") var threads: Int?
@@ -133,6 +140,11 @@ struct GemmBenchCommand: ParsableCommand {
   struct Row: Codable {
     var shape: String
     var builtin_gflops: Double
+    /// builtin_gflops ÷ the fp32 peak.
+    var builtin_fraction_of_peak: Double
+    /// The bf16 kernel, counted as 2·M·N·K flops (nil without AVX512_BF16).
+    var builtin_bf16_gflops: Double?
+    var bf16_fraction_of_bf16_peak: Double?
     var openblas_gflops: Double?
     var openblas_direct_gflops: Double?
     var ratio: Double?
@@ -140,6 +152,10 @@ struct GemmBenchCommand: ParsableCommand {
   }
   struct Report: Codable {
     var rows: [Row]
+    /// A tight FMA loop on every thread at once: what no GEMM can beat.
+    var peak_fp32_gflops: Double
+    /// The same with AVX512_BF16 dot products (nil without it).
+    var peak_bf16_gflops: Double?
     var openblas: String?
     var openblas_core: String?
     var kernels: String
@@ -152,7 +168,10 @@ struct GemmBenchCommand: ParsableCommand {
 
   func measure() throws {
     let builtinContext = try ComputeContext(threads: threads, gemm: .builtin)
+    let bf16Context = DenseKernels.hasBF16 ? builtinContext.with(precision: .bf16) : nil
     let blasContext = try? ComputeContext(threads: threads, gemm: .openBLAS)
+    let peak = DenseKernels.peakGFLOPS(bf16: false, on: builtinContext) ?? 0
+    let bf16Peak = DenseKernels.peakGFLOPS(bf16: true, on: builtinContext)
     // (name, transA, transB, M, N, K)
     let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
       ("(256x9724)·(9724x500)", false, false, 256, 500, 9724),
@@ -187,27 +206,36 @@ struct GemmBenchCommand: ParsableCommand {
         let sorted = samples.dropFirst(2).sorted()
         return 2 * Double(m) * Double(n) * Double(k) / sorted[sorted.count / 2] / 1e9
       }
-      // Interleave so both see the same machine phase.
+      // Interleave so that all see the same machine phase; the built-in kernels twice.
       let builtin = time(builtinContext)
+      let bf16 = bf16Context.map { time($0) }
       let blas = blasContext.map { time($0) }
       let direct = blasContext.map { time($0, direct: true) }
       let builtin2 = time(builtinContext)
+      let bf16Again = bf16Context.map { time($0) }
       let best = max(builtin, builtin2)
+      let bestBF16 = bf16.map { max($0, bf16Again ?? 0) }
       let reference = direct.map { max($0, blas ?? 0) }
-      rows.append(Row(shape: name, builtin_gflops: best, openblas_gflops: blas, openblas_direct_gflops: direct,
-                      ratio: reference.map { best / $0 }, through_encore_vs_direct: blas.flatMap { b in direct.map { b / $0 } }))
+      rows.append(Row(
+        shape: name, builtin_gflops: best, builtin_fraction_of_peak: peak > 0 ? best / peak : 0,
+        builtin_bf16_gflops: bestBF16, bf16_fraction_of_bf16_peak: bestBF16.flatMap { v in bf16Peak.map { v / $0 } },
+        openblas_gflops: blas, openblas_direct_gflops: direct,
+        ratio: reference.map { best / $0 }, through_encore_vs_direct: blas.flatMap { b in direct.map { b / $0 } }))
     }
-    let report = Report(rows: rows, openblas: blasContext?.blas?.path, openblas_core: blasContext?.blas?.coreName,
-                        kernels: SparseKernels.instructionSet, threads: builtinContext.threads)
+    let report = Report(rows: rows, peak_fp32_gflops: peak, peak_bf16_gflops: bf16Peak, openblas: blasContext?.blas?.path,
+                        openblas_core: blasContext?.blas?.coreName, kernels: SparseKernels.instructionSet, threads: builtinContext.threads)
     if json {
       print(try JSONOutput.encode(report))
     } else {
       print("threads \(report.threads), kernels \(report.kernels), OpenBLAS: \(report.openblas.map { "\($0) (core \(report.openblas_core ?? "?"))" } ?? "not installed")")
+      print(String(format: "measured peak (tight loop on every thread): fp32 FMA %.1f GFLOP/s", peak)
+        + (bf16Peak.map { String(format: ", bf16 dot products %.1f GFLOP/s", $0) } ?? ", no AVX512_BF16"))
       for r in rows {
-        print(String(format: "%-28@ built-in %7.1f GFLOP/s", r.shape, r.builtin_gflops)
+        print(String(format: "%-28@ built-in %6.1f GFLOP/s (%3.0f%% of peak)", r.shape, r.builtin_gflops, 100 * r.builtin_fraction_of_peak)
+          + (r.builtin_bf16_gflops.map { String(format: "   bf16 %6.1f (%3.0f%% of fp32 peak, %3.0f%% of bf16 peak)", $0, peak > 0 ? 100 * $0 / peak : 0, 100 * (r.bf16_fraction_of_bf16_peak ?? 0)) } ?? "")
           + (r.openblas_gflops.map {
-            String(format: "   OpenBLAS via Encore %7.1f, called directly %7.1f GFLOP/s   built-in/OpenBLAS %.2f   via Encore/direct %.2f",
-                   $0, r.openblas_direct_gflops!, r.ratio!, r.through_encore_vs_direct!)
+            String(format: "   OpenBLAS via Encore %6.1f, direct %6.1f   built-in/OpenBLAS %.2f",
+                   $0, r.openblas_direct_gflops!, r.ratio!)
           } ?? ""))
       }
     }

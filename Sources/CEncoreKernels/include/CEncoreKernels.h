@@ -105,6 +105,19 @@ void ek_sgemm_block(int transA, int transB, long m0, long m1, long n0, long n1, 
                     const float *A, long lda, const float *B, long ldb, float *C, long ldc,
                     int accumulate);
 
+/// 1 when the CPU has AVX512_BF16 (vdpbf16ps), which `ek_sgemm_block_bf16` needs.
+int ek_has_bf16(void);
+/// `ek_sgemm_block` with both operands rounded to bfloat16 (nearest even) and fp32 sums, on
+/// AVX512_BF16; without it, exactly `ek_sgemm_block`.
+void ek_sgemm_block_bf16(int transA, int transB, long m0, long m1, long n0, long n1, long K,
+                         const float *A, long lda, const float *B, long ldb, float *C, long ldc,
+                         int accumulate);
+/// Runs `n` iterations of a tight multiply-add loop (kind 0: fp32 FMA, the widest this CPU
+/// has; kind 1: AVX512_BF16 dot products) and returns the flops it did (0: kind 1 unsupported).
+double ek_peak_loop(int kind, long n, float *sink);
+/// x rounded to the nearest bfloat16 (ties to even), as a float.
+float ek_round_bf16(float x);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,14 +19,29 @@ public struct ComputeContext: Sendable {
     case openBLAS = "openblas"
   }
 
+  /// The number format of the dense matrix products' inputs (PyTorch's CPU autocast).
+  public enum Precision: String, Sendable, CaseIterable, Codable {
+    /// fp32 inputs and sums.
+    case fp32
+    /// Inputs rounded to bfloat16, sums in fp32, on AVX512_BF16; parameters, gradients and
+    /// optimiser state stay fp32. On a CPU without AVX512_BF16 the products run in fp32.
+    case bf16
+  }
+
   /// Worker threads the kernels may use (at least 1).
   public let threads: Int
   /// The loaded OpenBLAS, or nil for the built-in GEMM.
   public let blas: BLASLibrary?
+  /// The precision asked for; `usesBF16` says whether the CPU can honour bf16.
+  public let precision: Precision
 
-  /// A context with `threads` workers (nil: every active core) and the chosen GEMM library.
-  /// Throws `invalidSetting` for a thread count below 1 or OpenBLAS asked for but absent.
-  public init(threads: Int? = nil, gemm: GEMMChoice = .automatic) throws {
+  /// Whether dense products run in bf16: asked for, and the CPU has AVX512_BF16. They then
+  /// run on the built-in bf16 kernel, OpenBLAS or not.
+  public var usesBF16: Bool { precision == .bf16 && DenseKernels.hasBF16 }
+
+  /// A context with `threads` workers (nil: every active core), the chosen GEMM library and
+  /// precision. Throws `invalidSetting` for a thread count below 1 or OpenBLAS asked for but absent.
+  public init(threads: Int? = nil, gemm: GEMMChoice = .automatic, precision: Precision = .fp32) throws {
     let count = threads ?? Self.processorCount
     guard count >= 1 else { throw EncoreError.invalidSetting("threads", "must be at least 1 (got \(count))") }
     switch gemm {
@@ -39,11 +54,13 @@ public struct ComputeContext: Sendable {
       blas = library
     }
     self.threads = count
+    self.precision = precision
   }
 
-  private init(threads: Int, blas: BLASLibrary?) {
+  private init(threads: Int, blas: BLASLibrary?, precision: Precision = .fp32) {
     self.threads = threads
     self.blas = blas
+    self.precision = precision
   }
 
   /// Every active core, OpenBLAS when it can be loaded: what a standalone run wants.
@@ -53,13 +70,21 @@ public struct ComputeContext: Sendable {
   public static var serial: ComputeContext { ComputeContext(threads: 1, blas: nil) }
 
   /// This context with another thread count (at least 1).
-  public func with(threads: Int) -> ComputeContext { ComputeContext(threads: max(1, threads), blas: blas) }
+  public func with(threads: Int) -> ComputeContext { ComputeContext(threads: max(1, threads), blas: blas, precision: precision) }
+
+  /// This context with another precision for dense products.
+  public func with(precision: Precision) -> ComputeContext { ComputeContext(threads: threads, blas: blas, precision: precision) }
 
   /// The number of cores this process may run on.
   public static var processorCount: Int { max(1, ProcessInfo_activeProcessorCount()) }
 
-  /// "openblas (Haswell)" or "builtin", for reports.
-  public var gemmDescription: String { blas.map { "openblas (\($0.coreName))" } ?? "builtin" }
+  /// "openblas (Haswell)", "builtin" or "builtin bf16", for reports; a bf16 request the CPU
+  /// cannot honour says so.
+  public var gemmDescription: String {
+    if usesBF16 { return "builtin bf16 (AVX512_BF16)" }
+    let library = blas.map { "openblas (\($0.coreName))" } ?? "builtin"
+    return precision == .bf16 ? library + ", fp32: bf16 asked for but this CPU lacks AVX512_BF16" : library
+  }
 
   /// Runs `body(lo, hi)` over `0..<count` split into contiguous chunks of at least `grain`.
   public func forRanges(_ count: Int, grain: Int = 1, _ body: (Int, Int) -> Void) {

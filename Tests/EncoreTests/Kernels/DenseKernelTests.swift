@@ -52,6 +52,46 @@ final class DenseKernelTests: XCTestCase {
     }
   }
 
+  /// `--precision bf16`: the product of the inputs rounded to bfloat16, summed in fp32 (every
+  /// transpose, ragged shapes, odd K); on a CPU without AVX512_BF16, exactly the fp32 kernel.
+  func testBF16GemmIsTheProductOfRoundedInputs() throws {
+    var rng = SeededGenerator(seed: 21)
+    let fp32 = try ComputeContext(threads: 2, gemm: .builtin), bf16 = fp32.with(precision: .bf16)
+    XCTAssertEqual(bf16.usesBF16, DenseKernels.hasBF16)
+    for (m, n, k) in [(1, 1, 1), (7, 13, 17), (13, 67, 5), (31, 64, 257), (97, 131, 300), (128, 70, 33)] {
+      for ta in [false, true] {
+        for tb in [false, true] {
+          let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() - 0.5 }
+          let b = (0..<(k * n)).map { _ in rng.nextUnitFloat() - 0.5 }
+          let initial = (0..<(m * n)).map { _ in rng.nextUnitFloat() }
+          let rounded = naive(ta, tb, m, n, k, a.map(DenseKernels.roundedToBF16), b.map(DenseKernels.roundedToBF16))
+          let exact = naive(ta, tb, m, n, k, a, b)
+          for accumulate in [false, true] {
+            var c = initial, plain = initial
+            DenseKernels.gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, lda: ta ? m : k, b: b, ldb: tb ? k : n,
+                              c: &c, ldc: n, accumulate: accumulate, on: bf16)
+            DenseKernels.gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, lda: ta ? m : k, b: b, ldb: tb ? k : n,
+                              c: &plain, ldc: n, accumulate: accumulate, on: fp32)
+            var largestRoundingEffect = 0.0
+            for idx in 0..<(m * n) {
+              let base = accumulate ? Double(initial[idx]) : 0
+              if DenseKernels.hasBF16 {
+                XCTAssertEqual(Double(c[idx]), rounded[idx] + base, accuracy: 1e-5 * Double(k), "\(m)x\(n)x\(k) ta=\(ta) tb=\(tb)")
+                largestRoundingEffect = max(largestRoundingEffect, abs(rounded[idx] - exact[idx]))
+              } else {
+                XCTAssertEqual(c[idx], plain[idx], "\(m)x\(n)x\(k): without AVX512_BF16 bf16 is the fp32 kernel")
+              }
+            }
+            // The inputs really were rounded: bf16 keeps 8 significant bits.
+            if DenseKernels.hasBF16 && k >= 17 { XCTAssertGreaterThan(largestRoundingEffect, 1e-4) }
+          }
+        }
+      }
+    }
+    XCTAssertEqual(DenseKernels.roundedToBF16(1 + 1.0 / 256), 1, "a tie rounds to even")
+    XCTAssertEqual(DenseKernels.roundedToBF16(1 + 3.0 / 256), 1 + 4.0 / 256)
+  }
+
   func testOpenBLASPathAgreesWhenPresent() throws {
     guard let blas = try? ComputeContext(gemm: .openBLAS) else { throw XCTSkip("OpenBLAS is not installed") }
     var rng = SeededGenerator(seed: 3)
