@@ -153,6 +153,45 @@ INLINE void adam_rows_body(long t0, long t1, const int32_t *rows, float *w, floa
   }
 }
 
+// Adam over a flat range of a dense parameter, one read and one write of w, m and v, and one
+// read of g per element; with `clear` the gradient is zeroed in the same pass, so the next
+// batch needs no separate sweep to clear it.
+INLINE void adam_flat_body(long n, float *restrict w, float *restrict mo, float *restrict ve,
+                           float *restrict g, float lr, float b1, float b2, float eps, float decay,
+                           int clear) {
+  long j = 0;
+  for (; j + 16 <= n; j += 16) {
+    v16 w16 = *(v16 *)(w + j);
+    v16 gj = *(v16 *)(g + j) + decay * w16;
+    v16 mj = b1 * *(v16 *)(mo + j) + (1.0f - b1) * gj;
+    v16 vj = b2 * *(v16 *)(ve + j) + (1.0f - b2) * gj * gj;
+    *(v16 *)(mo + j) = mj;
+    *(v16 *)(ve + j) = vj;
+    *(v16 *)(w + j) = w16 - lr * mj / (__builtin_elementwise_sqrt(vj) + eps);
+    if (clear) *(v16 *)(g + j) = (v16){0};
+  }
+  for (; j < n; j++) {
+    float gj = g[j] + decay * w[j];
+    float mj = b1 * mo[j] + (1.0f - b1) * gj;
+    float vj = b2 * ve[j] + (1.0f - b2) * gj * gj;
+    mo[j] = mj;
+    ve[j] = vj;
+    w[j] -= lr * mj / (__builtin_sqrtf(vj) + eps);
+    if (clear) g[j] = 0;
+  }
+}
+
+// Momentum SGD over a flat range, as `momentum_rows_body`, clearing the gradient when asked.
+INLINE void momentum_flat_body(long n, float *restrict w, float *restrict u, float *restrict g,
+                               float lr, float mu, float decay, int clear) {
+  for (long j = 0; j < n; j++) {
+    float uj = mu * u[j] + g[j] + decay * w[j];
+    u[j] = uj;
+    w[j] -= lr * uj;
+    if (clear) g[j] = 0;
+  }
+}
+
 INLINE void momentum_rows_body(long t0, long t1, const int32_t *rows, float *w, float *u,
                                long ldw, const float *g, long ldg, long n, float lr, float mu,
                                float decayAll, const float *rowDecay) {
@@ -463,6 +502,15 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
                                       float decay, const float *rowDecay) {                      \
     adam_rows_body(t0, t1, rows, w, mo, ve, ldw, g, ldg, n, lr, b1, b2, eps, decay, rowDecay);  \
   }                                                                                              \
+  ATTR static void adam_flat_##SUFFIX(long n, float *w, float *mo, float *ve, float *g,         \
+                                      float lr, float b1, float b2, float eps, float decay,      \
+                                      int clear) {                                               \
+    adam_flat_body(n, w, mo, ve, g, lr, b1, b2, eps, decay, clear);                              \
+  }                                                                                              \
+  ATTR static void momentum_flat_##SUFFIX(long n, float *w, float *u, float *g, float lr,      \
+                                          float mu, float decay, int clear) {                   \
+    momentum_flat_body(n, w, u, g, lr, mu, decay, clear);                                        \
+  }                                                                                              \
   ATTR static void momentum_rows_##SUFFIX(long t0, long t1, const int32_t *rows, float *w,      \
                                           float *u, long ldw, const float *g, long ldg, long n, \
                                           float lr, float mu, float decay,                      \
@@ -571,6 +619,16 @@ void ek_adam_rows(long t0, long t1, const int32_t *rows, float *w, float *mo, fl
                   const float *g, long ldg, long n, float lr, float b1, float b2, float eps,
                   float decay, const float *rowDecay) {
   DISPATCH(adam_rows, t0, t1, rows, w, mo, ve, ldw, g, ldg, n, lr, b1, b2, eps, decay, rowDecay)
+}
+
+void ek_adam_flat(long n, float *w, float *mo, float *ve, float *g, float lr, float b1, float b2,
+                  float eps, float decay, int clear) {
+  DISPATCH(adam_flat, n, w, mo, ve, g, lr, b1, b2, eps, decay, clear)
+}
+
+void ek_momentum_flat(long n, float *w, float *u, float *g, float lr, float mu, float decay,
+                      int clear) {
+  DISPATCH(momentum_flat, n, w, u, g, lr, mu, decay, clear)
 }
 
 void ek_momentum_rows(long t0, long t1, const int32_t *rows, float *w, float *u, long ldw,

@@ -140,6 +140,9 @@ struct GemmBenchCommand: ParsableCommand {
   struct Row: Codable {
     var shape: String
     var builtin_gflops: Double
+    /// The fp32 peak measured just before this shape (the machine's speed drifts with its
+    /// neighbours' load, so each row has its own yardstick).
+    var peak_fp32_gflops: Double
     /// builtin_gflops ÷ the fp32 peak.
     var builtin_fraction_of_peak: Double
     /// The bf16 kernel, counted as 2·M·N·K flops (nil without AVX512_BF16).
@@ -152,7 +155,7 @@ struct GemmBenchCommand: ParsableCommand {
   }
   struct Report: Codable {
     var rows: [Row]
-    /// A tight FMA loop on every thread at once: what no GEMM can beat.
+    /// A tight FMA loop on every thread at once: what no GEMM can beat (median over the rows').
     var peak_fp32_gflops: Double
     /// The same with AVX512_BF16 dot products (nil without it).
     var peak_bf16_gflops: Double?
@@ -170,7 +173,6 @@ struct GemmBenchCommand: ParsableCommand {
     let builtinContext = try ComputeContext(threads: threads, gemm: .builtin)
     let bf16Context = DenseKernels.hasBF16 ? builtinContext.with(precision: .bf16) : nil
     let blasContext = try? ComputeContext(threads: threads, gemm: .openBLAS)
-    let peak = DenseKernels.peakGFLOPS(bf16: false, on: builtinContext) ?? 0
     let bf16Peak = DenseKernels.peakGFLOPS(bf16: true, on: builtinContext)
     // (name, transA, transB, M, N, K)
     let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
@@ -207,6 +209,7 @@ struct GemmBenchCommand: ParsableCommand {
         return 2 * Double(m) * Double(n) * Double(k) / sorted[sorted.count / 2] / 1e9
       }
       // Interleave so that all see the same machine phase; the built-in kernels twice.
+      let peak = DenseKernels.peakGFLOPS(bf16: false, on: builtinContext, iterations: 10_000_000) ?? 0
       let builtin = time(builtinContext)
       let bf16 = bf16Context.map { time($0) }
       let blas = blasContext.map { time($0) }
@@ -217,22 +220,24 @@ struct GemmBenchCommand: ParsableCommand {
       let bestBF16 = bf16.map { max($0, bf16Again ?? 0) }
       let reference = direct.map { max($0, blas ?? 0) }
       rows.append(Row(
-        shape: name, builtin_gflops: best, builtin_fraction_of_peak: peak > 0 ? best / peak : 0,
+        shape: name, builtin_gflops: best, peak_fp32_gflops: peak, builtin_fraction_of_peak: peak > 0 ? best / peak : 0,
         builtin_bf16_gflops: bestBF16, bf16_fraction_of_bf16_peak: bestBF16.flatMap { v in bf16Peak.map { v / $0 } },
         openblas_gflops: blas, openblas_direct_gflops: direct,
         ratio: reference.map { best / $0 }, through_encore_vs_direct: blas.flatMap { b in direct.map { b / $0 } }))
     }
+    let peaks = rows.map(\.peak_fp32_gflops).sorted()
+    let peak = peaks[peaks.count / 2]
     let report = Report(rows: rows, peak_fp32_gflops: peak, peak_bf16_gflops: bf16Peak, openblas: blasContext?.blas?.path,
                         openblas_core: blasContext?.blas?.coreName, kernels: SparseKernels.instructionSet, threads: builtinContext.threads)
     if json {
       print(try JSONOutput.encode(report))
     } else {
       print("threads \(report.threads), kernels \(report.kernels), OpenBLAS: \(report.openblas.map { "\($0) (core \(report.openblas_core ?? "?"))" } ?? "not installed")")
-      print(String(format: "measured peak (tight loop on every thread): fp32 FMA %.1f GFLOP/s", peak)
+      print(String(format: "measured peak (tight loop on every thread, before each shape; median): fp32 FMA %.1f GFLOP/s", peak)
         + (bf16Peak.map { String(format: ", bf16 dot products %.1f GFLOP/s", $0) } ?? ", no AVX512_BF16"))
       for r in rows {
-        print(String(format: "%-28@ built-in %6.1f GFLOP/s (%3.0f%% of peak)", r.shape, r.builtin_gflops, 100 * r.builtin_fraction_of_peak)
-          + (r.builtin_bf16_gflops.map { String(format: "   bf16 %6.1f (%3.0f%% of fp32 peak, %3.0f%% of bf16 peak)", $0, peak > 0 ? 100 * $0 / peak : 0, 100 * (r.bf16_fraction_of_bf16_peak ?? 0)) } ?? "")
+        print(String(format: "%-28@ built-in %6.1f GFLOP/s (%3.0f%% of peak %5.1f)", r.shape, r.builtin_gflops, 100 * r.builtin_fraction_of_peak, r.peak_fp32_gflops)
+          + (r.builtin_bf16_gflops.map { String(format: "   bf16 %6.1f (%3.0f%% of bf16 peak)", $0, 100 * (r.bf16_fraction_of_bf16_peak ?? 0)) } ?? "")
           + (r.openblas_gflops.map {
             String(format: "   OpenBLAS via Encore %6.1f, direct %6.1f   built-in/OpenBLAS %.2f",
                    $0, r.openblas_direct_gflops!, r.ratio!)

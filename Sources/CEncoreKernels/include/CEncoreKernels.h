@@ -54,6 +54,13 @@ void ek_adam_rows(long t0, long t1, const int32_t *rows, float *w, float *mo, fl
                   float decay, const float *rowDecay);
 
 /// SGD with momentum on selected rows: u = mu u + (g + decay w); w -= lr u.
+/// Adam over n contiguous parameters (bias-corrected rate `lr`), weight decay added to the
+/// gradient; with `clear`, zeroes g in the same pass.
+void ek_adam_flat(long n, float *w, float *mo, float *ve, float *g, float lr, float b1, float b2,
+                  float eps, float decay, int clear);
+/// Momentum SGD over n contiguous parameters; with `clear`, zeroes g in the same pass.
+void ek_momentum_flat(long n, float *w, float *u, float *g, float lr, float mu, float decay,
+                      int clear);
 void ek_momentum_rows(long t0, long t1, const int32_t *rows, float *w, float *u, long ldw,
                       const float *g, long ldg, long n, float lr, float mu, float decay,
                       const float *rowDecay);

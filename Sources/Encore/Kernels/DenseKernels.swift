@@ -59,8 +59,11 @@ public enum DenseKernels {
       block(ta, tb, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, acc)
       return
     }
-    // One contiguous block per thread, in whole 64-column (or 6-row) panels.
-    let byColumns = n >= 64 * threads || n >= m
+    // One contiguous block per thread, in whole 64-column (or 6-row) panels. Each thread packs
+    // its own copy of what it shares: all of op(A) when split by columns (only Aᵀ is packed; A
+    // is read in place), all of op(B) when split by rows. Split so that the copy is smaller.
+    let copiedByColumns = transA ? m * k : 0, copiedByRows = k * n
+    let byColumns = n >= 64 * threads && (copiedByColumns <= copiedByRows || m < 6 * threads)
     let panels = byColumns ? (n + 63) / 64 : (m + 5) / 6
     let parts = min(threads, panels)
     compute.forRanges(parts, grain: 1) { lo, hi in

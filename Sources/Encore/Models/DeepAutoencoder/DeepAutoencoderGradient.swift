@@ -236,9 +236,11 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   }
 
   /// Adds compact rows (one per touched item of the batch) into a full parameter gradient.
+  /// The touched items are distinct, so their rows are added on every thread.
   private func scatterAdd(_ rows: UnsafePointer<Float>, width: Int, into gradient: UnsafeMutablePointer<Float>) {
-    for (s, c) in batch.touched.enumerated() {
-      SparseKernels.axpy(1, rows + s * width, gradient + Int(c) * width, count: width)
+    let touched = batch.touched
+    compute.forRanges(touched.count, grain: max(1, 16_384 / width)) { lo, hi in
+      for s in lo..<hi { SparseKernels.axpy(1, rows + s * width, gradient + Int(touched[s]) * width, count: width) }
     }
   }
 

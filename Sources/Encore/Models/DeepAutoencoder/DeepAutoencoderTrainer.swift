@@ -49,6 +49,8 @@ public struct DeepAutoencoderTrainer: Sendable {
       epochs: options.epochs, patience: options.patience, seed: options.seed, generatorStream: 41,
       averaging: options.averaging, plateauFactor: options.plateauFactor, plateauPatience: options.plateauPatience,
       keep: options.keep ?? .best))
+    // Without a monitor nothing reads a gradient after its step, so the step clears it.
+    stepper.clearsGradientsInStep = monitor == nil
     let result = try loop.run(
       stepper, validation: validation, baseline: baseline, scale: scale, resume: resume, checkpoints: checkpoints,
       monitor: monitor, progress: progress)
@@ -57,7 +59,9 @@ public struct DeepAutoencoderTrainer: Sendable {
 
   /// One optimiser step over every parameter, after weight decay and clipping. In a
   /// data-parallel job the ranks' gradients are added first, one all-reduce per parameter.
-  func step(_ model: DeepAutoencoder, learningRate lr: Float, stepNumber: inout Int, epoch: Int) throws {
+  /// With `clearingGradients` every gradient is zero afterwards (Adam and momentum clear it in
+  /// their own pass over the parameter).
+  func step(_ model: DeepAutoencoder, learningRate lr: Float, stepNumber: inout Int, epoch: Int, clearingGradients clear: Bool = false) throws {
     stepNumber += 1
     if let replicas, replicas.size > 1 {
       for p in model.parameters { replicas.sum(p.gradient.pointer, count: p.count) }
@@ -84,22 +88,23 @@ public struct DeepAutoencoderTrainer: Sendable {
         if options.optimizer != .momentum && options.optimizer != .plainSGD { p.secondMoment = StableBuffer(zeros: p.count) }
       }
       let box = UncheckedSendable((p.value.pointer, p.gradient.pointer, p.firstMoment!.pointer, p.secondMoment?.pointer))
-      let columns = p.columns
       switch options.optimizer {
       case .rprop:
         preconditionFailure("deep-ae settings reject rprop")
       case .adam:
         let b1 = Adam.beta1, b2 = Adam.beta2
         let corrected = Adam.correctedRate(lr, step: stepNumber)
-        compute.forRanges(p.rows, grain: 16) { lo, hi in
+        let clearing: Int32 = clear ? 1 : 0
+        compute.forRanges(p.count, grain: 1 << 14) { lo, hi in
           let (w, g, m, v) = box.value
-          ek_adam_rows(lo, hi, nil, w, m, v!, columns, g, columns, columns, corrected, b1, b2, 1e-8, wd, nil)
+          ek_adam_flat(hi - lo, w + lo, m + lo, v! + lo, g + lo, corrected, b1, b2, 1e-8, wd, clearing)
         }
       case .momentum, .plainSGD:
         let mu: Float = options.optimizer == .momentum ? 0.9 : 0
-        compute.forRanges(p.rows, grain: 16) { lo, hi in
+        let clearing: Int32 = clear ? 1 : 0
+        compute.forRanges(p.count, grain: 1 << 14) { lo, hi in
           let (w, g, m, _) = box.value
-          ek_momentum_rows(lo, hi, nil, w, m, columns, g, columns, columns, lr, mu, wd, nil)
+          ek_momentum_flat(hi - lo, w + lo, m + lo, g + lo, lr, mu, wd, clearing)
         }
       case .adagrad, .rmsprop:
         let rms = options.optimizer == .rmsprop
@@ -117,6 +122,7 @@ public struct DeepAutoencoderTrainer: Sendable {
             }
           }
         }
+        if clear { p.gradient.fill(0, on: compute) }
       }
     }
   }
@@ -135,6 +141,10 @@ final class DeepAutoencoderStepper: BatchStepper {
   let gradient: DeepAutoencoderGradient
   let refeedInput: StableBuffer<Float>
   let refeedNext: StableBuffer<Float>
+  /// Whether each optimiser step clears the gradients it used (nothing reads them afterwards).
+  var clearsGradientsInStep = false
+  /// Whether every gradient is known to be zero (cleared by the last step).
+  private var gradientsAreZero = false
 
   init(model: DeepAutoencoder, trainer: DeepAutoencoderTrainer) throws {
     let options = trainer.options
@@ -188,7 +198,7 @@ final class DeepAutoencoderStepper: BatchStepper {
     let model = network, config = model.configuration
     let mine = replicas?.shard(batch) ?? batch
     let b = mine.count, n = model.inputSize
-    for p in model.parameters { p.gradient.fill(0, on: compute) }
+    clearGradients()
     var (s, c) = gradient.sparsePass(rows: mine, generator: &state.generator)
     if let replicas, replicas.size > 1 {
       var totals = [s, Double(c)]
@@ -197,7 +207,7 @@ final class DeepAutoencoderStepper: BatchStepper {
     }
     let loss = gradient.lastLoss
     if config.refeed > 0 { gradient.denseOutput(rows: b, into: refeedInput.pointer) }
-    try trainer.step(model, learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
+    try optimizerStep(learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
     let logged = state.stepNumber
     for t in 0..<config.refeed {
       let current = t % 2 == 0 ? refeedInput : refeedNext
@@ -209,14 +219,25 @@ final class DeepAutoencoderStepper: BatchStepper {
           for j in (t * n)..<((t + 1) * n) { values[j] = rowGenerator.nextUnitFloat() < keep ? values[j] / keep : 0 }
         }
       }
-      for p in model.parameters { p.gradient.fill(0, on: compute) }
+      clearGradients()
       gradient.densePass(
         rows: b, input: current.pointer, denseTarget: config.refeedTarget == .output ? current.pointer : nil,
         generator: &state.generator)
       if t + 1 < config.refeed { gradient.denseOutput(rows: b, into: (t % 2 == 0 ? refeedNext : refeedInput).pointer) }
-      try trainer.step(model, learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
+      try optimizerStep(learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
     }
     return BatchOutcome(squaredError: s, count: c, loggedStep: logged, loss: loss)
+  }
+
+  /// Zeroes every gradient before a pass, unless the last step already did.
+  private func clearGradients() {
+    if !gradientsAreZero { for p in network.parameters { p.gradient.fill(0, on: compute) } }
+    gradientsAreZero = false
+  }
+
+  private func optimizerStep(learningRate lr: Float, stepNumber: inout Int, epoch: Int) throws {
+    try trainer.step(network, learningRate: lr, stepNumber: &stepNumber, epoch: epoch, clearingGradients: clearsGradientsInStep)
+    gradientsAreZero = clearsGradientsInStep
   }
 
   func parameterViews() -> [ParameterView] {
