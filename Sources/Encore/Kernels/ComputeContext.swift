@@ -11,7 +11,9 @@ import Synchronization
 public struct ComputeContext: Sendable {
   /// Which library runs the dense matrix products (GEMM) of the deep autoencoders.
   public enum GEMMChoice: String, Sendable, CaseIterable, Codable {
-    /// OpenBLAS when it can be loaded, else the built-in kernel.
+    /// The built-in kernel. (OpenBLAS used to be preferred when installed; the built-in
+    /// kernel now matches it on the autoencoders' shapes, and its sums, unlike OpenBLAS's, do
+    /// not depend on the thread count.)
     case automatic = "auto"
     /// The built-in packed, register-tiled kernel of `CEncoreKernels`.
     case builtin
@@ -45,8 +47,7 @@ public struct ComputeContext: Sendable {
     let count = threads ?? Self.processorCount
     guard count >= 1 else { throw EncoreError.invalidSetting("threads", "must be at least 1 (got \(count))") }
     switch gemm {
-    case .automatic: blas = BLASLibrary.available
-    case .builtin: blas = nil
+    case .automatic, .builtin: blas = nil
     case .openBLAS:
       guard let library = BLASLibrary.available else {
         throw EncoreError.invalidSetting("gemm", "openblas was asked for but libopenblas.so.0 cannot be loaded (apt-get install libopenblas0)")
@@ -63,8 +64,8 @@ public struct ComputeContext: Sendable {
     self.precision = precision
   }
 
-  /// Every active core, OpenBLAS when it can be loaded: what a standalone run wants.
-  public static var automatic: ComputeContext { ComputeContext(threads: processorCount, blas: BLASLibrary.available) }
+  /// Every active core and the built-in GEMM: what a standalone run wants.
+  public static var automatic: ComputeContext { ComputeContext(threads: processorCount, blas: nil) }
 
   /// One thread and the built-in GEMM: for work that must not compete with its neighbours.
   public static var serial: ComputeContext { ComputeContext(threads: 1, blas: nil) }
