@@ -81,6 +81,24 @@ for model in i-autorec deep-ae; do
   done
   cmp -s "$dir/$model.t1.tsv" "$dir/$model.t2.tsv" || { echo "$model: --threads 1 and 2 predict differently"; exit 1; }
 done
+# The same with dense products (inner layers, re-feeding), in fp32 and in bf16; the report
+# names the kernel, and bf16 is the fp32 kernel on a CPU without AVX512_BF16.
+for precision in fp32 bf16; do
+  for threads in 1 2; do
+    "$encore" train --model deep-ae --preset nvidia-netflix --layers 24,16 --epochs 2 --data "$dir/ratings.csv" \
+      --precision "$precision" --threads "$threads" --save "$dir/dense.$precision.t$threads.safetensors" --json > "$dir/dense.$precision.t$threads.json" 2> /dev/null
+    "$encore" predict --model "$dir/dense.$precision.t$threads.safetensors" --pairs "$dir/ratings.csv" --out "$dir/dense.$precision.t$threads.tsv" > /dev/null
+  done
+  cmp -s "$dir/dense.$precision.t1.tsv" "$dir/dense.$precision.t2.tsv" || { echo "deep-ae $precision: --threads 1 and 2 predict differently"; exit 1; }
+done
+python3 - "$dir" <<'PY'
+import json, sys
+fp32 = json.load(open(f"{sys.argv[1]}/dense.fp32.t2.json")); bf16 = json.load(open(f"{sys.argv[1]}/dense.bf16.t2.json"))
+assert fp32["gemm"] == "builtin", fp32["gemm"]
+assert bf16["gemm"] in ("builtin bf16 (AVX512_BF16)", "builtin, fp32: bf16 asked for but this CPU lacks AVX512_BF16"), bf16["gemm"]
+assert abs(bf16["test_rmse"] - fp32["test_rmse"]) < 0.05, (fp32["test_rmse"], bf16["test_rmse"])
+PY
+expect_error "The value 'fp16' is invalid for '--precision <precision>'" "$encore" train --model deep-ae --data "$dir/ratings.csv" --precision fp16
 # Fold-in: a new user from a ratings file (or standard input), a known user with new ratings.
 printf 'item,rating\n1,5\n2,4\n3,1\nno-such-item,4\n' > "$dir/new-user.csv"
 "$encore" recommend --model "$dir/model.safetensors" --ratings "$dir/new-user.csv" -k 5 --json 2> /dev/null \

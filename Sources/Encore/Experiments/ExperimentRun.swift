@@ -128,6 +128,7 @@ public struct ExperimentRun: Sendable {
     full.record(scores, baselineRMSE: baselineRMSE)
     full.nSkippedLines = data.ratings.skippedLines.count
     full.ranks = job.replicas?.size ?? 1
+    full.gemm = compute.gemmDescription
     if job.replicas != nil {
       let bytes = history.compactMap(\.bytesReduced)
       if !bytes.isEmpty { full.bytesReducedPerEpoch = Double(bytes.reduce(0, +)) / Double(bytes.count) }

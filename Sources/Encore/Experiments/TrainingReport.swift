@@ -49,6 +49,9 @@ public struct TrainingReport: Codable, Sendable {
   public var baselineValidationRMSE: Double? = nil
   /// The processes that trained the model (more than 1: data-parallel under MPI).
   public var ranks: Int? = nil
+  /// The dense products' kernel and precision, e.g. "builtin", "builtin bf16 (AVX512_BF16)" or
+  /// "openblas (SkylakeX)" (nil in reports made before it was recorded).
+  public var gemm: String? = nil
   /// In a data-parallel run: the mean bytes each rank all-reduced per epoch (nil: one process).
   public var bytesReducedPerEpoch: Double? = nil
   /// In a data-parallel run: the mean seconds per epoch rank 0 spent in collectives.
@@ -87,6 +90,7 @@ public struct TrainingReport: Codable, Sendable {
     case unseenPolicy = "unseen", nTestScored = "n_test_scored", testFCP = "test_fcp"
     case testRMSESeen = "test_rmse_seen", testMAESeen = "test_mae_seen", nSkippedLines = "n_skipped_lines"
     case validationRMSE = "validation_rmse", baselineValidationRMSE = "baseline_validation_rmse"
+    case gemm
     case ranks, bytesReducedPerEpoch = "bytes_reduced_per_epoch", communicationSecondsPerEpoch = "communication_seconds_per_epoch"
   }
 
@@ -120,6 +124,7 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(validationRMSE, forKey: .validationRMSE)
     try c.encode(baselineValidationRMSE, forKey: .baselineValidationRMSE)
     try c.encode(ranks, forKey: .ranks)
+    try c.encodeIfPresent(gemm, forKey: .gemm)
     try c.encode(bytesReducedPerEpoch, forKey: .bytesReducedPerEpoch)
     try c.encode(communicationSecondsPerEpoch, forKey: .communicationSecondsPerEpoch)
     var derived = encoder.container(keyedBy: DerivedKeys.self)
