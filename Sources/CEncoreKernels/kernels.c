@@ -122,37 +122,6 @@ INLINE void gather_dot_body(long t0, long t1, const int32_t *rows, const long *p
   }
 }
 
-INLINE void adam_rows_body(long t0, long t1, const int32_t *rows, float *w, float *mo, float *ve,
-                           long ldw, const float *g, long ldg, long n, float lr, float b1,
-                           float b2, float eps, float decayAll, const float *rowDecay) {
-  for (long t = t0; t < t1; t++) {
-    long r = rows ? rows[t] : t;
-    float decay = rowDecay ? decayAll * rowDecay[r] : decayAll;
-    float *wr = w + r * ldw, *mr = mo + r * ldw, *vr = ve + r * ldw;
-    const float *gr = g + t * ldg;
-    // One read and one write of w, m and v per element. sqrtf would stay scalar (errno), so
-    // the vector loop uses the elementwise square root: the same correctly rounded results.
-    long j = 0;
-    for (; j + 16 <= n; j += 16) {
-      v16 w16 = *(v16 *)(wr + j);
-      v16 gj = *(const v16 *)(gr + j) + decay * w16;
-      v16 mj = b1 * *(v16 *)(mr + j) + (1.0f - b1) * gj;
-      v16 vj = b2 * *(v16 *)(vr + j) + (1.0f - b2) * gj * gj;
-      *(v16 *)(mr + j) = mj;
-      *(v16 *)(vr + j) = vj;
-      *(v16 *)(wr + j) = w16 - lr * mj / (__builtin_elementwise_sqrt(vj) + eps);
-    }
-    for (; j < n; j++) {
-      float gj = gr[j] + decay * wr[j];
-      float mj = b1 * mr[j] + (1.0f - b1) * gj;
-      float vj = b2 * vr[j] + (1.0f - b2) * gj * gj;
-      mr[j] = mj;
-      vr[j] = vj;
-      wr[j] -= lr * mj / (__builtin_sqrtf(vj) + eps);
-    }
-  }
-}
-
 // Adam over a flat range of a dense parameter, one read and one write of w, m and v, and one
 // read of g per element; with `clear` the gradient is zeroed in the same pass, so the next
 // batch needs no separate sweep to clear it.
@@ -192,19 +161,24 @@ INLINE void momentum_flat_body(long n, float *restrict w, float *restrict u, flo
   }
 }
 
+INLINE void adam_rows_body(long t0, long t1, const int32_t *rows, float *w, float *mo, float *ve,
+                           long ldw, const float *g, long ldg, long n, float lr, float b1,
+                           float b2, float eps, float decayAll, const float *rowDecay) {
+  for (long t = t0; t < t1; t++) {
+    long r = rows ? rows[t] : t;
+    float decay = rowDecay ? decayAll * rowDecay[r] : decayAll;
+    // A row is a flat range; its gradient is only read (clear = 0).
+    adam_flat_body(n, w + r * ldw, mo + r * ldw, ve + r * ldw, (float *)(g + t * ldg), lr, b1, b2, eps, decay, 0);
+  }
+}
+
 INLINE void momentum_rows_body(long t0, long t1, const int32_t *rows, float *w, float *u,
                                long ldw, const float *g, long ldg, long n, float lr, float mu,
                                float decayAll, const float *rowDecay) {
   for (long t = t0; t < t1; t++) {
     long r = rows ? rows[t] : t;
     float decay = rowDecay ? decayAll * rowDecay[r] : decayAll;
-    float *wr = w + r * ldw, *ur = u + r * ldw;
-    const float *gr = g + t * ldg;
-    for (long j = 0; j < n; j++) {
-      float uj = mu * ur[j] + gr[j] + decay * wr[j];
-      ur[j] = uj;
-      wr[j] -= lr * uj;
-    }
+    momentum_flat_body(n, w + r * ldw, u + r * ldw, (float *)(g + t * ldg), lr, mu, decay, 0);
   }
 }
 
