@@ -113,7 +113,7 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "AutoRec: output (decoder) activation f (default identity).")
   var decoderActivation: Activation?
 
-  @Option(help: "AutoRec: L2 weight λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²) (default \(AutoRecConfiguration.defaultLambda)).")
+  @Option(help: "L2 weight λ in ratings' units. AutoRec: λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²) (default \(AutoRecConfiguration.defaultLambda)). deep-ae: the weight decay becomes λ / (mean ratings per batch), the same strength on any data size (small preset: 125).")
   var lambda: Float?
 
   @Option(help: "Optimiser: adam, sgd (momentum 0.9), plain-sgd (no momentum) or rprop (full batch) for AutoRec; adam, momentum (sgd), plain-sgd, adagrad or rmsprop for deep-ae.")
@@ -173,7 +173,7 @@ struct ModelOptions: ParsableArguments {
   @Flag(inversion: .prefixedNo, help: "deep-ae: items as rows (the small preset's default) or users as rows (--no-item-based); knn-*: item-based neighbours (default: user-based, as surprise).")
   var itemBased: Bool? = nil
 
-  @Option(parsing: .unconditional, help: "deep-ae L2 weight decay (PyTorch's weight_decay).")
+  @Option(parsing: .unconditional, help: "deep-ae L2 weight decay (PyTorch's weight_decay), fixed whatever the data's size; replaces the preset's --lambda.")
   var weightDecay: Float?
 
   @Option(parsing: .unconditional, help: "deep-ae: clip the global gradient norm to this (0: off).")
@@ -226,6 +226,9 @@ struct ModelOptions: ParsableArguments {
 
   @Flag(help: "AutoRec: after validation picks the epoch count, retrain on training + validation ratings for that many epochs. blend: after the validation part fits the weights, train every member again on training + validation ratings.")
   var refit = false
+
+  @Flag(inversion: .prefixedNo, help: "Networks: when the validation part shows the bias baseline predicts some of the network's error, shrink predictions toward the baseline, baseline + w·(network − baseline) with w in [0, 1] fitted on the validation part, so the model never does worse there than the baseline it falls back on (default: on, except for deep-ae's seed and nvidia presets, which reproduce their recipes).")
+  var shrink: Bool? = nil
 
   @Option(help: "Loss: masked (default: DeepRecommender's mean for deep-ae, the paper's sum for AutoRec), all-cells (the mean over every cell: size_average=True, seed 003; Keras' reduce_mean, seed 001), and for deep-ae rmse (seed 000) or unmasked (every cell, missing as 0; seed 002).")
   var loss: ReconstructionLoss?
@@ -291,6 +294,7 @@ struct ModelOptions: ParsableArguments {
     o.keep = keep
     o.loss = loss
     o.ensemble = ensemble
+    o.shrink = shrink
     if let members { o.members = try ComparedModel.list(members, option: "members").map(\.spec) }
     return o
   }

@@ -89,6 +89,15 @@ enum TextReport {
     if let v = r.bestValidationRMSE {
       Swift.print(String(format: "best epoch   %d of %d (validation RMSE %.4f)", r.bestEpoch, r.epochsRun, v))
     }
+    if let shrink = r.shrink {
+      if shrink.shrinks {
+        Swift.print(String(
+          format: "shrunk       baseline + %.3f × (%@ − baseline), fitted on validation: RMSE %.4f → %.4f (bias baseline %.4f); --no-shrink keeps the network alone",
+          shrink.weight, r.model, shrink.networkValidationRMSE, shrink.shrunkValidationRMSE, r.baselineValidationRMSE ?? .nan))
+      } else {
+        Swift.print("shrunk       no: the validation part gives the network its full weight")
+      }
+    }
     if let h = r.heldOutUsers {
       Swift.print(String(
         format: "held out     %d users (%@): RMSE %.4f, MAE %.4f, FCP %@ on %d scored ratings (baseline folded in %.4f), NDCG@10 %.4f",

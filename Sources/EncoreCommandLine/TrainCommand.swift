@@ -92,7 +92,11 @@ struct TrainCommand: ParsableCommand {
       progress.finish()
       try logger?.finish()
       guard isRoot else { return }
-      if report.losesToBaselineOnValidation, let mine = report.validationRMSE, let theirs = report.baselineValidationRMSE {
+      if let shrink = report.shrink, shrink.shrinks, shrink.networkValidationRMSE > report.baselineValidationRMSE ?? .infinity {
+        progress.note(String(
+          format: "note: on the validation part %@ alone (RMSE %.4f) does worse than the bias baseline it falls back on (%.4f): these ratings do not support it, so its predictions were shrunk toward the baseline (weight %.3f, validation RMSE %.4f). --no-shrink keeps the network alone",
+          report.model, shrink.networkValidationRMSE, report.baselineValidationRMSE ?? .nan, shrink.weight, shrink.shrunkValidationRMSE))
+      } else if report.losesToBaselineOnValidation, let mine = report.validationRMSE, let theirs = report.baselineValidationRMSE {
         progress.note(
           String(format: "note: on the validation part %@ (RMSE %.4f) does worse than the bias baseline it falls back on (%.4f): these ratings may not support it. A blend shrinks it toward the baseline as far as the validation part asks: --model blend --members %@,baseline",
                  report.model, mine, theirs, report.model))

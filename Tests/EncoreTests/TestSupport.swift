@@ -75,7 +75,11 @@ extension ExperimentRun {
     if let orientation = AutoRecConfiguration.Orientation(rawValue: name) {
       var c = configuration
       c.orientation = orientation
-      self.init(spec: AutoRecSettings(configuration: c, training: options).spec)
+      // These runs test training and read the network itself: unshrunk unless the options say
+      // (BaselineShrinkTests covers the shrink).
+      var o = options
+      if o.shrink == nil { o.shrink = false }
+      self.init(spec: AutoRecSettings(configuration: c, training: o).spec)
     } else {
       self.init(spec: try! ModelFamilies.testSpec(named: name, seed: options.seed))
     }

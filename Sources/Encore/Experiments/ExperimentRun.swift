@@ -43,9 +43,10 @@ public struct ExperimentRun: Sendable {
   }
 
   /// Settings that may change when a run resumes from a checkpoint: the epoch budget and the
-  /// patience, and AutoRec's input offset, which training derives from the data. Every other
+  /// patience, AutoRec's input offset, which training derives from the data, and the shrink
+  /// toward the baseline, which applies after training. Every other
   /// setting must equal the checkpoint's.
-  public static let resumableSettings: Set<String> = ["training.epochs", "training.patience", "configuration.inputOffset"]
+  public static let resumableSettings: Set<String> = ["training.epochs", "training.patience", "configuration.inputOffset", "training.shrink"]
 
   public func run(
     data: RatingData, split: DataSplit, keepHistory: Bool = true, checkpointFiles: CheckpointFiles? = nil,
@@ -100,7 +101,8 @@ public struct ExperimentRun: Sendable {
     }
     try Self.checkMemory(settings, users: userCount, items: itemCount)
     let fitStart = Platform.now()
-    let outcome = try settings.train(job)
+    // A network the validation part finds partly beaten by the baseline is shrunk toward it.
+    let (outcome, shrink) = BaselineShrink.applying(to: try settings.train(job), settings: settings, job: job)
     let fitSeconds = Platform.now() - fitStart
     let trainSeconds = Platform.now() - start
     let model = trained(outcome.model)
@@ -129,6 +131,7 @@ public struct ExperimentRun: Sendable {
     full.nSkippedLines = data.ratings.skippedLines.count
     full.ranks = job.replicas?.size ?? 1
     full.gemm = compute.gemmDescription
+    full.shrink = shrink
     if job.replicas != nil {
       let bytes = history.compactMap(\.bytesReduced)
       if !bytes.isEmpty { full.bytesReducedPerEpoch = Double(bytes.reduce(0, +)) / Double(bytes.count) }

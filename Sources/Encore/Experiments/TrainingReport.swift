@@ -52,6 +52,10 @@ public struct TrainingReport: Codable, Sendable {
   /// The dense products' kernel and precision, e.g. "builtin", "builtin bf16 (AVX512_BF16)" or
   /// "openblas (SkylakeX)" (nil in reports made before it was recorded).
   public var gemm: String? = nil
+  /// How far the network was shrunk toward the bias baseline (nil: the model does not shrink,
+  /// or there was no validation part to fit the weight on). The test and validation figures
+  /// above are the shrunk model's.
+  public var shrink: BaselineShrink? = nil
   /// In a data-parallel run: the mean bytes each rank all-reduced per epoch (nil: one process).
   public var bytesReducedPerEpoch: Double? = nil
   /// In a data-parallel run: the mean seconds per epoch rank 0 spent in collectives.
@@ -90,7 +94,7 @@ public struct TrainingReport: Codable, Sendable {
     case unseenPolicy = "unseen", nTestScored = "n_test_scored", testFCP = "test_fcp"
     case testRMSESeen = "test_rmse_seen", testMAESeen = "test_mae_seen", nSkippedLines = "n_skipped_lines"
     case validationRMSE = "validation_rmse", baselineValidationRMSE = "baseline_validation_rmse"
-    case gemm
+    case gemm, shrink
     case ranks, bytesReducedPerEpoch = "bytes_reduced_per_epoch", communicationSecondsPerEpoch = "communication_seconds_per_epoch"
   }
 
@@ -125,6 +129,7 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(baselineValidationRMSE, forKey: .baselineValidationRMSE)
     try c.encode(ranks, forKey: .ranks)
     try c.encodeIfPresent(gemm, forKey: .gemm)
+    try c.encode(shrink, forKey: .shrink)
     try c.encode(bytesReducedPerEpoch, forKey: .bytesReducedPerEpoch)
     try c.encode(communicationSecondsPerEpoch, forKey: .communicationSecondsPerEpoch)
     var derived = encoder.container(keyedBy: DerivedKeys.self)

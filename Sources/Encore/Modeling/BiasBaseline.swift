@@ -15,8 +15,15 @@ public struct BiasBaseline: Codable, Sendable, Equatable {
     self.itemBias = itemBias
   }
 
+  /// surprise's reg_u and reg_i.
+  public static let userRegularization = 15.0
+  public static let itemRegularization = 10.0
+
   /// Fits the baseline on `ratings` over `userCount` users and `itemCount` items.
-  public init(fitting ratings: RatingSet, userCount: Int, itemCount: Int, epochs: Int = 10, userRegularization: Double = 15, itemRegularization: Double = 10) {
+  public init(
+    fitting ratings: RatingSet, userCount: Int, itemCount: Int, epochs: Int = 10, userRegularization: Double = Self.userRegularization,
+    itemRegularization: Double = Self.itemRegularization
+  ) {
     let mu = ratings.mean
     var bu = [Double](repeating: 0, count: userCount)
     var bi = [Double](repeating: 0, count: itemCount)
@@ -40,6 +47,31 @@ public struct BiasBaseline: Codable, Sendable, Equatable {
       for u in 0..<userCount { bu[u] = sum[u] / (userRegularization + userN[u]) }
     }
     self.init(globalMean: Float(mu), userBias: bu.map(Float.init), itemBias: bi.map(Float.init))
+  }
+
+  /// The row biases of `rows` (users' or items' rating vectors) in closed form given the column
+  /// biases: b_r = Σ_{c∈R(r)} (x_rc − μ − b_c) / (λ_r + |R(r)|), one more half-step of the
+  /// alternating fit. It is what a network's graph can compute from a rating vector alone, and
+  /// for user rows it is the fit's own last step.
+  public func rowBiases(of rows: SparseMatrix, itemRows: Bool) -> [Float] {
+    let columnBias = itemRows ? userBias : itemBias
+    let lambda = itemRows ? Self.itemRegularization : Self.userRegularization
+    return (0..<rows.rowCount).map { r in
+      var sum = 0.0
+      let range = Int(rows.rowStart[r])..<Int(rows.rowStart[r + 1])
+      for k in range {
+        let c = Int(rows.columns[k])
+        sum += Double(rows.values[k]) - Double(globalMean) - Double(c < columnBias.count ? columnBias[c] : 0)
+      }
+      return Float(sum / (lambda + Double(range.count)))
+    }
+  }
+
+  /// This baseline with the row biases of `rows` replaced by `rowBiases(of:itemRows:)`.
+  public func refittingRowBiases(on rows: SparseMatrix, itemRows: Bool) -> BiasBaseline {
+    var b = self
+    if itemRows { b.itemBias = rowBiases(of: rows, itemRows: true) } else { b.userBias = rowBiases(of: rows, itemRows: false) }
+    return b
   }
 
   /// μ + b_i: the estimate for a user the baseline has no bias for.

@@ -43,7 +43,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep, loss
   case decayDecoder = "decay-decoder", layerDropout = "layer-dropout"
   case neighbours, minNeighbours = "min-neighbours", similarity, shrinkage, minSupport = "min-support"
-  case ensemble, members
+  case ensemble, members, shrink
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -99,6 +99,9 @@ public struct ModelOverrides: Sendable {
   public var ensemble: Int?
   /// The members of an `ensemble` or `blend` model (`--members`, parsed by the caller).
   public var members: [ModelSpec]?
+  /// Whether a network's predictions shrink toward the bias baseline by the weight the
+  /// validation part fits (`--shrink`, `--no-shrink`; nil: the family's default).
+  public var shrink: Bool?
 
   public init() {}
 
@@ -118,7 +121,7 @@ public struct ModelOverrides: Sendable {
       (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil), (.loss, loss != nil), (.decayDecoder, decayDecoder != nil), (.layerDropout, layerDropout != nil),
       (.neighbours, neighbours != nil), (.minNeighbours, minNeighbours != nil), (.similarity, similarity != nil),
       (.shrinkage, shrinkage != nil), (.minSupport, minSupport != nil), (.ensemble, ensemble != nil),
-      (.members, members != nil),
+      (.members, members != nil), (.shrink, shrink != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

@@ -83,6 +83,7 @@ extension ModelOverrides {
     case .plateauFactor: plateauFactor = try number(Float.self, "a number")
     case .plateauPatience: plateauPatience = try number(Int.self, "a whole number")
     case .refit: refit = try flag()
+    case .shrink: shrink = try flag()
     case .loss:
       guard let l = ReconstructionLoss(rawValue: text) else {
         throw EncoreError.invalidSetting("loss", "must be one of: \(ReconstructionLoss.allCases.map(\.rawValue).joined(separator: ", "))")

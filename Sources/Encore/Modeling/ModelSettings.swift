@@ -52,6 +52,9 @@ public protocol ModelSettings: Codable, Sendable {
   /// The activation of the layer that outputs ratings, when the model has one (nil: the
   /// output is unbounded). A bounded one must cover the rating scale (see `ExperimentRun`).
   var outputActivation: (activation: Activation, setting: String)? { get }
+  /// Whether the trained model's predictions shrink toward the bias baseline by the weight
+  /// its validation part fits (`BaselineShrink`): the networks, unless told not to.
+  var shrinksTowardBaseline: Bool { get }
 }
 
 extension ModelSettings {
@@ -61,6 +64,7 @@ extension ModelSettings {
 
   public func parameterCount(users: Int, items: Int) -> Double { 0 }
   public var outputActivation: (activation: Activation, setting: String)? { nil }
+  public var shrinksTowardBaseline: Bool { false }
 
   /// These settings as a specification.
   public var spec: ModelSpec { ModelSpec(self) }

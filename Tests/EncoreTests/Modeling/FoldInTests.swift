@@ -16,6 +16,13 @@ final class FoldInTests: XCTestCase {
     return try ExperimentRun(spec: try ModelFamilies.testSpec(named: name, overrides: o)).run(data: data, split: split).model
   }
 
+  /// The network alone, for tests that read it (the others fold into shrunk models too).
+  static let unshrunk: ModelOverrides = {
+    var o = ModelOverrides()
+    o.shrink = false
+    return o
+  }()
+
   /// A user's training ratings, and a new user made of another user's ratings.
   func newUser(_ model: TrainedModel) -> UserRatings { model.trainingRatings(of: 3) }
 
@@ -120,7 +127,7 @@ final class FoldInTests: XCTestCase {
   /// I-AutoRec's new output row minimises its own objective: the gradient
   /// Σ (ŷ − r)·[h_i, 1] + λ/2·[w, b] is zero at the fitted row (identity output, decayed biases).
   func testItemBasedFoldInSolvesTheRowObjective() throws {
-    let model = try trained("i-autorec")
+    let model = try trained("i-autorec", Self.unshrunk)
     let network = try XCTUnwrap(model.autoRec)
     let folder = model.userFolder()
     let ratings = newUser(model)
@@ -151,7 +158,7 @@ final class FoldInTests: XCTestCase {
       }
     }
     // I-AutoRec's own row for a training user scores exactly as its predictor.
-    let model = try trained("i-autorec")
+    let model = try trained("i-autorec", Self.unshrunk)
     let folder = model.userFolder(compute: .serial)
     let own = try XCTUnwrap(folder.trainedProfile(of: 5))
     let predictor = model.predictor(compute: .serial)

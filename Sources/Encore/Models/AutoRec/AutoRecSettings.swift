@@ -22,7 +22,7 @@ public struct AutoRecSettings: ModelSettings, Equatable {
   public static let acceptedSettings: Set<ModelSetting> = [
     .hidden, .encoderActivation, .decoderActivation, .lambda, .optimizer, .learningRate, .epochs, .batchSize, .patience,
     .inputDropout, .hiddenDropout, .centerInputs, .averaging, .decayBiases, .outputBiasAtMean, .plateauFactor,
-    .plateauPatience, .refit, .keep, .loss, .decayDecoder,
+    .plateauPatience, .refit, .keep, .loss, .decayDecoder, .shrink,
   ]
 
   public static func legacySettings(kind: String, description: Data) -> AutoRecSettings? {
@@ -39,6 +39,9 @@ public struct AutoRecSettings: ModelSettings, Equatable {
   public var stopsOnValidation: Bool { true }
   public var maxEpochs: Int { training.epochs }
   public var storesItemRows: Bool { configuration.orientation == .itemBased }
+  /// On unless `--no-shrink`; a refitted network has trained on the validation part, which
+  /// therefore cannot size the shrink.
+  public var shrinksTowardBaseline: Bool { (training.shrink ?? true) && !training.refit }
 
   public var summary: SettingsSummary {
     var s = SettingsSummary()
@@ -73,6 +76,7 @@ public struct AutoRecSettings: ModelSettings, Equatable {
     if let v = o.plateauFactor { s.training.plateauFactor = v }
     if let v = o.plateauPatience { s.training.plateauPatience = v }
     if let v = o.refit { s.training.refit = v }
+    if let v = o.shrink { s.training.shrink = v }
     return s
   }
 

@@ -38,6 +38,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
   public var plateauPatience: Int = 10
   /// The epoch whose parameters are kept (nil: the best validation epoch's).
   public var keep: KeptEpoch? = nil
+  /// Shrink predictions toward the bias baseline by the weight the validation part fits
+  /// (nil: yes; see `BaselineShrink`). Training itself does not read it.
+  public var shrink: Bool? = nil
   /// Apply λ to the decoder weights W (nil: yes, as the paper). Off leaves L2 on the encoder
   /// only, as Keras' kernel_regularizer on the encoder layer alone (seed 001).
   public var decayDecoder: Bool? = nil

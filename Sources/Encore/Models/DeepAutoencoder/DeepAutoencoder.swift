@@ -194,3 +194,10 @@ public struct DeepAutoencoderPredictor: PairPredictor, @unchecked Sendable {
     return (scale.clip(layer.activation.apply(s)), false)
   }
 }
+
+extension DeepAutoencoder {
+  /// The weight decay `options` give this network's training ratings (`input`).
+  func effectiveWeightDecay(_ options: DeepTrainingOptions) -> Float {
+    options.effectiveWeightDecay(ratings: input.nonzeroCount, rows: input.rowCount)
+  }
+}

@@ -85,7 +85,7 @@ struct DeepAutoencoderFolder: UserFolder, @unchecked Sendable {
 
 extension DeepAutoencoderModel {
   public func userFolder(_ context: PredictionContext) -> any UserFolder {
-    DeepAutoencoderFolder(network: network, weightDecay: settings.training.weightDecay, context: context)
+    DeepAutoencoderFolder(network: network, weightDecay: network.effectiveWeightDecay(settings.training), context: context)
   }
 
   /// Items as rows: the last hidden activations; users as rows: the output layer's rows.

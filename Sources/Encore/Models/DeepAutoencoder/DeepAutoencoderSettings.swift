@@ -23,8 +23,8 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
 
   public static let acceptedSettings: Set<ModelSetting> = [
     .preset, .layers, .activation, .decoderLayerActivation, .constrained, .lastActivation, .dropout, .noise, .refeed,
-    .refeedTarget, .itemBased, .optimizer, .learningRate, .weightDecay, .clipNorm, .batchSize, .epochs, .patience,
-    .averaging, .plateauFactor, .plateauPatience, .keep, .loss, .layerDropout,
+    .refeedTarget, .itemBased, .optimizer, .learningRate, .weightDecay, .lambda, .clipNorm, .batchSize, .epochs, .patience,
+    .averaging, .plateauFactor, .plateauPatience, .keep, .loss, .layerDropout, .shrink,
   ]
 
   public static func legacySettings(kind: String, description: Data) -> DeepAutoencoderSettings? {
@@ -43,12 +43,16 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
   public var stopsOnValidation: Bool { true }
   public var maxEpochs: Int { training.epochs }
   public var storesItemRows: Bool { configuration.itemBased }
+  /// On for the default preset unless `--no-shrink`; the seed and NVIDIA presets reproduce
+  /// their recipes as published, so they shrink only when asked to.
+  public var shrinksTowardBaseline: Bool { training.shrink ?? (preset == DeepAutoencoderPreset.small.name) }
 
   public var summary: SettingsSummary {
     var s = SettingsSummary()
     s.optimizer = training.optimizer.rawValue
     s.learningRate = Double(training.learningRate)
     s.batchSize = training.batchSize
+    s.lambda = training.lambda.map(Double.init)
     return s
   }
 
@@ -74,7 +78,14 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     if let v = o.itemBased { s.configuration.itemBased = v }
     if let v = o.optimizer { s.training.optimizer = v }
     if let v = o.learningRate { s.training.learningRate = v }
-    if let v = o.weightDecay { s.training.weightDecay = v }
+    if o.weightDecay != nil && o.lambda != nil {
+      throw EncoreError.invalidSetting("lambda", "and --weight-decay both set deep-ae's L2 penalty; give one (λ is divided by the ratings per batch, the weight decay is not)")
+    }
+    if let v = o.weightDecay {
+      s.training.weightDecay = v
+      s.training.lambda = nil  // an absolute weight decay replaces the preset's λ
+    }
+    if let v = o.lambda { s.training.lambda = v }
     if let v = o.clipNorm { s.training.clipNorm = v }
     if let v = o.batchSize { s.training.batchSize = v }
     if let v = o.epochs { s.training.epochs = v }
@@ -85,6 +96,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     if let v = o.keep { s.training.keep = v }
     if let v = o.loss { s.training.loss = v }
     if let v = o.layerDropout { s.configuration.layerDropout = v }
+    if let v = o.shrink { s.training.shrink = v }
     return s
   }
 
@@ -111,6 +123,7 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
     guard t.optimizer != .rprop else { throw EncoreError.invalidSetting("optimizer", "for deep-ae must be adam, momentum (sgd), plain-sgd, adagrad or rmsprop") }
     try SettingCheck.positive(t.learningRate, .learningRate)
     try SettingCheck.nonNegative(t.weightDecay, .weightDecay)
+    try SettingCheck.nonNegative(t.lambda ?? 0, .lambda)
     try SettingCheck.nonNegative(t.clipNorm, .clipNorm)
     try SettingCheck.atLeast(t.batchSize, 1, .batchSize)
     try SettingCheck.loop(
@@ -132,7 +145,9 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
       input: SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: configuration.itemBased),
       seed: training.seed)
     let live = DeepAutoencoderModel(network: network, settings: self)
-    let result = try DeepAutoencoderTrainer(options: training, compute: job.compute, replicas: job.replicas).train(
+    var options = training
+    options.weightDecay = network.effectiveWeightDecay(training)
+    let result = try DeepAutoencoderTrainer(options: options, compute: job.compute, replicas: job.replicas).train(
       model: network, validation: job.validation, baseline: job.baseline, scale: job.scale, resume: job.resume?.checkpoint,
       checkpoints: job.checkpoints?(live), monitor: job.monitor, progress: job.progress)
     return TrainingOutcome(model: live, history: result.history, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun)

@@ -33,10 +33,13 @@ public struct EnsembleModel: RatingModel {
   }
 
   /// The members' item vectors side by side, each scaled to unit length per item, so that the
-  /// cosine of two items is the mean of the members' cosines. Nil unless every member has some.
+  /// cosine of two items is the mean of the members' cosines. A baseline member has none and
+  /// adds none (a network shrunk toward the baseline has its network's); nil unless every
+  /// other member has some.
   public func itemVectors(_ context: PredictionContext) -> ItemVectors? {
-    let parts = members.compactMap { $0.itemVectors(context) }
-    guard parts.count == members.count, let itemCount = parts.first?.present.count else { return nil }
+    let others = members.filter { !($0 is BaselineModel) }
+    let parts = others.compactMap { $0.itemVectors(context) }
+    guard parts.count == others.count, let itemCount = parts.first?.present.count else { return nil }
     let width = parts.map(\.width).reduce(0, +)
     var values = [Float](repeating: 0, count: itemCount * width)
     var present = [Bool](repeating: true, count: itemCount)

@@ -62,26 +62,29 @@ struct EnsembleNetwork: NetworkModel {
 
 extension EnsembleModel: NetworkComposite {
   func composedNetwork() throws -> any NetworkModel {
-    var networks: [any NetworkModel] = []
-    for (i, (member, spec)) in zip(members, settings.members).enumerated() {
-      guard var network = try member.asNetwork() else {
-        throw EncoreError.invalidArgument(
-          "this \(settings.name) (\(settings.membersDescription)) has a member that is not a network (\(spec.name)); only ensembles of AutoRec and deep-autoencoder networks export as one network")
-      }
-      if spec.settings.storesItemRows == settings.storesItemRows && network.inputRows != ratings {
-        // A member that learned from other ratings (its own validation part) reads the
-        // ensemble's rows here, so that one input vector feeds every member, as in the ONNX
-        // graph: the member rebuilt from its tensors, as a model file would load it.
-        network = try Self.rebuilt(member, index: i, reading: ratings) ?? network
-      }
-      networks.append(network)
+    if let other = zip(members, settings.members).first(where: { !($0.0 is BaselineModel || $0.0 is any NetworkModel || $0.0 is any NetworkComposite) }) {
+      throw EncoreError.invalidArgument(
+        "this \(settings.name) (\(settings.membersDescription)) has a member that is not a network (\(other.1.name)); only ensembles of AutoRec and deep-autoencoder networks (and the baseline) export as one network")
     }
-    let first = networks[0].inputRows
-    guard networks.allSatisfy({ $0.inputRows.rowCount == first.rowCount && $0.inputRows.columnCount == first.columnCount })
-      && settings.members.allSatisfy({ $0.settings.storesItemRows == settings.members[0].settings.storesItemRows })
-    else {
+    // A baseline member reads whatever rows the networks read.
+    guard zip(members, settings.members).allSatisfy({ $0 is BaselineModel || $1.settings.storesItemRows == settings.storesItemRows }) else {
       throw EncoreError.invalidArgument(
         "the members of this \(settings.name) (\(settings.membersDescription)) read different vectors (items' and users'); only members that read the same rows export as one network")
+    }
+    var networks: [any NetworkModel] = []
+    for (i, (member, spec)) in zip(members, settings.members).enumerated() {
+      if let baseline = member as? BaselineModel {
+        networks.append(try BaselineNetwork(baseline, rows: ratings, itemRows: settings.storesItemRows))
+        continue
+      }
+      // A member that learned from other ratings (its own validation part) reads the
+      // ensemble's rows here, so that one input vector feeds every member, as in the ONNX
+      // graph: the member rebuilt from its tensors, as a model file would load it.
+      let readsOtherRows = member.storedRatings.map { $0 != ratings } ?? false
+      guard let network = try readsOtherRows ? Self.rebuilt(member, index: i, reading: ratings) : member.asNetwork() else {
+        throw EncoreError.invalidArgument("member \(i) of this \(settings.name) (\(spec.name)) does not load as a network")
+      }
+      networks.append(network)
     }
     return EnsembleNetwork(ensemble: self, networks: networks)
   }

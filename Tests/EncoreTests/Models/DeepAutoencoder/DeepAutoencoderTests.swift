@@ -14,8 +14,10 @@ final class DeepAutoencoderTests: XCTestCase {
       var settings = DeepAutoencoderSettings(preset: preset)
       settings.configuration.hiddenLayers = preset.configuration.hiddenLayers.map { min($0, 24) }
       settings.training.epochs = 3
+      settings.training.shrink = false  // the network itself (BaselineShrinkTests saves shrunk ones)
       let run = ExperimentRun(spec: settings.spec)
       let (model, report) = try run.run(data: data, split: split)
+      XCTAssertNotNil(model.deep, preset.name)
       XCTAssertTrue(report.testRMSE.isFinite, preset.name)
       XCTAssertEqual(report.epochsRun, 3, preset.name)
       let path = dir.path + "/\(preset.name).safetensors"
@@ -23,6 +25,44 @@ final class DeepAutoencoderTests: XCTestCase {
       let loaded = try ModelFile.load(path)
       XCTAssertEqual(loaded.deep?.configuration, model.deep?.configuration, preset.name)
       XCTAssertEqual(loaded.predictor().predict(split.test).values, model.predictor().predict(split.test).values, preset.name)
+    }
+  }
+
+  /// λ is divided by the mean ratings per batch: the default's 125 gives u1.base's 78,400
+  /// ratings in one batch about the weight decay 0.0016 chose there, and ten times the ratings a tenth of
+  /// it. Training with λ is training with that weight decay, bit for bit; the two settings
+  /// exclude each other.
+  func testLambdaIsAWeightDecayPerRatingsInABatch() throws {
+    var options = DeepAutoencoderPreset.small.options
+    XCTAssertEqual(options.lambda, 125)
+    XCTAssertEqual(options.effectiveWeightDecay(ratings: 78_400, rows: 1_682), 125 / 78_400)  // ≈ 0.0016
+    XCTAssertEqual(options.effectiveWeightDecay(ratings: 784_000, rows: 1_682), 125 / 784_000)
+    // Two batches of 2,000 rows: half the ratings per batch, twice the decay per rating.
+    XCTAssertEqual(options.effectiveWeightDecay(ratings: 1_000_000, rows: 3_706), 0.00025, accuracy: 1e-8)
+    options.lambda = nil
+    options.weightDecay = 0.01
+    XCTAssertEqual(options.effectiveWeightDecay(ratings: 1_000_000, rows: 3_706), 0.01)
+
+    let plan = DataPlan(source: .synthetic(.init(users: 60, items: 50, ratings: 1_500, seed: 6)))
+    let (data, split) = try plan.prepare()
+    var o = ModelOverrides()
+    o.layers = [12]
+    o.epochs = 4
+    o.batchSize = 16
+    o.shrink = false
+    o.lambda = 40
+    let withLambda = try ModelFamilies.spec(named: "deep-ae", overrides: o)
+    let (a, _) = try ExperimentRun(spec: withLambda).run(data: data, split: split)
+    let rows = 50, batches = (rows + 15) / 16
+    o.lambda = nil
+    o.weightDecay = 40 * Float(batches) / Float(split.train.count)
+    let withDecay = try ModelFamilies.spec(named: "deep-ae", overrides: o)
+    XCTAssertNil((withDecay.settings as? DeepAutoencoderSettings)?.training.lambda)
+    let (b, _) = try ExperimentRun(spec: withDecay).run(data: data, split: split)
+    for (p, q) in zip(a.deep!.parameters, b.deep!.parameters) { XCTAssertEqual(p.value.array, q.value.array, p.name) }
+    o.lambda = 40
+    XCTAssertThrowsError(try ModelFamilies.spec(named: "deep-ae", overrides: o)) { error in
+      XCTAssertTrue("\(error)".contains("give one"), "\(error)")
     }
   }
 
