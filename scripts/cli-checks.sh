@@ -9,7 +9,12 @@ trap 'rm -rf "$dir"' EXIT
 "$encore" data synth --out "$dir/ratings.csv" --users 300 --items 200 --ratings 8000 --scale 0.5-5 --step 0.5 > /dev/null
 "$encore" data info "$dir/ratings.csv" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ratings"] == 8000, d'
 "$encore" train --data "$dir/ratings.csv" --epochs 60 --hidden 32 --save "$dir/model.safetensors" --json 2> /dev/null \
-  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 800 and d["test_rmse"] < 1.5 and 0.5 < d["test_fcp"] < 1 and d["unseen"] == "baseline" and d["n_test_scored"] == 800, d'
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 800 and d["test_rmse"] < 1.5 and 0.5 < d["test_fcp"] < 1 and d["unseen"] == "baseline" and d["n_test_scored"] == 800, d; s=d["shrink"]; assert 0 <= s["weight"] <= 1 and s["shrunk_validation_rmse"] <= min(s["network_validation_rmse"], d["baseline_validation_rmse"]) + 1e-6 and not d["loses_to_baseline_on_validation"], d'
+# The shrink toward the baseline: said in the text report, and off with --no-shrink (then the
+# network alone may lose to the baseline, and the note says so).
+"$encore" train --data "$dir/ratings.csv" --epochs 5 --hidden 8 2>&1 | grep -q "^shrunk  " || { echo "no shrink line in the text report"; exit 1; }
+"$encore" train --data "$dir/ratings.csv" --epochs 5 --hidden 8 --no-shrink --json 2> /dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["shrink"] is None, d'
 "$encore" evaluate --model "$dir/model.safetensors" --test "$dir/ratings.csv" --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["n_test"] == 8000 and d["test_fcp"] > 0.5 and d["test_rmse_seen"] is not None, d'
 # --unseen drop leaves out the pairs of a user the model never saw, and says how many.
@@ -62,7 +67,9 @@ expect_error "unknown model 'deep-autoencoder'" "$encore" compare --data "$dir/r
 expect_error "--layers takes positive sizes" "$encore" train --model deep-ae --data "$dir/ratings.csv" --layers 512,x
 expect_error "--plateau-factor must be in (0, 1]" "$encore" train --data "$dir/ratings.csv" --plateau-factor 0
 expect_error "--hidden does not apply to deep-ae" "$encore" train --model deep-ae --data "$dir/ratings.csv" --hidden 100
-expect_error "--lambda does not apply to deep-ae" "$encore" train --model deep-ae --data "$dir/ratings.csv" --lambda 5
+expect_error "--lambda does not apply to svd" "$encore" train --model svd --data "$dir/ratings.csv" --lambda 5
+expect_error "--lambda and --weight-decay both set deep-ae's L2 penalty; give one" "$encore" train --model deep-ae --data "$dir/ratings.csv" --lambda 5 --weight-decay 0.01
+expect_error "--shrink does not apply to svdpp" "$encore" train --model svdpp --data "$dir/ratings.csv" --no-shrink
 expect_error "--layers does not apply to i-autorec" "$encore" train --data "$dir/ratings.csv" --layers 64
 expect_error "--epochs does not apply to global-mean (it takes no model settings)" "$encore" train --model global-mean --data "$dir/ratings.csv" --epochs 3
 expect_error "--optimizer for deep-ae must be adam, momentum (sgd), plain-sgd, adagrad or rmsprop" "$encore" train --model deep-ae --data "$dir/ratings.csv" --optimizer rprop
@@ -170,7 +177,8 @@ n = struct.unpack("<Q", b[:8])[0]
 header, body = json.loads(b[8:8 + n]), bytearray(b[8 + n:])
 meta = json.loads(header["__metadata__"]["encore"])
 if what == "nan":
-    start = header["decoder.weight"]["data_offsets"][0]
+    # The network's decoder, also inside a model shrunk toward the baseline (member0.).
+    start = header[next(k for k in header if k.endswith("decoder.weight"))]["data_offsets"][0]
     body[start:start + 4] = struct.pack("<f", float("nan"))
 elif what == "scale":
     meta["scale"] = {"minimum": 5, "maximum": 1}
@@ -183,7 +191,7 @@ open(dst, "wb").write(struct.pack("<Q", len(text)) + text + bytes(body))
 PY
 }
 tamper "$dir/model.safetensors" "$dir/nan.safetensors" nan
-expect_error "tensor 'decoder.weight' holds a value that is not a finite number" "$encore" recommend --model "$dir/nan.safetensors" --user 7
+expect_error "decoder.weight' holds a value that is not a finite number" "$encore" recommend --model "$dir/nan.safetensors" --user 7
 tamper "$dir/model.safetensors" "$dir/scale.safetensors" scale
 expect_error "is not a scale" "$encore" recommend --model "$dir/scale.safetensors" --user 7
 tamper "$dir/model.safetensors" "$dir/kind.safetensors" kind

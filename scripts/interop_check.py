@@ -7,7 +7,9 @@
 4. a run resumed from a --save-every checkpoint ends with exactly the weights of an
    uninterrupted run;
 5. the learning-curve and comparison SVGs are well-formed;
-6. an ensemble's ONNX graph and its members' safetensors weights reproduce Encore's outputs.
+6. an ensemble's ONNX graph and its members' safetensors weights reproduce Encore's outputs;
+7. so do a network shrunk toward the bias baseline: w·network + (1 − w)·(μ + b_u + b_i), the
+   item's bias computed from its rating vector as the graph does.
 
     python3 scripts/interop_check.py ENCORE_BINARY
 """
@@ -32,7 +34,8 @@ def act(name, x):
 ratings = os.path.join(work, "ratings.csv")
 run("data", "synth", "--out", ratings, "--users", "200", "--items", "150", "--ratings", "6000")
 models = {
-    "i-autorec": ["--model", "i-autorec", "--hidden", "24", "--epochs", "6", "--plateau-factor", "0.5", "--plateau-patience", "1"],
+    "i-autorec": ["--model", "i-autorec", "--hidden", "24", "--epochs", "6", "--plateau-factor", "0.5", "--plateau-patience", "1",
+                  "--no-shrink"],
     "deep-ae": ["--model", "deep-ae", "--preset", "seed-003", "--layers", "16,12,8", "--epochs", "4", "--batch-size", "32",
                 "--learning-rate", "0.001"],
 }
@@ -157,7 +160,7 @@ for name, options in models.items():
 # An ensemble exports as one ONNX graph that runs every member and averages their outputs;
 # numpy averaging the members' safetensors weights must agree with it and with Encore.
 ensemble = os.path.join(work, "ensemble.safetensors")
-run("train", "--data", ratings, "--model", "i-autorec", "--hidden", "16", "--epochs", "4", "--ensemble", "3", "--save", ensemble)
+run("train", "--data", ratings, "--model", "i-autorec", "--hidden", "16", "--epochs", "4", "--ensemble", "3", "--no-shrink", "--save", ensemble)
 run("export", "onnx", "--model", ensemble, "--out", ensemble + ".onnx", "--sample", ensemble + ".json")
 sample = json.load(open(ensemble + ".json"))
 x = np.array(sample["inputs"], dtype=np.float32)
@@ -180,6 +183,36 @@ if len(members) != 3 or not np.allclose(weights[1:], 1 / 3):
     failures.append(f"ensemble: {len(members)} members with weights {weights}")
 if not np.allclose(y, expected, rtol=1e-5, atol=1e-5) or not np.allclose(got, expected, rtol=1e-5, atol=1e-5):
     failures.append("ensemble: numpy or onnxruntime differs from Encore")
+
+# A network shrunk toward the baseline exports as one graph: w·I-AutoRec + (1 − w)·baseline,
+# whose item bias the graph computes from the item's ratings x in closed form given the user
+# biases: b_i = Σ_rated (x − μ − b_u) / (10 + #rated).
+shrunk = os.path.join(work, "shrunk.safetensors")
+report = json.loads(subprocess.run([encore, "train", "--data", ratings, "--model", "i-autorec", "--hidden", "16", "--epochs", "3",
+                                    "--save", shrunk, "--json"], check=True, capture_output=True, text=True).stdout)
+run("export", "onnx", "--model", shrunk, "--out", shrunk + ".onnx", "--sample", shrunk + ".json")
+sample = json.load(open(shrunk + ".json"))
+x = np.array(sample["inputs"], dtype=np.float32)
+expected = np.array(sample["outputs"], dtype=np.float32)
+tensors = load_file(shrunk)
+with open(shrunk, "rb") as f:
+    header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+config = json.loads(header["__metadata__"]["encore"])["members"][0]["configuration"]
+intercept, w, wb = tensors["ensemble.combiner"]
+h = act(config["encoderActivation"], x @ tensors["member0.encoder.weight"].T + tensors["member0.encoder.bias"])
+network = act(config["decoderActivation"], h @ tensors["member0.decoder.weight"].T + tensors["member0.decoder.bias"])
+base = tensors["member1.bias_model.global_mean"][0] + tensors["member1.bias_model.user_bias"]
+rated = (x != 0).astype(np.float32)
+row_bias = ((x - rated * base).sum(axis=1, keepdims=True)) / (10 + rated.sum(axis=1, keepdims=True))
+y = intercept + w * network + wb * (base + row_bias)
+onnx.checker.check_model(onnx.load(shrunk + ".onnx"), full_check=True)
+got = ort.InferenceSession(shrunk + ".onnx", providers=["CPUExecutionProvider"]).run(None, {"ratings": x})[0]
+weight = (report["shrink"] or {}).get("weight", 1)
+print(f"i-autorec shrunk by w = {weight:.3f}: numpy vs Encore max |diff| = {np.abs(y - expected).max():.2e}, onnxruntime vs Encore {np.abs(got - expected).max():.2e}")
+if not weight < 1 or abs(w - weight) > 1e-6:
+    failures.append(f"shrink: the set-up must shrink (weight {weight}, combiner {w})")
+if not np.allclose(y, expected, rtol=1e-5, atol=1e-5) or not np.allclose(got, expected, rtol=1e-5, atol=1e-5):
+    failures.append("shrink: numpy or onnxruntime differs from Encore")
 
 chart = os.path.join(work, "compare.svg")
 run("compare", "--data", ratings, "--models", "baseline,svd,i-autorec", "--folds", "3", "--plot", chart)

@@ -113,7 +113,7 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "AutoRec: output (decoder) activation f (default identity).")
   var decoderActivation: Activation?
 
-  @Option(help: "L2 weight λ in ratings' units. AutoRec: λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²) (default \(AutoRecConfiguration.defaultLambda)). deep-ae: the weight decay becomes λ / (mean ratings per batch), the same strength on any data size (small preset: 125).")
+  @Option(help: "L2 weight λ in ratings' units. AutoRec: λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²) (default \(AutoRecConfiguration.defaultLambda)). deep-ae: the weight decay becomes λ / (mean ratings per batch), the same strength on any data size (small preset: 60).")
   var lambda: Float?
 
   @Option(help: "Optimiser: adam, sgd (momentum 0.9), plain-sgd (no momentum) or rprop (full batch) for AutoRec; adam, momentum (sgd), plain-sgd, adagrad or rmsprop for deep-ae.")

@@ -5,7 +5,10 @@ import Foundation
 /// w ∈ [0, 1] and the baseline b by 1 − w, with w the least-squares fit on the validation
 /// ratings. On data that cannot support the network (few ratings per row, a narrow scale)
 /// w falls toward 0, so the model does no worse there than the baseline; where the network
-/// learns, w stays 1 and nothing changes.
+/// learns, w stays near 1 (0.66–0.92 on MovieLens-100K's splits, where the shrink still gains
+/// a little) or at 1, and then nothing changes. The same validation part also chose the
+/// network's epoch, which makes the network look a little better there and w a little larger:
+/// the bias is toward the network, never toward the baseline.
 ///
 /// A shrunk model is a two-member blend (network, baseline) with fixed weights, so the model
 /// file, fold-in, ONNX export and the server serve it as they serve any blend. Its baseline is

@@ -40,6 +40,7 @@ public struct EnsembleModel: RatingModel {
     let others = members.filter { !($0 is BaselineModel) }
     let parts = others.compactMap { $0.itemVectors(context) }
     guard parts.count == others.count, let itemCount = parts.first?.present.count else { return nil }
+    if parts.count == 1 { return parts[0] }
     let width = parts.map(\.width).reduce(0, +)
     var values = [Float](repeating: 0, count: itemCount * width)
     var present = [Bool](repeating: true, count: itemCount)

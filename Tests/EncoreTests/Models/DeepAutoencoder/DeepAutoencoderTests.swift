@@ -28,17 +28,17 @@ final class DeepAutoencoderTests: XCTestCase {
     }
   }
 
-  /// λ is divided by the mean ratings per batch: the default's 125 gives u1.base's 78,400
-  /// ratings in one batch about the weight decay 0.0016 chose there, and ten times the ratings a tenth of
-  /// it. Training with λ is training with that weight decay, bit for bit; the two settings
+  /// λ is divided by the mean ratings per batch: the default's 60 gives u1.base's 78,400
+  /// ratings in one batch a weight decay of 0.00077, and ten times the ratings a tenth of it.
+  /// Training with λ is training with that weight decay, bit for bit; the two settings
   /// exclude each other.
   func testLambdaIsAWeightDecayPerRatingsInABatch() throws {
     var options = DeepAutoencoderPreset.small.options
-    XCTAssertEqual(options.lambda, 125)
-    XCTAssertEqual(options.effectiveWeightDecay(ratings: 78_400, rows: 1_682), 125 / 78_400)  // ≈ 0.0016
-    XCTAssertEqual(options.effectiveWeightDecay(ratings: 784_000, rows: 1_682), 125 / 784_000)
+    XCTAssertEqual(options.lambda, 60)
+    XCTAssertEqual(options.effectiveWeightDecay(ratings: 78_400, rows: 1_682), 60 / 78_400)
+    XCTAssertEqual(options.effectiveWeightDecay(ratings: 784_000, rows: 1_682), 60 / 784_000)
     // Two batches of 2,000 rows: half the ratings per batch, twice the decay per rating.
-    XCTAssertEqual(options.effectiveWeightDecay(ratings: 1_000_000, rows: 3_706), 0.00025, accuracy: 1e-8)
+    XCTAssertEqual(options.effectiveWeightDecay(ratings: 1_000_000, rows: 3_706), 0.00012, accuracy: 1e-9)
     options.lambda = nil
     options.weightDecay = 0.01
     XCTAssertEqual(options.effectiveWeightDecay(ratings: 1_000_000, rows: 3_706), 0.01)
