@@ -78,5 +78,6 @@ step "seed 001, the paper's recipe (Encore's I-AutoRec defaults)" train --data "
 # Seed 002: the linear AutoRec (10 units, no activations) on item vectors, plain nn.MSELoss over
 # every cell (missing as 0), Adam 1e-5, batch 8.
 step "seed 002: linear AutoRec, unmasked MSE" train --data "$ml" --model deep-ae --item-based --layers 10 --activation identity \
-  --no-last-activation --no-constrained --loss unmasked --learning-rate 1e-5 --batch-size 8 --epochs 1 --validation-fraction 0 --keep last
+  --no-last-activation --no-constrained --loss unmasked --learning-rate 1e-5 --batch-size 8 --epochs 1 --validation-fraction 0 --keep last \
+  --weight-decay 0
 echo; echo "seed experiments ran"

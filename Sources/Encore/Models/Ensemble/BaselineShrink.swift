@@ -77,15 +77,10 @@ public struct BaselineShrink: Codable, Sendable, Equatable {
 
   /// `outcome` with its model shrunk when `settings` ask for it and `job` has a validation
   /// part to fit the weight on, and the fitted shrink (nil when none was fitted).
-  /// `graphRows` are the training ratings an exported graph feeds the network (an ensemble's,
-  /// for its members; nil: the job's own), from which the baseline's row biases are computed.
-  public static func applying(
-    to outcome: TrainingOutcome, settings: any ModelSettings, job: TrainingJob, graphRows: RatingSet? = nil
-  ) -> (TrainingOutcome, BaselineShrink?) {
+  public static func applying(to outcome: TrainingOutcome, settings: any ModelSettings, job: TrainingJob) -> (TrainingOutcome, BaselineShrink?) {
     guard settings.shrinksTowardBaseline, !job.validation.isEmpty else { return (outcome, nil) }
     let itemRows = outcome.model.spec.settings.storesItemRows
-    let rows = graphRows.map { SparseMatrix($0, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: itemRows) }
-      ?? Self.rows(of: outcome.model, job: job)
+    let rows = Self.rows(of: outcome.model, job: job)
     let member = BaselineModel(baseline: job.baseline.refittingRowBiases(on: rows, itemRows: itemRows), settings: BaselineSettings())
     let shrink = BaselineShrink(fitting: outcome.model, against: member, job: job)
     var shrunk = outcome

@@ -139,9 +139,10 @@ public struct EnsembleSettings: ModelSettings {
     // A blend keeps its validation part out of every member's training; an average passes on
     // what its own job says.
     let reserve = combination == .ridge || job.validationIsReserved
-    // An average's networks are each shrunk toward the baseline on the validation part they
-    // did not train on; a blend weighs its members (and any baseline among them) itself.
-    let outcomes = try EnsembleTrainer(job: job, reserveValidation: reserve, shrinkMembers: combination == .average).train(members)
+    // Members are not shrunk toward the baseline: shrinking each member of an average on its
+    // own 2% part made the average worse (README, "Defaults that carry over"), and a blend
+    // weighs its members (and any baseline among them) itself.
+    let outcomes = try EnsembleTrainer(job: job, reserveValidation: reserve).train(members)
     let models = outcomes.map(\.model)
     let rated = SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: false)
     let context = PredictionContext(baseline: job.baseline, scale: job.scale, rated: rated, compute: job.compute)
@@ -162,7 +163,7 @@ public struct EnsembleSettings: ModelSettings {
       let refitJob = TrainingJob(
         train: fit, validation: own, userCount: job.userCount, itemCount: job.itemCount, baseline: job.baseline, scale: job.scale,
         compute: job.compute)
-      final = try EnsembleTrainer(job: refitJob, reserveValidation: false, shrinkMembers: false).train(members).map(\.model)
+      final = try EnsembleTrainer(job: refitJob, reserveValidation: false).train(members).map(\.model)
     }
     let ratings = storesItemRows ? rated.transposed() : rated
     let model = EnsembleModel(
@@ -187,9 +188,6 @@ struct EnsembleTrainer {
   /// seed, so that between them the members learn from every training rating; and members
   /// that do not stop early train on all of them.
   var reserveValidation: Bool
-  /// Whether each member whose settings ask for it is shrunk toward the baseline, by a weight
-  /// fitted on its own validation part (`BaselineShrink`).
-  var shrinkMembers: Bool
 
   /// The training and validation parts of member `index`.
   func parts(for index: Int, member: any ModelSettings) -> (train: RatingSet, validation: RatingSet) {
@@ -224,12 +222,7 @@ struct EnsembleTrainer {
             job.progress(record)
           }
         }
-        let settings = members[index].settings
-        results[index] = Result {
-          let outcome = try settings.train(memberJob)
-          // The baseline's row biases come from the ensemble's rows, which its graph reads.
-          return trainer.shrinkMembers ? BaselineShrink.applying(to: outcome, settings: settings, job: memberJob, graphRows: job.train).0 : outcome
-        }
+        results[index] = Result { try members[index].settings.train(memberJob) }
       }
     }
     return try results.values.map { try $0!.get() }
