@@ -28,7 +28,10 @@ with open(sys.argv[1], "w") as f:
     for i in range(1, 201):
         f.write(f"{i},Synthetic Film {i} ({1950 + i % 70}),{genres[i % 5]}\n")
 PY
-"$encore" train --data "$dir/ratings.csv" --epochs 40 --hidden 32 --save "$dir/model.safetensors" > /dev/null 2>&1
+# --no-shrink: on these few ratings the default I-AutoRec is shrunk almost all the way to the
+# baseline (weight about 0.05), which ranks items alike for every user; the page check needs
+# recommendations that move with a rating. cli-checks serve the shrunk default instead.
+"$encore" train --data "$dir/ratings.csv" --epochs 40 --hidden 32 --no-shrink --save "$dir/model.safetensors" > /dev/null 2>&1
 "$encore" train --model svd --data "$dir/ratings.csv" --save "$dir/svd.safetensors" > /dev/null 2>&1
 cp "$dir/model.safetensors" "$dir/serving.safetensors"
 
@@ -115,9 +118,7 @@ wait "$load"
 cat "$dir/wrk.txt"
 if grep -qE "Non-2xx|Socket errors" "$dir/wrk.txt"; then echo "requests failed during reloads"; exit 1; fi
 expect 200 'encore_model_reloads_total{result="ok"} 4' "$url/metrics"
-# The I-AutoRec model, not svd: at its defaults it is shrunk toward the baseline on these
-# ratings, which makes its file a blend of the network and the baseline.
-expect 200 '"model_version":"blend@' "$url/readyz"
+expect 200 '"model_version":"i-autorec@' "$url/readyz"
 
 echo "-- schemathesis"
 schemathesis run "$url/openapi.yaml" --checks not_a_server_error,response_schema_conformance,content_type_conformance \
