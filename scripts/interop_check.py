@@ -31,6 +31,12 @@ def act(name, x):
             "selu": lambda v: 1.0507009873554805 * np.where(v > 0, v, 1.6732632423543772 * (np.exp(v) - 1))}[name](x)
 
 
+def autorec(config, tensors, x, prefix=""):
+    """An AutoRec network's output for the rating vectors x, from its safetensors weights."""
+    h = act(config["encoderActivation"], x @ tensors[prefix + "encoder.weight"].T + tensors[prefix + "encoder.bias"])
+    return act(config["decoderActivation"], h @ tensors[prefix + "decoder.weight"].T + tensors[prefix + "decoder.bias"])
+
+
 ratings = os.path.join(work, "ratings.csv")
 run("data", "synth", "--out", ratings, "--users", "200", "--items", "150", "--ratings", "6000")
 models = {
@@ -64,9 +70,7 @@ for name, options in models.items():
         header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
     description = json.loads(header["__metadata__"]["encore"])
     if name == "i-autorec":
-        config = description["configuration"]
-        h = act(config["encoderActivation"], x @ tensors["encoder.weight"].T + tensors["encoder.bias"])
-        y = act(config["decoderActivation"], h @ tensors["decoder.weight"].T + tensors["decoder.bias"])
+        y = autorec(description["configuration"], tensors, x)
     else:
         config = description["deepConfiguration"]
         depth = len(config["hiddenLayers"])
@@ -173,9 +177,7 @@ members = json.loads(header["__metadata__"]["encore"])["members"]
 weights = tensors["ensemble.combiner"]
 y = np.full_like(expected, weights[0])
 for m, fields in enumerate(members):
-    config, p = fields["configuration"], f"member{m}."
-    h = act(config["encoderActivation"], x @ tensors[p + "encoder.weight"].T + tensors[p + "encoder.bias"])
-    y += weights[m + 1] * act(config["decoderActivation"], h @ tensors[p + "decoder.weight"].T + tensors[p + "decoder.bias"])
+    y += weights[m + 1] * autorec(fields["configuration"], tensors, x, f"member{m}.")
 onnx.checker.check_model(onnx.load(ensemble + ".onnx"), full_check=True)
 got = ort.InferenceSession(ensemble + ".onnx", providers=["CPUExecutionProvider"]).run(None, {"ratings": x})[0]
 print(f"ensemble of 3: numpy vs Encore max |diff| = {np.abs(y - expected).max():.2e}, onnxruntime vs Encore {np.abs(got - expected).max():.2e}")
@@ -199,8 +201,7 @@ with open(shrunk, "rb") as f:
     header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
 config = json.loads(header["__metadata__"]["encore"])["members"][0]["configuration"]
 intercept, w, wb = tensors["ensemble.combiner"]
-h = act(config["encoderActivation"], x @ tensors["member0.encoder.weight"].T + tensors["member0.encoder.bias"])
-network = act(config["decoderActivation"], h @ tensors["member0.decoder.weight"].T + tensors["member0.decoder.bias"])
+network = autorec(config, tensors, x, "member0.")
 base = tensors["member1.bias_model.global_mean"][0] + tensors["member1.bias_model.user_bias"]
 rated = (x != 0).astype(np.float32)
 row_bias = ((x - rated * base).sum(axis=1, keepdims=True)) / (10 + rated.sum(axis=1, keepdims=True))

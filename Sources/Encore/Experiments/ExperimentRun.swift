@@ -102,7 +102,7 @@ public struct ExperimentRun: Sendable {
     try Self.checkMemory(settings, users: userCount, items: itemCount)
     let fitStart = Platform.now()
     // A network the validation part finds partly beaten by the baseline is shrunk toward it.
-    let (outcome, shrink) = BaselineShrink.applying(to: try settings.train(job), settings: settings, job: job)
+    let (outcome, shrink) = BaselineShrink.applying(to: try settings.train(job), settings: settings, job: job, rated: rated.value)
     let fitSeconds = Platform.now() - fitStart
     let trainSeconds = Platform.now() - start
     let model = trained(outcome.model)

@@ -19,6 +19,9 @@ public struct BiasBaseline: Codable, Sendable, Equatable {
   public static let userRegularization = 15.0
   public static let itemRegularization = 10.0
 
+  /// The regularisation of the biases of rows that are items (λ_i) or users (λ_u).
+  public static func rowRegularization(itemRows: Bool) -> Double { itemRows ? itemRegularization : userRegularization }
+
   /// Fits the baseline on `ratings` over `userCount` users and `itemCount` items.
   public init(
     fitting ratings: RatingSet, userCount: Int, itemCount: Int, epochs: Int = 10, userRegularization: Double = Self.userRegularization,
@@ -55,7 +58,7 @@ public struct BiasBaseline: Codable, Sendable, Equatable {
   /// for user rows it is the fit's own last step.
   public func rowBiases(of rows: SparseMatrix, itemRows: Bool) -> [Float] {
     let columnBias = itemRows ? userBias : itemBias
-    let lambda = itemRows ? Self.itemRegularization : Self.userRegularization
+    let lambda = Self.rowRegularization(itemRows: itemRows)
     return (0..<rows.rowCount).map { r in
       var sum = 0.0
       let range = Int(rows.rowStart[r])..<Int(rows.rowStart[r + 1])

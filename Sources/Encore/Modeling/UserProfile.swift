@@ -98,7 +98,7 @@ struct FoldInSupport: Sendable {
   /// A bias's ridge when the model does not decay biases: small, so it barely pulls.
   static let biasRidge: Float = 1e-4
   /// BaselineOnly's user regularisation λ_u.
-  static let userRegularization: Float = 15
+  static let userRegularization = Float(BiasBaseline.userRegularization)
 
   init(_ context: PredictionContext) {
     self.context = context

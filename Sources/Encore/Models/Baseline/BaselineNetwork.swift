@@ -35,7 +35,6 @@ struct BaselineNetwork: NetworkModel {
   var extraFileTensors: [String: SafeTensors.Tensor] { model.extraFileTensors }
   func descriptionFields() throws -> [String: Any] { try model.descriptionFields() }
 
-  var regularization: Double { itemRows ? BiasBaseline.itemRegularization : BiasBaseline.userRegularization }
   /// μ + b_c for every column.
   var columnBase: [Float] {
     let b = model.baseline, bias = itemRows ? b.userBias : b.itemBias
@@ -56,7 +55,7 @@ struct BaselineNetwork: NetworkModel {
     g.initializers.append(("baseline.column_base", [n], columnBase))
     g.initializers.append(("baseline.ones", [n, 1], Array(repeating: 1, count: n)))
     g.constant("zero", 0)
-    g.constant("baseline.row_regularization", Float(regularization))
+    g.constant("baseline.row_regularization", Float(BiasBaseline.rowRegularization(itemRows: itemRows)))
     g.nodes.append(ONNX.Node(op: "Equal", inputs: [input, "zero"], output: "is_missing"))
     g.nodes.append(ONNX.Node(op: "Not", inputs: ["is_missing"], output: "is_rated"))
     g.nodes.append(ONNX.Node(op: "Cast", inputs: ["is_rated"], output: "rated_mask", attributes: [("to", Int64(1))]))

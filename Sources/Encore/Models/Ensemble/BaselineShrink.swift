@@ -45,10 +45,10 @@ public struct BaselineShrink: Codable, Sendable, Equatable {
   }
 
   /// Fits the weight of `model`, against the baseline `member`, on `job`'s validation part,
-  /// which must not be empty.
-  init(fitting model: any RatingModel, against member: BaselineModel, job: TrainingJob) {
+  /// which must not be empty; `rated` is the training ratings, users × items.
+  init(fitting model: any RatingModel, against member: BaselineModel, job: TrainingJob, rated: SparseMatrix) {
     precondition(!job.validation.isEmpty, "the shrink is fitted on the validation part")
-    let context = PredictionContext(baseline: job.baseline, scale: job.scale, rated: Self.rated(job), compute: job.compute)
+    let context = PredictionContext(baseline: job.baseline, scale: job.scale, rated: rated, compute: job.compute)
     let validation = job.validation
     let network = RatingPredictor(model.predictor(context), compute: job.compute).predict(validation).values
     let baseline = validation.users.indices.map { job.scale.clip(member.baseline.predict(user: validation.users[$0], item: validation.items[$0])) }
@@ -61,34 +61,29 @@ public struct BaselineShrink: Codable, Sendable, Equatable {
       predicted: network.indices.map { job.scale.clip(fw * network[$0] + bw * baseline[$0]) }, actual: validation.values)
   }
 
-  /// `model` shrunk by this weight: a blend of the network and the baseline `member`.
-  func apply(to model: any RatingModel, member: BaselineModel, job: TrainingJob) -> EnsembleModel {
+  /// `model` shrunk by this weight: a blend of the network and the baseline `member`, stored
+  /// with the training ratings `rows` in the network's orientation.
+  func apply(to model: any RatingModel, member: BaselineModel, rows: SparseMatrix) -> EnsembleModel {
     let members: [any RatingModel] = [model, member]
     let settings = EnsembleSettings(combination: .ridge, members: members.map(\.spec), seed: model.spec.settings.seed)
     return EnsembleModel(
       settings: settings.with(trainedMembers: members.map(\.spec)), members: members,
-      combiner: MemberCombiner(intercept: 0, weights: [Float(weight), 1 - Float(weight)]), ratings: Self.rows(of: model, job: job))
-  }
-
-  /// The training ratings in the network's orientation.
-  static func rows(of model: any RatingModel, job: TrainingJob) -> SparseMatrix {
-    model.storedRatings ?? (model.spec.settings.storesItemRows ? rated(job).transposed() : rated(job))
+      combiner: MemberCombiner(intercept: 0, weights: [Float(weight), 1 - Float(weight)]), ratings: rows)
   }
 
   /// `outcome` with its model shrunk when `settings` ask for it and `job` has a validation
-  /// part to fit the weight on, and the fitted shrink (nil when none was fitted).
-  public static func applying(to outcome: TrainingOutcome, settings: any ModelSettings, job: TrainingJob) -> (TrainingOutcome, BaselineShrink?) {
+  /// part to fit the weight on, and the fitted shrink (nil when none was fitted). `rated` is
+  /// the training ratings, users × items (the run builds them once for the trained model).
+  public static func applying(
+    to outcome: TrainingOutcome, settings: any ModelSettings, job: TrainingJob, rated: SparseMatrix
+  ) -> (TrainingOutcome, BaselineShrink?) {
     guard settings.shrinksTowardBaseline, !job.validation.isEmpty else { return (outcome, nil) }
     let itemRows = outcome.model.spec.settings.storesItemRows
-    let rows = Self.rows(of: outcome.model, job: job)
+    let rows = outcome.model.storedRatings ?? (itemRows ? rated.transposed() : rated)
     let member = BaselineModel(baseline: job.baseline.refittingRowBiases(on: rows, itemRows: itemRows), settings: BaselineSettings())
-    let shrink = BaselineShrink(fitting: outcome.model, against: member, job: job)
+    let shrink = BaselineShrink(fitting: outcome.model, against: member, job: job, rated: rated)
     var shrunk = outcome
-    if shrink.shrinks { shrunk.model = shrink.apply(to: outcome.model, member: member, job: job) }
+    if shrink.shrinks { shrunk.model = shrink.apply(to: outcome.model, member: member, rows: rows) }
     return (shrunk, shrink)
-  }
-
-  static func rated(_ job: TrainingJob) -> SparseMatrix {
-    SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: false)
   }
 }
