@@ -112,6 +112,27 @@ void ek_sgemm_block(int transA, int transB, long m0, long m1, long n0, long n1, 
                     const float *A, long lda, const float *B, long ldb, float *C, long ldc,
                     int accumulate);
 
+/// An Adam step fused into a product whose result C is a parameter's gradient: each tile of
+/// G = (C when accumulate) + product steps the parameter as soon as its sums are complete,
+/// while it is still in cache, exactly as `ek_adam_flat` would (the same bits), so the step
+/// costs no pass of its own over the gradient.
+typedef struct {
+  float *w, *m, *v;              ///< the parameter and its two moments, laid out as C (ldc)
+  float lr, b1, b2, eps, decay;  ///< as `ek_adam_flat`; lr carries the bias correction
+  int clear;                     ///< leave C zero (else C holds G afterwards)
+  int cIsZero;                   ///< C holds zeros on entry: never read, nor written with clear
+} ek_adam_step;
+
+/// A transposed-A product over K stacked from two sources, on a block of the result:
+///   C[m0:m1, n0:n1] = A1ᵀ·B1 + A2ᵀ·B2 (+ C when accumulate)
+/// with A1 K1×M, B1 K1×N, A2 K2×M, B2 K2×N (row-major), K1 + K2 > 0: one pass over C for two
+/// products that add into it (a tied layer's weight gradient). With `step`, the result is not
+/// stored but steps the parameter (`ek_adam_step`).
+void ek_sgemm_block_tn_stacked(long m0, long m1, long n0, long n1, const float *A1, long lda1,
+                               const float *B1, long ldb1, long K1, const float *A2, long lda2,
+                               const float *B2, long ldb2, long K2, float *C, long ldc,
+                               int accumulate, const ek_adam_step *step);
+
 /// 1 when the CPU has AVX512_BF16 (vdpbf16ps), which `ek_sgemm_block_bf16` needs.
 int ek_has_bf16(void);
 /// `ek_sgemm_block` with both operands rounded to bfloat16 (nearest even) and fp32 sums, on

@@ -50,33 +50,85 @@ public enum DenseKernels {
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, on compute: ComputeContext
   ) {
-    let threads = compute.threads
-    let work = Double(m) * Double(n) * Double(k)
     let box = UncheckedSendable((a, b, c))
     let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
     let block = compute.usesBF16 ? ek_sgemm_block_bf16 : ek_sgemm_block
-    if threads == 1 || work < 2e6 {
-      block(ta, tb, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, acc)
+    forBlocks(transA: transA, m: m, n: n, k: k, on: compute) { m0, m1, n0, n1 in
+      let (a, b, c) = box.value
+      block(ta, tb, m0, m1, n0, n1, k, a, lda, b, ldb, c, ldc, acc)
+    }
+  }
+
+  /// Runs `block(m0, m1, n0, n1)` over a split of the M×N result among the context's threads:
+  /// one contiguous block per thread, in whole 64-column (or 6-row) panels. Each thread packs
+  /// its own copy of what it shares: all of op(A) when split by columns (only Aᵀ is packed; A
+  /// is read in place), all of op(B) when split by rows. Split so that the copy is smaller.
+  private static func forBlocks(
+    transA: Bool, m: Int, n: Int, k: Int, on compute: ComputeContext, _ block: @escaping @Sendable (Int, Int, Int, Int) -> Void
+  ) {
+    let threads = compute.threads
+    if threads == 1 || Double(m) * Double(n) * Double(k) < 2e6 {
+      block(0, m, 0, n)
       return
     }
-    // One contiguous block per thread, in whole 64-column (or 6-row) panels. Each thread packs
-    // its own copy of what it shares: all of op(A) when split by columns (only Aᵀ is packed; A
-    // is read in place), all of op(B) when split by rows. Split so that the copy is smaller.
     let copiedByColumns = transA ? m * k : 0, copiedByRows = k * n
     let byColumns = n >= 64 * threads && (copiedByColumns <= copiedByRows || m < 6 * threads)
     let panels = byColumns ? (n + 63) / 64 : (m + 5) / 6
     let parts = min(threads, panels)
     compute.forRanges(parts, grain: 1) { lo, hi in
-      let (a, b, c) = box.value
       for t in lo..<hi {
         let p0 = panels * t / parts, p1 = panels * (t + 1) / parts
         if byColumns {
-          block(ta, tb, 0, m, p0 * 64, min(n, p1 * 64), k, a, lda, b, ldb, c, ldc, acc)
+          block(0, m, p0 * 64, min(n, p1 * 64))
         } else {
-          block(ta, tb, p0 * 6, min(m, p1 * 6), 0, n, k, a, lda, b, ldb, c, ldc, acc)
+          block(p0 * 6, min(m, p1 * 6), 0, n)
         }
       }
     }
+  }
+
+  /// One operand pair of `stackedGemm`: A is k×M and B is k×N, row-major.
+  public struct StackedTerm {
+    public var a: UnsafePointer<Float>, lda: Int
+    public var b: UnsafePointer<Float>, ldb: Int
+    public var k: Int
+    public init(a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, k: Int) {
+      (self.a, self.lda, self.b, self.ldb, self.k) = (a, lda, b, ldb, k)
+    }
+  }
+
+  /// C (M×N) = A₁ᵀ·B₁ + A₂ᵀ·B₂ (+ C when `accumulate`): two transposed-A products that add
+  /// into one result, computed as one product over their stacked K, so C is read and written
+  /// once (a tied layer's weight gradient, which the input and output layers both add to).
+  ///
+  /// With `step`, C is the gradient of the parameter the step names, and each finished tile
+  /// steps it at once (`FusedAdamStep`). Only the built-in fp32 GEMM fuses the step; returns
+  /// whether it did. When it did not, C holds the gradient as without a step.
+  @discardableResult
+  public static func stackedGemm(
+    m: Int, n: Int, _ first: StackedTerm, _ second: StackedTerm, c: UnsafeMutablePointer<Float>, ldc: Int,
+    accumulate: Bool, step: FusedAdamStep? = nil, on compute: ComputeContext
+  ) -> Bool {
+    guard m > 0 && n > 0 else { return false }
+    guard compute.blas == nil && !compute.usesBF16, first.k + second.k > 0 else {
+      gemm(transA: true, m: m, n: n, k: first.k, a: first.a, lda: first.lda, b: first.b, ldb: first.ldb, c: c, ldc: ldc,
+           accumulate: accumulate, on: compute)
+      gemm(transA: true, m: m, n: n, k: second.k, a: second.a, lda: second.lda, b: second.b, ldb: second.ldb, c: c,
+           ldc: ldc, accumulate: true, on: compute)
+      return false
+    }
+    let box = UncheckedSendable((first, second, c))
+    let acc: Int32 = accumulate ? 1 : 0
+    let kernelStep = step.map { UncheckedSendable($0.kernelStep) }
+    forBlocks(transA: true, m: m, n: n, k: first.k + second.k, on: compute) { m0, m1, n0, n1 in
+      let (p, q, c) = box.value
+      if var s = kernelStep?.value {
+        ek_sgemm_block_tn_stacked(m0, m1, n0, n1, p.a, p.lda, p.b, p.ldb, p.k, q.a, q.lda, q.b, q.ldb, q.k, c, ldc, acc, &s)
+      } else {
+        ek_sgemm_block_tn_stacked(m0, m1, n0, n1, p.a, p.lda, p.b, p.ldb, p.k, q.a, q.lda, q.b, q.ldb, q.k, c, ldc, acc, nil)
+      }
+    }
+    return step != nil
   }
 
   /// The machine's arithmetic peak in GFLOP/s: a tight multiply-add loop with no memory

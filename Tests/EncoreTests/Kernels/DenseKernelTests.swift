@@ -1,3 +1,4 @@
+import CEncoreKernels
 import XCTest
 
 @testable import Encore
@@ -45,6 +46,95 @@ final class DenseKernelTests: XCTestCase {
             for idx in 0..<(m * n) {
               let want = expected[idx] + (accumulate ? Double(initial[idx]) : 0)
               XCTAssertEqual(Double(c[idx]), want, accuracy: 1e-4 * Double(max(1, k)), "\(m)x\(n)x\(k) ta=\(ta) tb=\(tb) acc=\(accumulate)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Two transposed-A products added into one result through their stacked K: the naive sum,
+  /// with K within one block and across several, on 1 and 2 threads, with and without
+  /// accumulation.
+  func testStackedGemmAddsBothProducts() throws {
+    var rng = SeededGenerator(seed: 31)
+    for (m, n, k1, k2) in [(1, 1, 1, 0), (37, 70, 5, 9), (200, 130, 128, 128), (61, 64, 200, 130)] {
+      let a1 = (0..<(k1 * m)).map { _ in rng.nextUnitFloat() - 0.5 }, b1 = (0..<(k1 * n)).map { _ in rng.nextUnitFloat() - 0.5 }
+      let a2 = (0..<(k2 * m)).map { _ in rng.nextUnitFloat() - 0.5 }, b2 = (0..<(k2 * n)).map { _ in rng.nextUnitFloat() - 0.5 }
+      let initial = (0..<(m * n)).map { _ in rng.nextUnitFloat() }
+      let first = naive(true, false, m, n, k1, a1, b1), second = naive(true, false, m, n, k2, a2, b2)
+      for threads in [1, 2] {
+        for accumulate in [false, true] {
+          var c = initial
+          stacked(m, n, a1, b1, k1, a2, b2, k2, &c, accumulate: accumulate, step: nil, on: try ComputeContext(threads: threads, gemm: .builtin))
+          for i in 0..<(m * n) {
+            let want = first[i] + second[i] + (accumulate ? Double(initial[i]) : 0)
+            XCTAssertEqual(Double(c[i]), want, accuracy: 1e-4 * Double(k1 + k2), "\(m)x\(n) k \(k1)+\(k2) threads \(threads) acc \(accumulate)")
+          }
+        }
+      }
+    }
+  }
+
+  /// An Adam step fused into the gradient product gives exactly the bits of the product
+  /// followed by `ek_adam_flat`: for w, both moments and the gradient left behind (zero when
+  /// cleared, else the gradient), with the gradient zero on entry or holding a partial sum,
+  /// and with K within one block or across several (partial sums written to C in between).
+  func testFusedAdamStepGivesTheSeparateStepsBits() throws {
+    var rng = SeededGenerator(seed: 32)
+    for (m, n, k) in [(37, 70, 9), (61, 128, 300)] {
+      let a1 = (0..<(k * m)).map { _ in rng.nextUnitFloat() - 0.5 }, b1 = (0..<(k * n)).map { _ in rng.nextUnitFloat() - 0.5 }
+      let a2 = (0..<(k * m)).map { _ in rng.nextUnitFloat() - 0.5 }, b2 = (0..<(k * n)).map { _ in rng.nextUnitFloat() - 0.5 }
+      let w0 = (0..<(m * n)).map { _ in rng.nextUnitFloat() - 0.5 }
+      let m0 = (0..<(m * n)).map { _ in (rng.nextUnitFloat() - 0.5) * 0.1 }, v0 = (0..<(m * n)).map { _ in rng.nextUnitFloat() * 0.01 }
+      let partial = (0..<(m * n)).map { _ in rng.nextUnitFloat() - 0.5 }
+      for threads in [1, 2] {
+        let compute = try ComputeContext(threads: threads, gemm: .builtin)
+        for (zeroOnEntry, clear) in [(true, true), (false, true), (false, false)] {
+          // Separate: the product into the gradient, then the flat step.
+          var g = zeroOnEntry ? [Float](repeating: 0, count: m * n) : partial
+          stacked(m, n, a1, b1, k, a2, b2, k, &g, accumulate: true, step: nil, on: compute)
+          var (w, mo, v) = (w0, m0, v0)
+          ek_adam_flat(m * n, &w, &mo, &v, &g, 0.01, 0.9, 0.999, 1e-8, 0.05, clear ? 1 : 0)
+          // Fused.
+          var fg = zeroOnEntry ? [Float](repeating: 0, count: m * n) : partial
+          var (fw, fm, fv) = (w0, m0, v0)
+          let fused = fw.withUnsafeMutableBufferPointer { wp in
+            fm.withUnsafeMutableBufferPointer { mp in
+              fv.withUnsafeMutableBufferPointer { vp in
+                let step = FusedAdamStep(
+                  weights: wp.baseAddress!, firstMoment: mp.baseAddress!, secondMoment: vp.baseAddress!, learningRate: 0.01,
+                  beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.05, clearsGradient: clear, gradientIsZero: zeroOnEntry)
+                return stacked(m, n, a1, b1, k, a2, b2, k, &fg, accumulate: true, step: step, on: compute)
+              }
+            }
+          }
+          let label = "\(m)x\(n)x\(k) threads \(threads) zero \(zeroOnEntry) clear \(clear)"
+          XCTAssertTrue(fused, label)
+          XCTAssertEqual(fw, w, label)
+          XCTAssertEqual(fm, mo, label)
+          XCTAssertEqual(fv, v, label)
+          XCTAssertEqual(fg, g, label)
+          XCTAssertNotEqual(fw, w0, label)
+        }
+      }
+    }
+  }
+
+  @discardableResult
+  func stacked(
+    _ m: Int, _ n: Int, _ a1: [Float], _ b1: [Float], _ k1: Int, _ a2: [Float], _ b2: [Float], _ k2: Int, _ c: inout [Float],
+    accumulate: Bool, step: FusedAdamStep?, on compute: ComputeContext
+  ) -> Bool {
+    a1.withUnsafeBufferPointer { a1 in
+      b1.withUnsafeBufferPointer { b1 in
+        a2.withUnsafeBufferPointer { a2 in
+          b2.withUnsafeBufferPointer { b2 in
+            c.withUnsafeMutableBufferPointer { cp in
+              DenseKernels.stackedGemm(
+                m: m, n: n, .init(a: a1.baseAddress ?? UnsafePointer(bitPattern: 64)!, lda: m, b: b1.baseAddress ?? UnsafePointer(bitPattern: 64)!, ldb: n, k: k1),
+                .init(a: a2.baseAddress ?? UnsafePointer(bitPattern: 64)!, lda: m, b: b2.baseAddress ?? UnsafePointer(bitPattern: 64)!, ldb: n, k: k2),
+                c: cp.baseAddress!, ldc: n, accumulate: accumulate, step: step, on: compute)
             }
           }
         }

@@ -33,6 +33,24 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   /// The loss's value on the last pass, in its own units (what the seeds print).
   public private(set) var lastLoss = 0.0
   private var denseTarget = StableBuffer<Float>(zeros: 0)
+  /// An Adam step for the tied first-layer weight that the next dense pass applies inside the
+  /// product computing its gradient (`FusedAdamStep`), set by the trainer just before the pass
+  /// and used once. The optimiser step after the pass must then skip that weight
+  /// (`steppedTiedWeight`).
+  var tiedWeightStep: FusedAdamStep?
+  /// Whether the last pass stepped the tied first-layer weight itself.
+  private(set) var steppedTiedWeight = false
+  /// The output layer's part of the tied weight's gradient, Eᵀ·A (E rows × n, A rows × h₁),
+  /// held back by a dense pass until layer 0 adds its Xᵀ·dZ, so that both run as one product.
+  private var pendingTiedGradient: (error: UnsafePointer<Float>, activations: UnsafePointer<Float>)?
+
+  /// The parameter whose gradient a dense pass computes in one product: the first layer's
+  /// weight when the output layer is tied to it (both add [n, h₁] products into it).
+  var tiedWeight: Int? {
+    let first = model.layers[0], out = model.outputLayer
+    return out.weight == first.weight && out.outputMajor && !first.outputMajor ? first.weight : nil
+  }
+
   /// The input rows of the last sparse pass: the re-feeding passes train the same rows, and
   /// each row's dropout masks are keyed by its index (`RowRandomness`).
   private(set) var lastRows: [Int32] = []
@@ -183,6 +201,8 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   @discardableResult
   public func sparsePass(rows: ArraySlice<Int32>, generator: inout SeededGenerator) -> (sse: Double, count: Int) {
     batch.gather(model.input, rows: rows)
+    steppedTiedWeight = false
+    tiedWeightStep = nil
     lastRows = Array(rows)
     let b = rows.count
     reserve(rows: b)
@@ -275,6 +295,17 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
         continue
       }
       let inputActivations = l == 0 ? denseInput! : UnsafePointer(layerInput(l))
+      if l == 0, let pending = pendingTiedGradient {
+        // The tied weight's two parts, Eᵀ·A from the output layer and Xᵀ·dZ from this one, in
+        // one pass over its gradient, which may also take the weight's optimiser step.
+        pendingTiedGradient = nil
+        steppedTiedWeight = DenseKernels.stackedGemm(
+          m: layer.input, n: out,
+          .init(a: pending.error, lda: layer.input, b: pending.activations, ldb: out, k: b),
+          .init(a: inputActivations, lda: layer.input, b: dz, ldb: out, k: b),
+          c: weight.gradient.pointer, ldc: out, accumulate: true, step: tiedWeightStep, on: compute)
+        continue
+      }
       if layer.outputMajor {
         DenseKernels.gemm(transA: true, m: out, n: layer.input, k: b, a: dz, lda: out, b: inputActivations, ldb: layer.input,
                           c: weight.gradient.pointer, ldc: layer.input, accumulate: true, on: compute)
@@ -310,6 +341,8 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   /// gathered batch's observed ratings (seed 004's target: the original ratings).
   @discardableResult
   public func densePass(rows b: Int, input: UnsafePointer<Float>, denseTarget: UnsafePointer<Float>?, generator: inout SeededGenerator) -> (sse: Double, count: Int) {
+    steppedTiedWeight = false
+    defer { tiedWeightStep = nil }
     reserve(rows: b)
     forwardHidden(rows: b, denseInput: input, dropout: model.configuration.dropout, layerDropout: model.configuration.layerDropout ?? 0, generator: &generator)
     guard let target = denseTarget else {
@@ -372,10 +405,15 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
       }
     }
     // Output layer backward, dense: dA = E·W_out ([n, h₁]), dW_out += Eᵀ·A, d bias = Σ_t E.
+    // A weight tied to layer 0 gets Eᵀ·A together with layer 0's part (backwardHidden).
     DenseKernels.gemm(m: b, n: out.input, k: n, a: e, lda: n, b: p[out.weight].value.pointer, ldb: out.input,
                       c: da[hiddenCount - 1].pointer, ldc: out.input, on: compute)
-    DenseKernels.gemm(transA: true, m: n, n: out.input, k: b, a: e, lda: n, b: hiddenIn, ldb: out.input,
-                      c: p[out.weight].gradient.pointer, ldc: out.input, accumulate: true, on: compute)
+    if input != nil && tiedWeight != nil {
+      pendingTiedGradient = (UnsafePointer(e), UnsafePointer(hiddenIn))
+    } else {
+      DenseKernels.gemm(transA: true, m: n, n: out.input, k: b, a: e, lda: n, b: hiddenIn, ldb: out.input,
+                        c: p[out.weight].gradient.pointer, ldc: out.input, accumulate: true, on: compute)
+    }
     addColumnSums(e, rows: b, width: n, into: p[out.bias].gradient.pointer)
     backwardHidden(rows: b, denseInput: input)
     return (sse, count)

@@ -26,6 +26,20 @@ public struct DeepAutoencoderTrainer: Sendable {
     self.replicas = replicas
   }
 
+  /// The Adam step `step` would take next on parameter `index`, for the gradient pass to take
+  /// itself inside the product that computes that gradient; nil where the step must see every
+  /// gradient first: another optimiser, clipping (a norm over all gradients), ranks whose
+  /// gradients are added, or gradients read after the step (`clearing` false).
+  func fusedStep(_ model: DeepAutoencoder, parameter index: Int, learningRate lr: Float, stepNumber: Int, clearing: Bool) -> FusedAdamStep? {
+    guard options.optimizer == .adam, options.clipNorm <= 0, clearing, (replicas?.size ?? 1) <= 1 else { return nil }
+    let p = model.parameters[index]
+    guard let first = p.firstMoment, let second = p.secondMoment else { return nil }
+    return FusedAdamStep(
+      weights: p.value.pointer, firstMoment: first.pointer, secondMoment: second.pointer,
+      learningRate: Adam.correctedRate(lr, step: stepNumber + 1), beta1: Adam.beta1, beta2: Adam.beta2, epsilon: 1e-8,
+      weightDecay: options.weightDecay, clearsGradient: true, gradientIsZero: true)
+  }
+
   /// DeepRecommender's MultiStepLR for momentum SGD: ×0.5 at each of these epochs.
   static let momentumMilestones = [24, 36, 48, 66, 72]
 
@@ -61,7 +75,11 @@ public struct DeepAutoencoderTrainer: Sendable {
   /// data-parallel job the ranks' gradients are added first, one all-reduce per parameter.
   /// With `clearingGradients` every gradient is zero afterwards (Adam and momentum clear it in
   /// their own pass over the parameter).
-  func step(_ model: DeepAutoencoder, learningRate lr: Float, stepNumber: inout Int, epoch: Int, clearingGradients clear: Bool = false) throws {
+  /// `skipping`: a parameter whose step the gradient pass already took (`FusedAdamStep`).
+  func step(
+    _ model: DeepAutoencoder, learningRate lr: Float, stepNumber: inout Int, epoch: Int, clearingGradients clear: Bool = false,
+    skipping stepped: Int? = nil
+  ) throws {
     stepNumber += 1
     if let replicas, replicas.size > 1 {
       for p in model.parameters { replicas.sum(p.gradient.pointer, count: p.count) }
@@ -82,7 +100,7 @@ public struct DeepAutoencoderTrainer: Sendable {
       }
     }
     let wd = options.weightDecay
-    for p in model.parameters {
+    for (index, p) in model.parameters.enumerated() where index != stepped {
       if p.firstMoment == nil {
         p.firstMoment = StableBuffer(zeros: p.count)
         if options.optimizer != .momentum && options.optimizer != .plainSGD { p.secondMoment = StableBuffer(zeros: p.count) }
@@ -220,11 +238,17 @@ final class DeepAutoencoderStepper: BatchStepper {
         }
       }
       clearGradients()
+      // Every gradient is zero here, so the tied weight's step can run inside its product.
+      if let tied = gradient.tiedWeight {
+        gradient.tiedWeightStep = trainer.fusedStep(
+          model, parameter: tied, learningRate: lr, stepNumber: state.stepNumber, clearing: clearsGradientsInStep)
+      }
       gradient.densePass(
         rows: b, input: current.pointer, denseTarget: config.refeedTarget == .output ? current.pointer : nil,
         generator: &state.generator)
       if t + 1 < config.refeed { gradient.denseOutput(rows: b, into: (t % 2 == 0 ? refeedNext : refeedInput).pointer) }
-      try optimizerStep(learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
+      try optimizerStep(
+        learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch, skipping: gradient.steppedTiedWeight ? gradient.tiedWeight : nil)
     }
     return BatchOutcome(squaredError: s, count: c, loggedStep: logged, loss: loss)
   }
@@ -235,8 +259,9 @@ final class DeepAutoencoderStepper: BatchStepper {
     gradientsAreZero = false
   }
 
-  private func optimizerStep(learningRate lr: Float, stepNumber: inout Int, epoch: Int) throws {
-    try trainer.step(network, learningRate: lr, stepNumber: &stepNumber, epoch: epoch, clearingGradients: clearsGradientsInStep)
+  private func optimizerStep(learningRate lr: Float, stepNumber: inout Int, epoch: Int, skipping stepped: Int? = nil) throws {
+    try trainer.step(
+      network, learningRate: lr, stepNumber: &stepNumber, epoch: epoch, clearingGradients: clearsGradientsInStep, skipping: stepped)
     gradientsAreZero = clearsGradientsInStep
   }
 
