@@ -24,6 +24,9 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   private var denseZ = StableBuffer<Float>(zeros: 0)
   private var denseError = StableBuffer<Float>(zeros: 0)
   private var rowSums = StableBuffer<Double>(repeating: 0, count: 0)
+  /// The last hidden layer's activations times the loss's scale (the dense output layer's
+  /// weight gradient is Eᵀ times these).
+  private var scaledActivations = StableBuffer<Float>(zeros: 0)
   /// The code dropout mask of the last training pass (rows × code size; empty without dropout).
   public private(set) var lastCodeMask: [Float] = []
   /// The masks of every hidden layer in the last training pass (empty where none was applied).
@@ -177,11 +180,15 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
 
   /// Adds the column sums of `rows` × `width` values into `totals`, columns split across
   /// threads; each column adds its rows in order, so the sums do not depend on the thread count.
-  private func addColumnSums(_ values: UnsafePointer<Float>, rows: Int, width: Int, into totals: UnsafeMutablePointer<Float>) {
+  private func addColumnSums(_ values: UnsafePointer<Float>, rows: Int, width: Int, scaledBy scale: Float = 1, into totals: UnsafeMutablePointer<Float>) {
     compute.forRanges(width, grain: 256) { lo, hi in
       for t in 0..<rows {
         let row = values + t * width
-        for j in lo..<hi { totals[j] += row[j] }
+        if scale == 1 {
+          for j in lo..<hi { totals[j] += row[j] }
+        } else {
+          for j in lo..<hi { totals[j] += scale * row[j] }
+        }
       }
     }
   }
@@ -376,8 +383,11 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
         for k in (t * n)..<((t + 1) * n) {
           zOut[k] += bias[k - t * n]
           guard everyCell || target[k] != 0 else { e[k] = 0; continue }
-          let diff = activation.apply(zOut[k]) - target[k]
-          e[k] = diff
+          let output = activation.apply(zOut[k])
+          let diff = output - target[k]
+          // dLoss/dz up to the loss's scale, which is known only once every row is summed: the
+          // products below carry it instead of a second pass over the rows × n errors.
+          e[k] = diff * activation.derivative(zOut[k], output)
           termSSE += Double(diff) * Double(diff)
           if target[k] != 0 {
             count += 1
@@ -398,23 +408,25 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
     let whole = globalTerms(sse: termSSE, terms: everyCell ? b * n : count, rows: b)
     let scale = errorScale(sse: whole.sse, terms: whole.terms, rows: whole.rows)
     lastLoss = lossValue(sse: whole.sse, terms: whole.terms, rows: whole.rows)
-    compute.forRanges(b * n, grain: 1 << 15) { lo, hi in
-      for k in lo..<hi where e[k] != 0 {
-        let s = zOut[k]
-        e[k] *= scale * activation.derivative(s, activation.apply(s))
-      }
+    // Output layer backward, dense, with the loss's scale s applied to the small factors:
+    // dA = s·(E·W_out) ([n, h₁]), dW_out += Eᵀ·(s·A), d bias = s·Σ_t E. A weight tied to
+    // layer 0 gets Eᵀ·(s·A) together with layer 0's part (backwardHidden).
+    let dA = da[hiddenCount - 1].pointer, width = out.input
+    DenseKernels.gemm(m: b, n: width, k: n, a: e, lda: n, b: p[out.weight].value.pointer, ldb: width,
+                      c: dA, ldc: width, on: compute)
+    if scaledActivations.count < b * width { scaledActivations = StableBuffer(zeros: b * width) }
+    let scaledA = scaledActivations.pointer
+    for j in 0..<(b * width) {
+      dA[j] *= scale
+      scaledA[j] = scale * hiddenIn[j]
     }
-    // Output layer backward, dense: dA = E·W_out ([n, h₁]), dW_out += Eᵀ·A, d bias = Σ_t E.
-    // A weight tied to layer 0 gets Eᵀ·A together with layer 0's part (backwardHidden).
-    DenseKernels.gemm(m: b, n: out.input, k: n, a: e, lda: n, b: p[out.weight].value.pointer, ldb: out.input,
-                      c: da[hiddenCount - 1].pointer, ldc: out.input, on: compute)
     if input != nil && tiedWeight != nil {
-      pendingTiedGradient = (UnsafePointer(e), UnsafePointer(hiddenIn))
+      pendingTiedGradient = (UnsafePointer(e), UnsafePointer(scaledA))
     } else {
-      DenseKernels.gemm(transA: true, m: n, n: out.input, k: b, a: e, lda: n, b: hiddenIn, ldb: out.input,
-                        c: p[out.weight].gradient.pointer, ldc: out.input, accumulate: true, on: compute)
+      DenseKernels.gemm(transA: true, m: n, n: width, k: b, a: e, lda: n, b: scaledA, ldb: width,
+                        c: p[out.weight].gradient.pointer, ldc: width, accumulate: true, on: compute)
     }
-    addColumnSums(e, rows: b, width: n, into: p[out.bias].gradient.pointer)
+    addColumnSums(e, rows: b, width: n, scaledBy: scale, into: p[out.bias].gradient.pointer)
     backwardHidden(rows: b, denseInput: input)
     return (sse, count)
   }
