@@ -388,7 +388,7 @@ INLINE void adam_tile_epilogue(float *g, long rows, long cols, float *c, long ld
 INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, long n1, long K,
                             const float *A, long lda, const float *B, long ldb, float *C, long ldc,
                             int accumulate, const float *A2, long lda2, const float *B2, long ldb2,
-                            long K1, const ek_adam_step *step) {
+                            long K1, const ek_adam_step *step, const ek_adam_step *stepB) {
   if (m1 <= m0 || n1 <= n0) return;
   stacked_rows aRows = {A, lda, K1, A2, lda2}, bRows = {B, ldb, K1, B2, ldb2};
   if (K == 0) {
@@ -435,6 +435,15 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
           }
           for (long j = w; j < GEMM_NR; j++)
             for (long k = 0; k < kc; k++) dst[k * GEMM_NR + j] = 0;
+        }
+      }
+      if (stepB && pc + kc == K) {
+        // Every k of B's rows jc..<jc+nc is packed: step those rows of the parameter now,
+        // while they are in cache; this product goes on with the packed values before the step.
+        for (long j = jc; j < jc + nc; j++) {
+          long at = j * ldb;
+          adam_flat_body(K, (float *)B + at, stepB->m + at, stepB->v + at, stepB->g + at, stepB->lr,
+                         stepB->b1, stepB->b2, stepB->eps, stepB->decay, stepB->clear);
         }
       }
       for (long ic = m0; ic < m1; ic += GEMM_MC) {
@@ -567,14 +576,20 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
                                          const float *B, long ldb, float *C, long ldc,           \
                                          int accumulate) {                                       \
     gemm_block_body(transA, transB, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, accumulate, 0, 0, \
-                    0, 0, K, 0);                                                                 \
+                    0, 0, K, 0, 0);                                                              \
+  }                                                                                              \
+  ATTR static void sgemm_block_nt_stepping_b_##SUFFIX(long m0, long m1, long n0, long n1, long K, \
+                                                      const float *A, long lda, float *B,         \
+                                                      long ldb, float *C, long ldc,               \
+                                                      const ek_adam_step *step) {                 \
+    gemm_block_body(0, 1, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, 0, 0, 0, 0, 0, K, 0, step); \
   }                                                                                              \
   ATTR static void sgemm_block_tn_stacked_##SUFFIX(                                             \
       long m0, long m1, long n0, long n1, const float *A1, long lda1, const float *B1, long ldb1, \
       long K1, const float *A2, long lda2, const float *B2, long ldb2, long K2, float *C,        \
       long ldc, int accumulate, const ek_adam_step *step) {                                      \
     gemm_block_body(1, 0, m0, m1, n0, n1, K1 + K2, A1, lda1, B1, ldb1, C, ldc, accumulate, A2,  \
-                    lda2, B2, ldb2, K1, step);                                                   \
+                    lda2, B2, ldb2, K1, step, 0);                                                \
   }                                                                                              \
   ATTR static void rprop_##SUFFIX(long count, float *w, const float *g, float *prevG,          \
                                   float *step, float etaPlus, float etaMinus, float stepMin,    \
@@ -704,4 +719,10 @@ void ek_sgemm_block_tn_stacked(long m0, long m1, long n0, long n1, const float *
                                int accumulate, const ek_adam_step *step) {
   DISPATCH(sgemm_block_tn_stacked, m0, m1, n0, n1, A1, lda1, B1, ldb1, K1, A2, lda2, B2, ldb2, K2,
            C, ldc, accumulate, step)
+}
+
+void ek_sgemm_block_nt_stepping_b(long m0, long m1, long n0, long n1, long K, const float *A,
+                                  long lda, float *B, long ldb, float *C, long ldc,
+                                  const ek_adam_step *step) {
+  DISPATCH(sgemm_block_nt_stepping_b, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, step)
 }

@@ -116,12 +116,23 @@ void ek_sgemm_block(int transA, int transB, long m0, long m1, long n0, long n1, 
 /// G = (C when accumulate) + product steps the parameter as soon as its sums are complete,
 /// while it is still in cache, exactly as `ek_adam_flat` would (the same bits), so the step
 /// costs no pass of its own over the gradient.
+/// (`ek_sgemm_block_nt_stepping_b` uses the same struct for a step on B's rows: g is then the
+/// gradient, laid out as B, and w, cIsZero are unused.)
 typedef struct {
   float *w, *m, *v;              ///< the parameter and its two moments, laid out as C (ldc)
+  float *g;                      ///< the gradient, for a step on B's rows only
   float lr, b1, b2, eps, decay;  ///< as `ek_adam_flat`; lr carries the bias correction
-  int clear;                     ///< leave C zero (else C holds G afterwards)
+  int clear;                     ///< leave the gradient zero (else C holds G afterwards)
   int cIsZero;                   ///< C holds zeros on entry: never read, nor written with clear
 } ek_adam_step;
+
+/// C[m0:m1, n0:n1] = A · Bᵀ (A M×K, B N×K, row-major) where B is a parameter whose Adam step
+/// (gradient `step->g`, moments m, v, all laid out as B) is due: each block of B's rows is
+/// stepped right after it is packed, while in cache, and the product uses the values before
+/// the step. Rows n0..<n1 are stepped exactly once, so callers split by columns of C.
+void ek_sgemm_block_nt_stepping_b(long m0, long m1, long n0, long n1, long K, const float *A,
+                                  long lda, float *B, long ldb, float *C, long ldc,
+                                  const ek_adam_step *step);
 
 /// A transposed-A product over K stacked from two sources, on a block of the result:
 ///   C[m0:m1, n0:n1] = A1ᵀ·B1 + A2ᵀ·B2 (+ C when accumulate)

@@ -131,6 +131,34 @@ public enum DenseKernels {
     return step != nil
   }
 
+  /// C (M×N) = A·Bᵀ (A M×K, B N×K) where B is a parameter whose Adam `step` is due (with its
+  /// gradient): each block of B's rows is stepped as soon as the product has packed it, and the
+  /// product uses the values from before the step. A layer's output and its weight's step in
+  /// one pass over the weight (the first re-feeding input, then the optimiser step). Only the
+  /// built-in fp32 GEMM fuses the step; returns whether it did (else B is not stepped).
+  @discardableResult
+  public static func gemmSteppingB(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeMutablePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, step: FusedAdamStep, on compute: ComputeContext
+  ) -> Bool {
+    guard compute.blas == nil && !compute.usesBF16, step.gradient != nil, m > 0, n > 0, k > 0 else {
+      gemm(transB: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, on: compute)
+      return false
+    }
+    // Split by columns of C only: each thread steps the rows of B it packs, once.
+    let panels = (n + 63) / 64
+    let parts = Double(m) * Double(n) * Double(k) < 2e6 ? 1 : min(compute.threads, panels)
+    let box = UncheckedSendable((a, b, c, step.kernelStep))
+    compute.forRanges(parts, grain: 1) { lo, hi in
+      var (a, b, c, s) = box.value
+      for t in lo..<hi {
+        let n0 = panels * t / parts * 64, n1 = min(n, panels * (t + 1) / parts * 64)
+        ek_sgemm_block_nt_stepping_b(0, m, n0, n1, k, a, lda, b, ldb, c, ldc, &s)
+      }
+    }
+    return true
+  }
+
   /// The machine's arithmetic peak in GFLOP/s: a tight multiply-add loop with no memory
   /// traffic on every thread of `compute` at once (fp32 FMA, or AVX512_BF16 dot products),
   /// median of 5 after a warm-up; nil for bf16 on a CPU without it. The yardstick for GEMMs.

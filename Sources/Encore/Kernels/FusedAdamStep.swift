@@ -1,15 +1,21 @@
 import CEncoreKernels
 
-/// An Adam step that a gradient product applies itself (`DenseKernels.stackedGemm`): each
-/// tile of the gradient steps the parameter as soon as its sums are complete, while still in
-/// cache, so the step needs no pass of its own over the gradient — the one dense pass a
-/// deep autoencoder's tied first layer costs per step is its 55 MB weight, moments and all.
-/// Gives exactly the bits of the separate step (`ek_adam_flat`).
+/// An Adam step that a product takes itself, exactly as the separate step (`ek_adam_flat`)
+/// would, bit for bit, while the data is in cache instead of in a pass of its own:
+/// - on the product's result, when that is the gradient (`DenseKernels.stackedGemm`): each
+///   tile steps the parameter as soon as its sums are complete;
+/// - on an operand that is the parameter (`DenseKernels.gemmSteppingB`): each block of its rows
+///   is stepped just after the product has packed it.
+/// A deep autoencoder's output-layer weight (26,744 × 512 on ML-20M) is 55 MB, with two moments
+/// and a gradient of the same size: a pass of its own per step is most of an Adam step's cost.
 public struct FusedAdamStep {
   /// The parameter and its first and second moments, laid out as the product's result.
   public var weights: UnsafeMutablePointer<Float>
   public var firstMoment: UnsafeMutablePointer<Float>
   public var secondMoment: UnsafeMutablePointer<Float>
+  /// The gradient, for a step on a product's operand (`DenseKernels.gemmSteppingB`); nil for
+  /// a step on the product's result, which is the gradient.
+  public var gradient: UnsafeMutablePointer<Float>?
   /// The step size after bias correction (`Adam.correctedRate`).
   public var learningRate: Float
   public var beta1: Float
@@ -25,9 +31,11 @@ public struct FusedAdamStep {
 
   public init(
     weights: UnsafeMutablePointer<Float>, firstMoment: UnsafeMutablePointer<Float>, secondMoment: UnsafeMutablePointer<Float>,
-    learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, clearsGradient: Bool, gradientIsZero: Bool
+    gradient: UnsafeMutablePointer<Float>? = nil, learningRate: Float, beta1: Float, beta2: Float, epsilon: Float,
+    weightDecay: Float, clearsGradient: Bool, gradientIsZero: Bool
   ) {
     self.weights = weights
+    self.gradient = gradient
     self.firstMoment = firstMoment
     self.secondMoment = secondMoment
     self.learningRate = learningRate
@@ -41,7 +49,7 @@ public struct FusedAdamStep {
 
   var kernelStep: ek_adam_step {
     ek_adam_step(
-      w: weights, m: firstMoment, v: secondMoment, lr: learningRate, b1: beta1, b2: beta2, eps: epsilon, decay: weightDecay,
+      w: weights, m: firstMoment, v: secondMoment, g: gradient, lr: learningRate, b1: beta1, b2: beta2, eps: epsilon, decay: weightDecay,
       clear: clearsGradient ? 1 : 0, cIsZero: gradientIsZero ? 1 : 0)
   }
 }

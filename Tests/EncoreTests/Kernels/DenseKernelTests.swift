@@ -121,6 +121,48 @@ final class DenseKernelTests: XCTestCase {
     }
   }
 
+  /// A product that steps its B operand: C is A·Bᵀ with B before the step, and B, both
+  /// moments and the cleared gradient are exactly what `ek_adam_flat` gives, with K within one
+  /// block and across two, on 1 and 2 threads (each row stepped once).
+  func testSteppingTheOperandGivesTheProductBeforeAndTheSeparateStepsBits() throws {
+    var rng = SeededGenerator(seed: 33)
+    for (m, n, k) in [(7, 45, 12), (40, 300, 200), (30, 200, 600)] {
+      let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() - 0.5 }
+      let b0 = (0..<(n * k)).map { _ in rng.nextUnitFloat() - 0.5 }
+      let m0 = (0..<(n * k)).map { _ in (rng.nextUnitFloat() - 0.5) * 0.1 }, v0 = (0..<(n * k)).map { _ in rng.nextUnitFloat() * 0.01 }
+      let g0 = (0..<(n * k)).map { _ in rng.nextUnitFloat() - 0.5 }
+      let product = naive(false, true, m, n, k, a, b0)
+      var (w, mo, v, g) = (b0, m0, v0, g0)
+      ek_adam_flat(n * k, &w, &mo, &v, &g, 0.01, 0.9, 0.999, 1e-8, 0.05, 1)
+      for threads in [1, 2] {
+        var (fb, fm, fv, fg) = (b0, m0, v0, g0)
+        var c = [Float](repeating: .nan, count: m * n)
+        let stepped = try fb.withUnsafeMutableBufferPointer { bp in
+          try fm.withUnsafeMutableBufferPointer { mp in
+            try fv.withUnsafeMutableBufferPointer { vp in
+              try fg.withUnsafeMutableBufferPointer { gp in
+                let step = FusedAdamStep(
+                  weights: bp.baseAddress!, firstMoment: mp.baseAddress!, secondMoment: vp.baseAddress!, gradient: gp.baseAddress!,
+                  learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.05, clearsGradient: true,
+                  gradientIsZero: false)
+                return DenseKernels.gemmSteppingB(
+                  m: m, n: n, k: k, a: a, lda: k, b: bp.baseAddress!, ldb: k, c: &c, ldc: n, step: step,
+                  on: try ComputeContext(threads: threads, gemm: .builtin))
+              }
+            }
+          }
+        }
+        let label = "\(m)x\(n)x\(k) threads \(threads)"
+        XCTAssertTrue(stepped, label)
+        for i in 0..<(m * n) { XCTAssertEqual(Double(c[i]), product[i], accuracy: 1e-4 * Double(k), label) }
+        XCTAssertEqual(fb, w, label)
+        XCTAssertEqual(fm, mo, label)
+        XCTAssertEqual(fv, v, label)
+        XCTAssertEqual(fg, g, label)
+      }
+    }
+  }
+
   @discardableResult
   func stacked(
     _ m: Int, _ n: Int, _ a1: [Float], _ b1: [Float], _ k1: Int, _ a2: [Float], _ b2: [Float], _ k2: Int, _ c: inout [Float],

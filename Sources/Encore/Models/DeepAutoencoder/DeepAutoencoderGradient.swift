@@ -328,12 +328,22 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
   }
 
   /// The dense output f(x) (rows × n) of the last forward pass (before any update).
-  public func denseOutput(rows b: Int, into output: UnsafeMutablePointer<Float>) {
+  /// With `step`, the output layer's weight takes its due Adam step inside the product, just
+  /// after each block of it is read (`DenseKernels.gemmSteppingB`); returns whether it did.
+  @discardableResult
+  public func denseOutput(rows b: Int, into output: UnsafeMutablePointer<Float>, steppingWeight step: FusedAdamStep? = nil) -> Bool {
     let p = model.parameters
     let out = model.outputLayer
     let n = model.inputSize
-    DenseKernels.gemm(transB: true, m: b, n: n, k: out.input, a: layerInput(hiddenCount), lda: out.input,
-                      b: p[out.weight].value.pointer, ldb: out.input, c: output, ldc: n, on: compute)
+    var stepped = false
+    if let step {
+      stepped = DenseKernels.gemmSteppingB(
+        m: b, n: n, k: out.input, a: layerInput(hiddenCount), lda: out.input, b: p[out.weight].value.pointer, ldb: out.input,
+        c: output, ldc: n, step: step, on: compute)
+    } else {
+      DenseKernels.gemm(transB: true, m: b, n: n, k: out.input, a: layerInput(hiddenCount), lda: out.input,
+                        b: p[out.weight].value.pointer, ldb: out.input, c: output, ldc: n, on: compute)
+    }
     let bias = p[out.bias].value.pointer, activation = out.activation
     compute.forRanges(b, grain: 1) { lo, hi in
       for t in lo..<hi {
@@ -341,6 +351,7 @@ public final class DeepAutoencoderGradient: @unchecked Sendable {
         for j in 0..<n { row[j] = activation.apply(row[j] + bias[j]) }
       }
     }
+    return stepped
   }
 
   /// A dense re-feeding pass on `input` (rows × n, e.g. the first pass's output). With

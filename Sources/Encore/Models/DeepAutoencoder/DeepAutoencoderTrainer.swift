@@ -26,18 +26,21 @@ public struct DeepAutoencoderTrainer: Sendable {
     self.replicas = replicas
   }
 
-  /// The Adam step `step` would take next on parameter `index`, for the gradient pass to take
-  /// itself inside the product that computes that gradient; nil where the step must see every
-  /// gradient first: another optimiser, clipping (a norm over all gradients), ranks whose
-  /// gradients are added, or gradients read after the step (`clearing` false).
-  func fusedStep(_ model: DeepAutoencoder, parameter index: Int, learningRate lr: Float, stepNumber: Int, clearing: Bool) -> FusedAdamStep? {
+  /// The Adam step `step` would take next on parameter `index`, for a product to take itself:
+  /// the one that computes its gradient (zero until then), or with `onOperand` one that reads
+  /// the parameter once its gradient is complete. nil where the step must see every gradient
+  /// first: another optimiser, clipping (a norm over all gradients), ranks whose gradients are
+  /// added, or gradients read after the step (`clearing` false).
+  func fusedStep(
+    _ model: DeepAutoencoder, parameter index: Int, learningRate lr: Float, stepNumber: Int, clearing: Bool, onOperand: Bool = false
+  ) -> FusedAdamStep? {
     guard options.optimizer == .adam, options.clipNorm <= 0, clearing, (replicas?.size ?? 1) <= 1 else { return nil }
     let p = model.parameters[index]
     guard let first = p.firstMoment, let second = p.secondMoment else { return nil }
     return FusedAdamStep(
-      weights: p.value.pointer, firstMoment: first.pointer, secondMoment: second.pointer,
+      weights: p.value.pointer, firstMoment: first.pointer, secondMoment: second.pointer, gradient: onOperand ? p.gradient.pointer : nil,
       learningRate: Adam.correctedRate(lr, step: stepNumber + 1), beta1: Adam.beta1, beta2: Adam.beta2, epsilon: 1e-8,
-      weightDecay: options.weightDecay, clearsGradient: true, gradientIsZero: true)
+      weightDecay: options.weightDecay, clearsGradient: true, gradientIsZero: !onOperand)
   }
 
   /// DeepRecommender's MultiStepLR for momentum SGD: ×0.5 at each of these epochs.
@@ -224,8 +227,16 @@ final class DeepAutoencoderStepper: BatchStepper {
       (s, c) = (totals[0], Int(totals[1]))
     }
     let loss = gradient.lastLoss
-    if config.refeed > 0 { gradient.denseOutput(rows: b, into: refeedInput.pointer) }
-    try optimizerStep(learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch)
+    // The re-feeding input is the output before this step; the output weight's step runs
+    // inside that product, as it reads the weight.
+    let outputWeight = model.outputLayer.weight
+    var steppedOutput = false
+    if config.refeed > 0 {
+      let step = trainer.fusedStep(
+        model, parameter: outputWeight, learningRate: lr, stepNumber: state.stepNumber, clearing: clearsGradientsInStep, onOperand: true)
+      steppedOutput = gradient.denseOutput(rows: b, into: refeedInput.pointer, steppingWeight: step)
+    }
+    try optimizerStep(learningRate: lr, stepNumber: &state.stepNumber, epoch: epoch, skipping: steppedOutput ? outputWeight : nil)
     let logged = state.stepNumber
     for t in 0..<config.refeed {
       let current = t % 2 == 0 ? refeedInput : refeedNext
