@@ -125,14 +125,17 @@ struct CompareCommand: ParsableCommand {
         print("\(runs) run(s); ranking metrics rank each user's test items (surprise's convention), K = \(k), relevant ≥ \(threshold)"
               + (unseen == .drop ? "; test pairs of unseen users or items left out" : ""))
         let held = summary.contains { $0.heldOutRMSE != nil }
+        let shrunk = summary.contains { $0.shrinkWeight != nil }
         let mode = trainOnFoldIn ? "retrain" : "fold-in"
-        print("| model | RMSE | MAE | FCP | P@\(k) | R@\(k) | NDCG@\(k) | fit s | predict s |" + (held ? " held-out users' RMSE (\(mode)) | held-out FCP |" : ""))
-        print("|---|---|---|---|---|---|---|---|---|" + (held ? "---|---|" : ""))
+        print("| model | RMSE | MAE | FCP | P@\(k) | R@\(k) | NDCG@\(k) | fit s | predict s |"
+              + (held ? " held-out users' RMSE (\(mode)) | held-out FCP |" : "") + (shrunk ? " shrink w |" : ""))
+        print("|---|---|---|---|---|---|---|---|---|" + (held ? "---|---|" : "") + (shrunk ? "---|" : ""))
         func cell(_ m: MeanDeviation, _ digits: Int = 4) -> String {
           runs > 1 ? String(format: "%.\(digits)f ± %.\(digits)f", m.mean, m.std) : String(format: "%.\(digits)f", m.mean)
         }
         for s in summary {
-          print("| \(s.model) | \(cell(s.rmse)) | \(cell(s.mae)) | \(cell(s.fcp)) | \(cell(s.precision)) | \(cell(s.recall)) | \(cell(s.ndcg)) | \(cell(s.fitSeconds, 3)) | \(cell(s.predictSeconds, 3)) |" + (s.heldOutRMSE.map { " \(cell($0)) | \(s.heldOutFCP.map { cell($0) } ?? "-") |" } ?? ""))
+          print("| \(s.model) | \(cell(s.rmse)) | \(cell(s.mae)) | \(cell(s.fcp)) | \(cell(s.precision)) | \(cell(s.recall)) | \(cell(s.ndcg)) | \(cell(s.fitSeconds, 3)) | \(cell(s.predictSeconds, 3)) |" + (s.heldOutRMSE.map { " \(cell($0)) | \(s.heldOutFCP.map { cell($0) } ?? "-") |" } ?? "")
+                + (shrunk ? " \(s.shrinkWeight.map { cell($0, 3) } ?? "-") |" : ""))
         }
       }
     }

@@ -20,11 +20,14 @@ public struct ModelMeasurement: Codable, Sendable {
   public var heldOutUsers: HeldOutUserReport? = nil
   /// Lines of the run's data files skipped as invalid (`--drop-invalid`).
   public var nSkippedLines = 0
+  /// The weight w the network kept when shrunk toward its baseline (`BaselineShrink`; 1: not
+  /// moved); nil for a model that does not shrink.
+  public var shrinkWeight: Double? = nil
 
   enum CodingKeys: String, CodingKey {
     case model, run, rmse, mae, fcp, ranking, nSkippedLines = "n_skipped_lines"
     case fitSeconds = "fit_seconds", predictSeconds = "predict_seconds", nTest = "n_test", nTestUnseen = "n_test_unseen"
-    case heldOutUsers = "held_out_users", nTestScored = "n_test_scored", rmseSeen = "rmse_seen"
+    case heldOutUsers = "held_out_users", nTestScored = "n_test_scored", rmseSeen = "rmse_seen", shrinkWeight = "shrink_weight"
   }
 }
 
@@ -49,11 +52,14 @@ public struct ComparisonSummary: Codable, Sendable {
   public var heldOutRMSE, heldOutMAE, heldOutNDCG: MeanDeviation?
   /// FCP on the held-out users' scored ratings, when every run has one.
   public var heldOutFCP: MeanDeviation?
+  /// The network's weight after its shrink toward the baseline, when every run shrank.
+  public var shrinkWeight: MeanDeviation?
 
   enum CodingKeys: String, CodingKey {
     case model, runs, rmse, mae, fcp, precision, recall, ndcg
     case fitSeconds = "fit_seconds", predictSeconds = "predict_seconds"
     case heldOutRMSE = "held_out_rmse", heldOutMAE = "held_out_mae", heldOutNDCG = "held_out_ndcg", heldOutFCP = "held_out_fcp"
+    case shrinkWeight = "shrink_weight"
   }
 
   public init(model: String, results: [ModelMeasurement]) {
@@ -75,6 +81,8 @@ public struct ComparisonSummary: Codable, Sendable {
       let fcps = held.compactMap(\.fcp)
       if fcps.count == held.count { heldOutFCP = MeanDeviation(fcps) }
     }
+    let weights = results.compactMap(\.shrinkWeight)
+    if !weights.isEmpty && weights.count == results.count { shrinkWeight = MeanDeviation(weights) }
   }
 }
 
@@ -156,6 +164,7 @@ public struct Comparison: Sendable {
       measurement.nTestScored = scores.scored
       measurement.rmseSeen = scores.rmseSeen
       measurement.nSkippedLines = data.ratings.skippedLines.count
+      measurement.shrinkWeight = report.shrink?.weight
       results.append(measurement)
     }
     return results
@@ -240,12 +249,13 @@ public struct Comparison: Sendable {
 
   /// The per-run results as CSV, one line per model and run.
   public static func csv(_ results: [ModelMeasurement]) -> String {
-    var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds,held_out_rmse,held_out_mae,held_out_ndcg_at_k,held_out_fcp"]
+    var lines = ["model,run,rmse,mae,fcp,precision_at_k,recall_at_k,ndcg_at_k,map_at_k,hit_rate,fit_seconds,predict_seconds,held_out_rmse,held_out_mae,held_out_ndcg_at_k,held_out_fcp,shrink_weight"]
     for r in results {
       let held = r.heldOutUsers.map { [String($0.rmse), String($0.mae), String($0.ranking.ndcg), $0.fcp.map { String($0) } ?? ""] } ?? ["", "", "", ""]
       lines.append(([CSVField.quoted(r.model), CSVField.quoted(r.run), String(r.rmse), String(r.mae), String(r.fcp),
                     String(r.ranking.precision), String(r.ranking.recall), String(r.ranking.ndcg), String(r.ranking.map),
-                    String(r.ranking.hitRate), String(r.fitSeconds), String(r.predictSeconds)] + held).joined(separator: ","))
+                    String(r.ranking.hitRate), String(r.fitSeconds), String(r.predictSeconds)] + held
+                    + [r.shrinkWeight.map { String($0) } ?? ""]).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -81,4 +81,31 @@ final class ComparedModelTests: XCTestCase {
     let runs = try comparison.runAll(.data(file, folds: nil), seeds: 1)
     XCTAssertEqual(Double(runs[0].nTest), 0.3 * 1200, accuracy: 2)
   }
+
+  /// A compared network reports the weight its shrink toward the baseline kept, per run, in
+  /// the summary and in the CSV; a model that does not shrink reports none.
+  func testAComparisonReportsEachNetworksShrinkWeight() throws {
+    let data = SyntheticRatings(shape: .init(users: 60, items: 40, ratings: 1200, minimum: 1, maximum: 5, step: 1, seed: 4)).generate()
+    let dir = TemporaryFolder()
+    let file = dir.path + "/ratings.csv"
+    try SyntheticRatings.writeCSV(data, to: file)
+    var comparison = try Comparison(modelList: "baseline,i-autorec:epochs=5,i-autorec:epochs=5:no-shrink")
+    comparison.validationFraction = 0.2
+    let runs = try comparison.runAll(.data(file, folds: 2), seeds: 1)
+    XCTAssertEqual(runs.count, 6)
+    for run in runs {
+      switch run.model {
+      case "i-autorec:epochs=5":
+        let w = try XCTUnwrap(run.shrinkWeight, run.run)
+        XCTAssertTrue((0...1).contains(w), "\(w)")
+      default: XCTAssertNil(run.shrinkWeight, run.model)
+      }
+    }
+    let summary = comparison.summaries(runs)
+    XCTAssertNotNil(summary.first { $0.model == "i-autorec:epochs=5" }?.shrinkWeight)
+    XCTAssertNil(summary.first { $0.model == "baseline" }?.shrinkWeight)
+    let csv = Comparison.csv(runs).split(separator: "\n")
+    XCTAssertTrue(csv[0].hasSuffix(",shrink_weight"))
+    XCTAssertTrue(csv.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 17 })
+  }
 }
