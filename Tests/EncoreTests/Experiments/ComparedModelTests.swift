@@ -72,10 +72,8 @@ final class ComparedModelTests: XCTestCase {
   }
 
   func testAComparisonHoldsOutTheTestFractionItIsGiven() throws {
-    let data = SyntheticRatings(shape: .init(users: 60, items: 40, ratings: 1200, minimum: 1, maximum: 5, step: 1, seed: 3)).generate()
     let dir = TemporaryFolder()
-    let file = dir.path + "/ratings.csv"
-    try SyntheticRatings.writeCSV(data, to: file)
+    let file = try ratingsFile(in: dir, seed: 3)
     var comparison = try Comparison(modelList: "baseline")
     comparison.testFraction = 0.3
     let runs = try comparison.runAll(.data(file, folds: nil), seeds: 1)
@@ -85,10 +83,8 @@ final class ComparedModelTests: XCTestCase {
   /// A compared network reports the weight its shrink toward the baseline kept, per run, in
   /// the summary and in the CSV; a model that does not shrink reports none.
   func testAComparisonReportsEachNetworksShrinkWeight() throws {
-    let data = SyntheticRatings(shape: .init(users: 60, items: 40, ratings: 1200, minimum: 1, maximum: 5, step: 1, seed: 4)).generate()
     let dir = TemporaryFolder()
-    let file = dir.path + "/ratings.csv"
-    try SyntheticRatings.writeCSV(data, to: file)
+    let file = try ratingsFile(in: dir, seed: 4)
     var comparison = try Comparison(modelList: "baseline,i-autorec:epochs=5,i-autorec:epochs=5:no-shrink")
     comparison.validationFraction = 0.2
     let runs = try comparison.runAll(.data(file, folds: 2), seeds: 1)
@@ -107,5 +103,13 @@ final class ComparedModelTests: XCTestCase {
     let csv = Comparison.csv(runs).split(separator: "\n")
     XCTAssertTrue(csv[0].hasSuffix(",shrink_weight"))
     XCTAssertTrue(csv.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 17 })
+  }
+
+  /// 1,200 synthetic 1–5 ratings of 60 users and 40 items, written as a CSV in `dir`.
+  private func ratingsFile(in dir: TemporaryFolder, seed: UInt64) throws -> String {
+    let data = SyntheticRatings(shape: .init(users: 60, items: 40, ratings: 1200, minimum: 1, maximum: 5, step: 1, seed: seed)).generate()
+    let file = dir.path + "/ratings.csv"
+    try SyntheticRatings.writeCSV(data, to: file)
+    return file
   }
 }
