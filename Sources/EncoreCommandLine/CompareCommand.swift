@@ -56,6 +56,8 @@ struct CompareCommand: ParsableCommand {
   var blend = false
   @Flag(help: "With --blend: once the weights are fitted, train the blend's members again on training + validation ratings (encore train --model blend --refit).")
   var blendRefit = false
+  @Option(parsing: .unconditional, help: "With --blend: fit the weights on K-fold out-of-fold predictions of every training rating (stacking), then train the members on every rating (encore train --model blend --stack-folds K).")
+  var blendStackFolds: Int?
   @Flag(help: "Print one JSON object (summary and every run).") var json = false
   @Option(help: "Also write the per-run results as CSV to this file.") var csv: String?
   @Option(help: "Also write a chart of each model's RMSE (mean ± std) to this SVG file.") var plot: String?
@@ -78,7 +80,8 @@ struct CompareCommand: ParsableCommand {
       if let plot { try OutputPath.check(plot, option: "plot", inputs: inputs + (csv.map { [$0] } ?? [])) }
       var comparison = try Comparison(modelList: models)
       if blendRefit && !blend { throw EncoreError.invalidArgument("--blend-refit needs --blend") }
-      if blend { try comparison.addBlend(refit: blendRefit) }
+      if blendStackFolds != nil && !blend { throw EncoreError.invalidArgument("--blend-stack-folds needs --blend") }
+      if blend { try comparison.addBlend(refit: blendRefit, stackFolds: blendStackFolds ?? 0) }
       if let testFraction {
         guard testFraction > 0 && testFraction < 1 else { throw EncoreError.invalidArgument("--test-fraction must be in (0, 1)") }
         guard data != nil && folds == nil else {

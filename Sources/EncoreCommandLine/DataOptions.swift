@@ -239,6 +239,9 @@ struct ModelOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Train N copies of the model from seeds SEED, SEED+1, ... side by side on the threads and average them, in one model file (models trained from a seed: networks, svd, svdpp).")
   var ensemble: Int?
 
+  @Option(name: .customLong("stack-folds"), parsing: .unconditional, help: "blend: fit the weights on K-fold out-of-fold predictions of every training rating (stacking) instead of the validation part alone, then train the members on every rating (K + 1 trainings of the members).")
+  var stackFolds: Int?
+
   @Option(help: "ensemble and blend: the members, as encore compare's --models takes them (\"i-autorec,deep-ae:preset=seed-003,svdpp,knn-baseline:item-based\"). A blend weights them by ridge regression on the validation part; an ensemble averages them.")
   var members: String?
 
@@ -295,6 +298,7 @@ struct ModelOptions: ParsableArguments {
     o.loss = loss
     o.ensemble = ensemble
     o.shrink = shrink
+    o.stackFolds = stackFolds
     if let members { o.members = try ComparedModel.list(members, option: "members").map(\.spec) }
     return o
   }

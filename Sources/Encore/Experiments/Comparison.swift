@@ -123,12 +123,16 @@ public struct Comparison: Sendable {
 
   /// Adds a row "blend": every compared model as a member, weighted by ridge regression on
   /// the validation part of each split (Netflix Prize style; the test part chooses nothing).
-  /// With `refit`, the members are trained again on training + validation once the weights are fitted.
-  public mutating func addBlend(refit: Bool = false) throws {
+  /// With `refit`, the members are trained again on training + validation once the weights are
+  /// fitted; with `stackFolds` K ≥ 2 the weights come from K-fold out-of-fold predictions of
+  /// every training rating instead (and the members are refitted).
+  public mutating func addBlend(refit: Bool = false, stackFolds: Int = 0) throws {
     guard !models.contains(where: { $0.label == "blend" }) else { throw EncoreError.invalidArgument("--models already names a blend") }
     guard models.count >= 2 else { throw EncoreError.invalidSetting("blend", "needs at least two models in --models") }
-    let settings = EnsembleSettings(combination: .ridge, members: models.map(\.spec), refit: refit)
-    models.append(ComparedModel(label: refit ? "blend:refit" : "blend", spec: ModelSpec(settings)))
+    let settings = EnsembleSettings(combination: .ridge, members: models.map(\.spec), refit: refit, stackFolds: stackFolds)
+    try settings.validate()
+    let label = stackFolds > 0 ? "blend:stack-folds=\(stackFolds)" : refit ? "blend:refit" : "blend"
+    models.append(ComparedModel(label: label, spec: ModelSpec(settings)))
   }
 
   /// Runs every model on `split` (whose validation part is empty; iterative models carve their own).

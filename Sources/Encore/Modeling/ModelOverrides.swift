@@ -43,7 +43,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep, loss
   case decayDecoder = "decay-decoder", layerDropout = "layer-dropout"
   case neighbours, minNeighbours = "min-neighbours", similarity, shrinkage, minSupport = "min-support"
-  case ensemble, members, shrink
+  case ensemble, members, shrink, stackFolds = "stack-folds"
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -102,6 +102,8 @@ public struct ModelOverrides: Sendable {
   /// Whether a network's predictions shrink toward the bias baseline by the weight the
   /// validation part fits (`--shrink`, `--no-shrink`; nil: the family's default).
   public var shrink: Bool?
+  /// A blend's weights from K-fold out-of-fold predictions over every rating (`--stack-folds K`).
+  public var stackFolds: Int?
 
   public init() {}
 
@@ -121,7 +123,7 @@ public struct ModelOverrides: Sendable {
       (.plateauPatience, plateauPatience != nil), (.refit, refit != nil), (.keep, keep != nil), (.loss, loss != nil), (.decayDecoder, decayDecoder != nil), (.layerDropout, layerDropout != nil),
       (.neighbours, neighbours != nil), (.minNeighbours, minNeighbours != nil), (.similarity, similarity != nil),
       (.shrinkage, shrinkage != nil), (.minSupport, minSupport != nil), (.ensemble, ensemble != nil),
-      (.members, members != nil), (.shrink, shrink != nil),
+      (.members, members != nil), (.shrink, shrink != nil), (.stackFolds, stackFolds != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

@@ -77,10 +77,10 @@ public struct EnsembleModel: RatingModel {
     return tensors
   }
 
-  /// A refitted blend's members all trained on the validation part; an average whose members
+  /// A refitted or stacked blend's members all trained on the validation part; an average whose members
   /// rotated their validation parts has one member that did not, the first.
   public var validationWitness: (any RatingModel)? {
-    if settings.refit { return nil }
+    if settings.trainsMembersOnEveryRating { return nil }
     if settings.combination == .average && !members.allSatisfy(sharesRatings) { return members[0].validationWitness }
     return self
   }

@@ -22,6 +22,12 @@ public struct EnsembleSettings: ModelSettings {
   /// Netflix Prize blends were retrained after the probe set chose their weights. The
   /// validation part then costs the final members nothing, so it can be large.
   public var refit = false
+  /// A blend only: with K ≥ 2, fit the weights on out-of-fold predictions of every training
+  /// and validation rating instead of the validation part alone (stacking): the ratings are cut
+  /// into K folds, and members trained on all but one fold predict that fold. The members are
+  /// then trained on every rating, as with `refit`. It costs K + 1 trainings of the members,
+  /// and the weights rest on every rating rather than on a 2% part. 0: off.
+  public var stackFolds = 0
   /// The members' specifications, seeds included (see `seed`).
   public private(set) var members: [ModelSpec]
   /// The run's seed. An average's member i trains from seed + i, so that members of one model
@@ -30,12 +36,13 @@ public struct EnsembleSettings: ModelSettings {
     didSet { members = Self.seeded(members, seed: seed, combination: combination) }
   }
 
-  enum CodingKeys: String, CodingKey { case combination, refit, members, seed }
+  enum CodingKeys: String, CodingKey { case combination, refit, stackFolds, members, seed }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     combination = try c.decode(Combination.self, forKey: .combination)
     refit = try c.decodeIfPresent(Bool.self, forKey: .refit) ?? false
+    stackFolds = try c.decodeIfPresent(Int.self, forKey: .stackFolds) ?? 0
     members = try c.decode([ModelSpec].self, forKey: .members)
     seed = try c.decode(UInt64.self, forKey: .seed)
   }
@@ -44,13 +51,15 @@ public struct EnsembleSettings: ModelSettings {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(combination, forKey: .combination)
     try c.encode(refit, forKey: .refit)
+    if stackFolds > 0 { try c.encode(stackFolds, forKey: .stackFolds) }
     try c.encode(members, forKey: .members)
     try c.encode(seed, forKey: .seed)
   }
 
-  public init(combination: Combination, members: [ModelSpec], seed: UInt64 = 42, refit: Bool = false) {
+  public init(combination: Combination, members: [ModelSpec], seed: UInt64 = 42, refit: Bool = false, stackFolds: Int = 0) {
     self.combination = combination
     self.refit = refit
+    self.stackFolds = stackFolds
     self.seed = seed
     self.members = Self.seeded(members, seed: seed, combination: combination)
   }
@@ -80,7 +89,7 @@ public struct EnsembleSettings: ModelSettings {
     default: return nil
     }
   }
-  public static let acceptedSettings: Set<ModelSetting> = [.members, .refit]
+  public static let acceptedSettings: Set<ModelSetting> = [.members, .refit, .stackFolds]
   public var acceptedByModel: Set<ModelSetting> { combination == .ridge ? Self.acceptedSettings : [.members] }
   public static func legacySettings(kind: String, description: Data) -> EnsembleSettings? { nil }
 
@@ -109,6 +118,10 @@ public struct EnsembleSettings: ModelSettings {
       guard combination == .ridge else { throw EncoreError.invalidSetting("refit", "applies to a blend (an ensemble's members refit on their own)") }
       s.refit = r
     }
+    if let k = overrides.stackFolds {
+      guard combination == .ridge else { throw EncoreError.invalidSetting("stack-folds", "applies to a blend (an ensemble averages its members)") }
+      s.stackFolds = k
+    }
     return s
   }
 
@@ -117,8 +130,12 @@ public struct EnsembleSettings: ModelSettings {
       throw EncoreError.invalidSetting(
         "members", "names no model: \(name) needs --members, e.g. --members i-autorec,deep-ae,svd (settings as in encore compare --models)")
     }
+    if stackFolds != 0 { try SettingCheck.atLeast(stackFolds, 2, .stackFolds) }
     for member in members { try member.settings.validate() }
   }
+
+  /// Whether the final members learn from the validation part too (`refit`, or stacking).
+  public var trainsMembersOnEveryRating: Bool { combination == .ridge && (refit || stackFolds > 1) }
 
   public func parameterCount(users: Int, items: Int) -> Double {
     members.map { $0.settings.parameterCount(users: users, items: items) }.reduce(0, +)
@@ -132,6 +149,7 @@ public struct EnsembleSettings: ModelSettings {
     guard job.checkpoints == nil else {
       throw EncoreError.invalidSetting("save-every", "does not apply to \(name)s (their members train side by side)")
     }
+    if combination == .ridge && stackFolds > 1 { return try trainStacked(job) }
     if combination == .ridge && job.validation.isEmpty {
       throw EncoreError.invalidSetting(
         "members", "a blend fits its weights on the validation part, which is empty; give --validation-fraction above 0")
@@ -157,19 +175,82 @@ public struct EnsembleSettings: ModelSettings {
     var final = models
     if combination == .ridge && refit {
       // The weights are fixed; the members now learn from every training rating.
-      var pool = job.train
-      pool.append(job.validation)
-      let (fit, own) = Splitter.carveValidation(pool, fraction: DataPlan.defaultValidationFraction, seed: seed &+ 0x5EF1)
-      let refitJob = TrainingJob(
-        train: fit, validation: own, userCount: job.userCount, itemCount: job.itemCount, baseline: job.baseline, scale: job.scale,
-        compute: job.compute)
-      final = try EnsembleTrainer(job: refitJob, reserveValidation: false).train(members).map(\.model)
+      final = try trainOnEveryRating(job).map(\.model)
     }
+    return packaged(final, combiner: combiner, rated: rated, outcomes: outcomes)
+  }
+
+  /// The model file's ensemble: trained members, their weights and the job's training ratings.
+  func packaged(_ members: [any RatingModel], combiner: MemberCombiner, rated: SparseMatrix, outcomes: [TrainingOutcome]) -> TrainingOutcome {
     let ratings = storesItemRows ? rated.transposed() : rated
     let model = EnsembleModel(
-      settings: with(trainedMembers: final.map(\.spec)), members: final, combiner: combiner, ratings: ratings)
+      settings: with(trainedMembers: members.map(\.spec)), members: members, combiner: combiner, ratings: ratings)
     let first = outcomes[0]
     return TrainingOutcome(model: model, history: [], bestEpoch: first.bestEpoch, epochsRun: outcomes.map(\.epochsRun).max() ?? 1)
+  }
+
+  /// The members trained on the training and validation ratings together, each network
+  /// stopping early on a 2% part of its own.
+  func trainOnEveryRating(_ job: TrainingJob) throws -> [TrainingOutcome] {
+    var pool = job.train
+    pool.append(job.validation)
+    let (fit, own) = Splitter.carveValidation(pool, fraction: DataPlan.defaultValidationFraction, seed: seed &+ 0x5EF1)
+    let refitJob = TrainingJob(
+      train: fit, validation: own, userCount: job.userCount, itemCount: job.itemCount, baseline: job.baseline, scale: job.scale,
+      compute: job.compute, progress: job.progress)
+    return try EnsembleTrainer(job: refitJob, reserveValidation: false).train(members)
+  }
+
+  /// A stacked blend: weights fitted on every rating's out-of-fold predictions, then the
+  /// members trained on every rating.
+  func trainStacked(_ job: TrainingJob) throws -> TrainingOutcome {
+    let (predictions, targets) = try outOfFoldPredictions(job)
+    let combiner = BlendFit(predictions: predictions, targets: targets, seed: seed).combiner
+    let outcomes = try trainOnEveryRating(job)
+    let rated = SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: false)
+    return packaged(outcomes.map(\.model), combiner: combiner, rated: rated, outcomes: outcomes)
+  }
+
+  /// The fold of each of `count` ratings: a seeded shuffle dealt round-robin, so that folds
+  /// differ in size by one at most.
+  static func stackingFolds(count n: Int, folds: Int, seed: UInt64) -> [Int] {
+    var fold = [Int](repeating: 0, count: n)
+    for (position, r) in Splitter.shuffledIndices(n, seed: seed, stream: 0x57AC).enumerated() { fold[r] = position % folds }
+    return fold
+  }
+
+  /// Each training and validation rating as predicted by members that never saw it:
+  /// `predictions[m][r]` for member m and rating r of the training ratings followed by the
+  /// validation ratings. Fold k's members train on the other folds (networks stopping early
+  /// on a 2% part of those), with a bias baseline fitted on the same ratings, and predict fold
+  /// k from those ratings alone.
+  func outOfFoldPredictions(_ job: TrainingJob) throws -> (predictions: [[Float]], targets: [Float]) {
+    var pool = job.train
+    pool.append(job.validation)
+    let n = pool.count
+    guard n >= stackFolds * 2 else {
+      throw EncoreError.invalidSetting("stack-folds", "needs at least two ratings per fold (\(n) ratings for \(stackFolds) folds)")
+    }
+    let fold = Self.stackingFolds(count: n, folds: stackFolds, seed: seed)
+    var predictions = [[Float]](repeating: [Float](repeating: 0, count: n), count: members.count)
+    for k in 0..<stackFolds {
+      let held = (0..<n).filter { fold[$0] == k }
+      let known = pool.subset((0..<n).filter { fold[$0] != k })
+      let (fit, own) = Splitter.carveValidation(known, fraction: DataPlan.defaultValidationFraction, seed: seed &+ UInt64(k) &+ 0x57AC)
+      let baseline = BiasBaseline(fitting: fit, userCount: job.userCount, itemCount: job.itemCount)
+      let foldJob = TrainingJob(
+        train: fit, validation: own, userCount: job.userCount, itemCount: job.itemCount, baseline: baseline, scale: job.scale,
+        compute: job.compute, progress: job.progress)
+      let models = try EnsembleTrainer(job: foldJob, reserveValidation: false).train(members).map(\.model)
+      let rated = SparseMatrix(known, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: false)
+      let context = PredictionContext(baseline: baseline, scale: job.scale, rated: rated, compute: job.compute)
+      let asked = pool.subset(held)
+      for (m, model) in models.enumerated() {
+        let values = RatingPredictor(model.predictor(context), compute: job.compute).predict(asked).values
+        for (j, r) in held.enumerated() { predictions[m][r] = values[j] }
+      }
+    }
+    return (predictions, pool.values)
   }
 
   public func loadModel(_ stored: StoredModel) throws -> any RatingModel {

@@ -131,6 +131,89 @@ final class EnsembleTests: XCTestCase {
     }
   }
 
+  /// A stacked blend's out-of-fold prediction of a rating comes from members trained on the
+  /// other folds only: a bias-baseline member gives exactly the baseline fitted on them.
+  func testAStackedBlendPredictsEachRatingFromTheOtherFolds() throws {
+    let (data, split) = Self.prepared
+    var o = ModelOverrides()
+    o.members = [try ModelFamilies.spec(named: "baseline"), try autoRec(hidden: 20, epochs: 80)]
+    o.stackFolds = 3
+    let spec = try ModelFamilies.spec(named: "blend", overrides: o)
+    let settings = try XCTUnwrap(spec.settings as? EnsembleSettings)
+    let (userCount, itemCount) = (data.users.count, data.items.count)
+    let baseline = BiasBaseline(fitting: split.train, userCount: userCount, itemCount: itemCount)
+    let job = TrainingJob(
+      train: split.train, validation: split.validation, userCount: userCount, itemCount: itemCount, baseline: baseline,
+      scale: RatingScale(of: split.train.values), compute: .serial)
+    let (predictions, targets) = try settings.outOfFoldPredictions(job)
+    var pool = split.train
+    pool.append(split.validation)
+    XCTAssertEqual(targets, pool.values)
+    let fold = EnsembleSettings.stackingFolds(count: pool.count, folds: 3, seed: settings.seed)
+    let sizes = (0..<3).map { k in fold.filter { $0 == k }.count }
+    XCTAssertEqual(sizes.reduce(0, +), pool.count)
+    XCTAssertLessThanOrEqual(sizes.max()! - sizes.min()!, 1)
+    var checked = 0
+    for k in 0..<3 {
+      let others = pool.subset((0..<pool.count).filter { fold[$0] != k })
+      let fitted = BiasBaseline(fitting: others, userCount: userCount, itemCount: itemCount)
+      let seenUsers = Set(others.users), seenItems = Set(others.items)
+      for r in 0..<pool.count where fold[r] == k && seenUsers.contains(pool.users[r]) && seenItems.contains(pool.items[r]) {
+        XCTAssertEqual(predictions[0][r], job.scale.clip(fitted.predict(user: pool.users[r], item: pool.items[r])), accuracy: 1e-6, "rating \(r)")
+        checked += 1
+      }
+    }
+    XCTAssertGreaterThan(checked, pool.count * 9 / 10)
+    // The network's out-of-fold errors are those of unseen ratings: far above its error on the
+    // ratings it trained on, and like its error on the test part.
+    let (trained, report) = try ExperimentRun(spec: try autoRec(hidden: 20, epochs: 80, shrink: false)).run(data: data, split: split)
+    let inSample = Metrics.rmse(predicted: trained.predictor().predict(split.train).values, actual: split.train.values)
+    let outOfFold = Metrics.rmse(predicted: predictions[1], actual: targets)
+    XCTAssertGreaterThan(outOfFold, inSample + 0.05)
+  }
+
+  /// A stacked blend chooses nothing on the test part, trains its members on every training
+  /// and validation rating, needs no validation part, and is refused where it means nothing.
+  func testAStackedBlendFitsOnEveryRatingAndNotOnTheTestPart() throws {
+    let (data, split) = Self.prepared
+    var o = ModelOverrides()
+    o.members = [try autoRec(epochs: 10), try ModelFamilies.spec(named: "svd"), try ModelFamilies.spec(named: "baseline")]
+    o.stackFolds = 3
+    let spec = try ModelFamilies.spec(named: "blend", overrides: o)
+    let (first, report) = try ExperimentRun(spec: spec).run(data: data, split: split)
+    var scrambled = split
+    scrambled.test.values = split.test.values.map { 6 - $0 }
+    let (second, _) = try ExperimentRun(spec: spec).run(data: data, split: scrambled)
+    let a = try XCTUnwrap(first.model as? EnsembleModel), b = try XCTUnwrap(second.model as? EnsembleModel)
+    XCTAssertEqual(a.combiner, b.combiner)
+    XCTAssertEqual(a.settings.stackFolds, 3)
+    XCTAssertTrue(a.settings.trainsMembersOnEveryRating)
+    XCTAssertNil(report.validationRMSE)
+    let all = split.train.count + split.validation.count
+    XCTAssertEqual(a.members[0].storedRatings?.nonzeroCount, all - Int((Double(all) * DataPlan.defaultValidationFraction).rounded()))
+    XCTAssertLessThan(report.testRMSE, report.baselineTestRMSE)
+    // Saved and loaded, it keeps its fold count and predicts the same.
+    let dir = TemporaryFolder()
+    try ModelFile.save(first, to: dir.path + "/stacked.safetensors")
+    let loaded = try ModelFile.load(dir.path + "/stacked.safetensors")
+    XCTAssertEqual((loaded.model as? EnsembleModel)?.settings.stackFolds, 3)
+    XCTAssertEqual(loaded.predictor().predict(split.test).values, first.predictor().predict(split.test).values)
+    // No validation part is needed: the folds are carved from the training ratings.
+    var noValidation = split
+    noValidation.train.append(split.validation)
+    noValidation.validation = RatingSet()
+    XCTAssertNoThrow(try ExperimentRun(spec: spec).run(data: data, split: noValidation))
+    o.stackFolds = 1
+    XCTAssertThrowsError(try ModelFamilies.spec(named: "blend", overrides: o)) { error in
+      XCTAssertEqual("\(error)", "--stack-folds must be at least 2")
+    }
+    o.stackFolds = 3
+    o.members = [try autoRec()]
+    XCTAssertThrowsError(try ModelFamilies.spec(named: "ensemble", overrides: o)) { error in
+      XCTAssertTrue("\(error)".hasPrefix("--stack-folds applies to a blend"), "\(error)")
+    }
+  }
+
   /// Saved and loaded, an ensemble predicts, recommends and folds in exactly as before; a
   /// member refitted on validation ratings keeps its own rating matrix in the file.
   func testASavedBlendLoadsWithEveryMember() throws {
