@@ -58,6 +58,8 @@ struct CompareCommand: ParsableCommand {
   var blendRefit = false
   @Option(parsing: .unconditional, help: "With --blend: fit the weights on K-fold out-of-fold predictions of every training rating (stacking), then train the members on every rating (encore train --model blend --stack-folds K).")
   var blendStackFolds: Int?
+  @Flag(help: "With --blend: let the blend's weights vary with the user's and item's numbers of training ratings (encore train --model blend --support-weighted).")
+  var blendSupportWeighted = false
   @Flag(help: "Print one JSON object (summary and every run).") var json = false
   @Option(help: "Also write the per-run results as CSV to this file.") var csv: String?
   @Option(help: "Also write a chart of each model's RMSE (mean ± std) to this SVG file.") var plot: String?
@@ -81,7 +83,8 @@ struct CompareCommand: ParsableCommand {
       var comparison = try Comparison(modelList: models)
       if blendRefit && !blend { throw EncoreError.invalidArgument("--blend-refit needs --blend") }
       if blendStackFolds != nil && !blend { throw EncoreError.invalidArgument("--blend-stack-folds needs --blend") }
-      if blend { try comparison.addBlend(refit: blendRefit, stackFolds: blendStackFolds ?? 0) }
+      if blendSupportWeighted && !blend { throw EncoreError.invalidArgument("--blend-support-weighted needs --blend") }
+      if blend { try comparison.addBlend(refit: blendRefit, stackFolds: blendStackFolds ?? 0, supportWeighted: blendSupportWeighted) }
       if let testFraction {
         guard testFraction > 0 && testFraction < 1 else { throw EncoreError.invalidArgument("--test-fraction must be in (0, 1)") }
         guard data != nil && folds == nil else {

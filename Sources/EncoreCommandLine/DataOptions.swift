@@ -242,6 +242,9 @@ struct ModelOptions: ParsableArguments {
   @Option(name: .customLong("stack-folds"), parsing: .unconditional, help: "blend: fit the weights on K-fold out-of-fold predictions of every training rating (stacking) instead of the validation part alone, then train the members on every rating (K + 1 trainings of the members).")
   var stackFolds: Int?
 
+  @Flag(help: "blend: let the intercept and each member's weight vary with the user's and the item's numbers of training ratings (feature-weighted linear stacking); best with --stack-folds, which gives it every rating to fit on.")
+  var supportWeighted = false
+
   @Option(help: "ensemble and blend: the members, as encore compare's --models takes them (\"i-autorec,deep-ae:preset=seed-003,svdpp,knn-baseline:item-based\"). A blend weights them by ridge regression on the validation part; an ensemble averages them.")
   var members: String?
 
@@ -299,6 +302,7 @@ struct ModelOptions: ParsableArguments {
     o.ensemble = ensemble
     o.shrink = shrink
     o.stackFolds = stackFolds
+    o.supportWeighted = supportWeighted ? true : nil
     if let members { o.members = try ComparedModel.list(members, option: "members").map(\.spec) }
     return o
   }

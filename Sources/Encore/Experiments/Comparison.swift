@@ -125,13 +125,15 @@ public struct Comparison: Sendable {
   /// the validation part of each split (Netflix Prize style; the test part chooses nothing).
   /// With `refit`, the members are trained again on training + validation once the weights are
   /// fitted; with `stackFolds` K ≥ 2 the weights come from K-fold out-of-fold predictions of
-  /// every training rating instead (and the members are refitted).
-  public mutating func addBlend(refit: Bool = false, stackFolds: Int = 0) throws {
+  /// every training rating instead (and the members are refitted); `supportWeighted` lets the
+  /// weights vary with the user's and item's supports.
+  public mutating func addBlend(refit: Bool = false, stackFolds: Int = 0, supportWeighted: Bool = false) throws {
     guard !models.contains(where: { $0.label == "blend" }) else { throw EncoreError.invalidArgument("--models already names a blend") }
     guard models.count >= 2 else { throw EncoreError.invalidSetting("blend", "needs at least two models in --models") }
-    let settings = EnsembleSettings(combination: .ridge, members: models.map(\.spec), refit: refit, stackFolds: stackFolds)
+    let settings = EnsembleSettings(combination: .ridge, members: models.map(\.spec), refit: refit, stackFolds: stackFolds, supportWeighted: supportWeighted)
     try settings.validate()
-    let label = stackFolds > 0 ? "blend:stack-folds=\(stackFolds)" : refit ? "blend:refit" : "blend"
+    var label = stackFolds > 0 ? "blend:stack-folds=\(stackFolds)" : refit ? "blend:refit" : "blend"
+    if supportWeighted { label += ":support-weighted" }
     models.append(ComparedModel(label: label, spec: ModelSpec(settings)))
   }
 

@@ -43,7 +43,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case plateauFactor = "plateau-factor", plateauPatience = "plateau-patience", refit, keep, loss
   case decayDecoder = "decay-decoder", layerDropout = "layer-dropout"
   case neighbours, minNeighbours = "min-neighbours", similarity, shrinkage, minSupport = "min-support"
-  case ensemble, members, shrink, stackFolds = "stack-folds"
+  case ensemble, members, shrink, stackFolds = "stack-folds", supportWeighted = "support-weighted"
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -104,6 +104,8 @@ public struct ModelOverrides: Sendable {
   public var shrink: Bool?
   /// A blend's weights from K-fold out-of-fold predictions over every rating (`--stack-folds K`).
   public var stackFolds: Int?
+  /// A blend's weights varying with the user's and item's supports (`--support-weighted`).
+  public var supportWeighted: Bool?
 
   public init() {}
 
@@ -124,6 +126,7 @@ public struct ModelOverrides: Sendable {
       (.neighbours, neighbours != nil), (.minNeighbours, minNeighbours != nil), (.similarity, similarity != nil),
       (.shrinkage, shrinkage != nil), (.minSupport, minSupport != nil), (.ensemble, ensemble != nil),
       (.members, members != nil), (.shrink, shrink != nil), (.stackFolds, stackFolds != nil),
+      (.supportWeighted, supportWeighted != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

@@ -85,6 +85,7 @@ extension ModelOverrides {
     case .refit: refit = try flag()
     case .shrink: shrink = try flag()
     case .stackFolds: stackFolds = try number(Int.self, "a whole number")
+    case .supportWeighted: supportWeighted = try flag()
     case .loss:
       guard let l = ReconstructionLoss(rawValue: text) else {
         throw EncoreError.invalidSetting("loss", "must be one of: \(ReconstructionLoss.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -63,7 +63,7 @@ final class ComparedModelTests: XCTestCase {
       case .keep: sample = "last"
       case .loss: sample = "rmse"
       case .similarity: sample = "pearson-baseline"
-      case .constrained, .lastActivation, .itemBased, .centerInputs, .decayBiases, .outputBiasAtMean, .refit, .decayDecoder, .shrink: sample = "true"
+      case .constrained, .lastActivation, .itemBased, .centerInputs, .decayBiases, .outputBiasAtMean, .refit, .decayDecoder, .shrink, .supportWeighted: sample = "true"
       default: sample = "2"
       }
       try fresh.set(setting, text: sample)

@@ -4,6 +4,9 @@ struct EnsembleFolder: UserFolder {
   let members: [any UserFolder]
   let combiner: MemberCombiner
   let support: FoldInSupport
+  /// The training ratings' supports, for a support-weighted combination (a folded-in user's
+  /// support is the number of ratings folded in).
+  let counts: SupportCounts?
 
   var itemCount: Int { support.itemCount }
 
@@ -32,7 +35,10 @@ struct EnsembleFolder: UserFolder {
 
   func score(_ profile: UserProfile, item: Int32) -> Float {
     guard !profile.isFallback, profile.members.count == members.count else { return support.baselineScore(profile, item: item) }
-    return support.context.scale.clip(combiner.combine { members[$0].score(profile.members[$0], item: item) })
+    return support.context.scale.clip(
+      combiner.combine(userSupport: profile.ratings.items.count, itemSupport: counts?.item(item) ?? 0) {
+        members[$0].score(profile.members[$0], item: item)
+      })
   }
 
   /// Each member scores the whole batch its own way (a GEMM where it can); then the scores
@@ -50,7 +56,10 @@ struct EnsembleFolder: UserFolder {
       }
       let b = next
       next += 1
-      result.append((0..<itemCount).map { i in support.context.scale.clip(combiner.combine { memberScores[$0][b][i] }) })
+      let userSupport = profile.ratings.items.count
+      result.append((0..<itemCount).map { i in
+        support.context.scale.clip(combiner.combine(userSupport: userSupport, itemSupport: counts?.item(Int32(i)) ?? 0) { memberScores[$0][b][i] })
+      })
     }
     return result
   }

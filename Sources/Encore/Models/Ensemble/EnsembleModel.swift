@@ -25,11 +25,15 @@ public struct EnsembleModel: RatingModel {
   static func prefix(_ i: Int) -> String { "member\(i)." }
 
   public func predictor(_ context: PredictionContext) -> any PairPredictor {
-    EnsemblePredictor(members: members.map { $0.predictor(context) }, combiner: combiner, context: context)
+    EnsemblePredictor(
+      members: members.map { $0.predictor(context) }, combiner: combiner, context: context,
+      counts: combiner.support == nil ? nil : SupportCounts(context.rated))
   }
 
   public func userFolder(_ context: PredictionContext) -> any UserFolder {
-    EnsembleFolder(members: members.map { $0.userFolder(context) }, combiner: combiner, support: FoldInSupport(context))
+    EnsembleFolder(
+      members: members.map { $0.userFolder(context) }, combiner: combiner, support: FoldInSupport(context),
+      counts: combiner.support == nil ? nil : SupportCounts(context.rated))
   }
 
   /// The members' item vectors side by side, each scaled to unit length per item, so that the
@@ -68,6 +72,9 @@ public struct EnsembleModel: RatingModel {
     var tensors: [String: SafeTensors.Tensor] = [
       "ensemble.combiner": .float([combiner.intercept] + combiner.weights, shape: [members.count + 1])
     ]
+    if let support = combiner.support {
+      tensors["ensemble.support_weights"] = .float(support.flattened, shape: [support.flattened.count])
+    }
     for (i, member) in members.enumerated() {
       for (name, t) in member.extraFileTensors { tensors[Self.prefix(i) + name] = t }
       if let own = member.storedRatings, !sharesRatings(member) {
@@ -100,6 +107,14 @@ public struct EnsembleModel: RatingModel {
     let count = settings.members.count
     let combined = try stored.floats("ensemble.combiner", count: count + 1)
     guard combined.allSatisfy(\.isFinite) else { throw stored.bad("tensor 'ensemble.combiner' holds a value that is not a finite number") }
+    var support: SupportWeighting?
+    if settings.supportWeighted {
+      let size = 4 + SupportWeighting.featureCount * (count + 1)
+      guard let s = SupportWeighting(flattened: try stored.floats("ensemble.support_weights", count: size), members: count) else {
+        throw stored.bad("tensor 'ensemble.support_weights' holds a value that is not a finite number, or a scale that is not positive")
+      }
+      support = s
+    }
     let object = try? JSONSerialization.jsonObject(with: stored.description) as? [String: Any]
     let descriptions = object?["members"] as? [Any] ?? []
     var members: [any RatingModel] = []
@@ -131,7 +146,7 @@ public struct EnsembleModel: RatingModel {
         description: description)))
     }
     return EnsembleModel(
-      settings: settings, members: members, combiner: MemberCombiner(intercept: combined[0], weights: Array(combined.dropFirst())),
+      settings: settings, members: members, combiner: MemberCombiner(intercept: combined[0], weights: Array(combined.dropFirst()), support: support),
       ratings: stored.ratings)
   }
 }
@@ -142,10 +157,12 @@ struct EnsemblePredictor: PairPredictor {
   let members: [any PairPredictor]
   let combiner: MemberCombiner
   let context: PredictionContext
+  /// The training ratings' supports, for a support-weighted combination.
+  let counts: SupportCounts?
 
   func predict(user: Int32, item: Int32) -> (value: Float, fallback: Bool) {
     var allFallback = true
-    let value = combiner.combine { i in
+    let value = combiner.combine(userSupport: counts?.user(user) ?? 0, itemSupport: counts?.item(item) ?? 0) { i in
       let p = members[i].predict(user: user, item: item)
       if !p.fallback { allFallback = false }
       return p.value

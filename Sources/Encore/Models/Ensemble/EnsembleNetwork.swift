@@ -62,6 +62,10 @@ struct EnsembleNetwork: NetworkModel {
 
 extension EnsembleModel: NetworkComposite {
   func composedNetwork() throws -> any NetworkModel {
+    if combiner.support != nil {
+      throw EncoreError.invalidArgument(
+        "this blend (\(settings.membersDescription)) weighs its members by the user's and item's numbers of ratings (--support-weighted), which the exported network does not compute; export a blend without it")
+    }
     if let other = zip(members, settings.members).first(where: { !($0.0 is BaselineModel || $0.0 is any NetworkModel || $0.0 is any NetworkComposite) }) {
       throw EncoreError.invalidArgument(
         "this \(settings.name) (\(settings.membersDescription)) has a member that is not a network (\(other.1.name)); only ensembles of AutoRec and deep-autoencoder networks (and the baseline) export as one network")

@@ -28,6 +28,10 @@ public struct EnsembleSettings: ModelSettings {
   /// then trained on every rating, as with `refit`. It costs K + 1 trainings of the members,
   /// and the weights rest on every rating rather than on a 2% part. 0: off.
   public var stackFolds = 0
+  /// A blend only: let the intercept and each member's weight vary with the user's and the
+  /// item's numbers of training ratings (feature-weighted linear stacking, `SupportWeighting`).
+  /// It fits six times the weights, so it wants many ratings to fit on: use it with `stackFolds`.
+  public var supportWeighted = false
   /// The members' specifications, seeds included (see `seed`).
   public private(set) var members: [ModelSpec]
   /// The run's seed. An average's member i trains from seed + i, so that members of one model
@@ -36,13 +40,14 @@ public struct EnsembleSettings: ModelSettings {
     didSet { members = Self.seeded(members, seed: seed, combination: combination) }
   }
 
-  enum CodingKeys: String, CodingKey { case combination, refit, stackFolds, members, seed }
+  enum CodingKeys: String, CodingKey { case combination, refit, stackFolds, supportWeighted, members, seed }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     combination = try c.decode(Combination.self, forKey: .combination)
     refit = try c.decodeIfPresent(Bool.self, forKey: .refit) ?? false
     stackFolds = try c.decodeIfPresent(Int.self, forKey: .stackFolds) ?? 0
+    supportWeighted = try c.decodeIfPresent(Bool.self, forKey: .supportWeighted) ?? false
     members = try c.decode([ModelSpec].self, forKey: .members)
     seed = try c.decode(UInt64.self, forKey: .seed)
   }
@@ -52,14 +57,16 @@ public struct EnsembleSettings: ModelSettings {
     try c.encode(combination, forKey: .combination)
     try c.encode(refit, forKey: .refit)
     if stackFolds > 0 { try c.encode(stackFolds, forKey: .stackFolds) }
+    if supportWeighted { try c.encode(supportWeighted, forKey: .supportWeighted) }
     try c.encode(members, forKey: .members)
     try c.encode(seed, forKey: .seed)
   }
 
-  public init(combination: Combination, members: [ModelSpec], seed: UInt64 = 42, refit: Bool = false, stackFolds: Int = 0) {
+  public init(combination: Combination, members: [ModelSpec], seed: UInt64 = 42, refit: Bool = false, stackFolds: Int = 0, supportWeighted: Bool = false) {
     self.combination = combination
     self.refit = refit
     self.stackFolds = stackFolds
+    self.supportWeighted = supportWeighted
     self.seed = seed
     self.members = Self.seeded(members, seed: seed, combination: combination)
   }
@@ -89,7 +96,7 @@ public struct EnsembleSettings: ModelSettings {
     default: return nil
     }
   }
-  public static let acceptedSettings: Set<ModelSetting> = [.members, .refit, .stackFolds]
+  public static let acceptedSettings: Set<ModelSetting> = [.members, .refit, .stackFolds, .supportWeighted]
   public var acceptedByModel: Set<ModelSetting> { combination == .ridge ? Self.acceptedSettings : [.members] }
   public static func legacySettings(kind: String, description: Data) -> EnsembleSettings? { nil }
 
@@ -121,6 +128,10 @@ public struct EnsembleSettings: ModelSettings {
     if let k = overrides.stackFolds {
       guard combination == .ridge else { throw EncoreError.invalidSetting("stack-folds", "applies to a blend (an ensemble averages its members)") }
       s.stackFolds = k
+    }
+    if let w = overrides.supportWeighted {
+      guard combination == .ridge else { throw EncoreError.invalidSetting("support-weighted", "applies to a blend (an ensemble averages its members)") }
+      s.supportWeighted = w
     }
     return s
   }
@@ -170,7 +181,8 @@ public struct EnsembleSettings: ModelSettings {
       combiner = .average(count: models.count)
     case .ridge:
       let predictions = models.map { RatingPredictor($0.predictor(context), compute: job.compute).predict(job.validation).values }
-      combiner = BlendFit(predictions: predictions, targets: job.validation.values, seed: seed).combiner
+      let supports = supportWeighted ? Self.supports(of: job.validation, counts: SupportCounts(rated)) : nil
+      combiner = BlendFit(predictions: predictions, targets: job.validation.values, supports: supports, seed: seed).combiner
     }
     var final = models
     if combination == .ridge && refit {
@@ -204,8 +216,8 @@ public struct EnsembleSettings: ModelSettings {
   /// A stacked blend: weights fitted on every rating's out-of-fold predictions, then the
   /// members trained on every rating.
   func trainStacked(_ job: TrainingJob) throws -> TrainingOutcome {
-    let (predictions, targets) = try outOfFoldPredictions(job)
-    let combiner = BlendFit(predictions: predictions, targets: targets, seed: seed).combiner
+    let (predictions, targets, supports) = try outOfFoldPredictions(job)
+    let combiner = BlendFit(predictions: predictions, targets: targets, supports: supportWeighted ? supports : nil, seed: seed).combiner
     let outcomes = try trainOnEveryRating(job)
     let rated = SparseMatrix(job.train, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: false)
     return packaged(outcomes.map(\.model), combiner: combiner, rated: rated, outcomes: outcomes)
@@ -224,7 +236,8 @@ public struct EnsembleSettings: ModelSettings {
   /// validation ratings. Fold k's members train on the other folds (networks stopping early
   /// on a 2% part of those), with a bias baseline fitted on the same ratings, and predict fold
   /// k from those ratings alone.
-  func outOfFoldPredictions(_ job: TrainingJob) throws -> (predictions: [[Float]], targets: [Float]) {
+  /// `supports[r]` counts the ratings of r's user and item that fold's members learned from.
+  func outOfFoldPredictions(_ job: TrainingJob) throws -> (predictions: [[Float]], targets: [Float], supports: [(user: Int, item: Int)]) {
     var pool = job.train
     pool.append(job.validation)
     let n = pool.count
@@ -233,6 +246,7 @@ public struct EnsembleSettings: ModelSettings {
     }
     let fold = Self.stackingFolds(count: n, folds: stackFolds, seed: seed)
     var predictions = [[Float]](repeating: [Float](repeating: 0, count: n), count: members.count)
+    var supports = [(user: Int, item: Int)](repeating: (0, 0), count: n)
     for k in 0..<stackFolds {
       let held = (0..<n).filter { fold[$0] == k }
       let known = pool.subset((0..<n).filter { fold[$0] != k })
@@ -245,12 +259,18 @@ public struct EnsembleSettings: ModelSettings {
       let rated = SparseMatrix(known, userCount: job.userCount, itemCount: job.itemCount, itemsAsRows: false)
       let context = PredictionContext(baseline: baseline, scale: job.scale, rated: rated, compute: job.compute)
       let asked = pool.subset(held)
+      for (j, support) in Self.supports(of: asked, counts: SupportCounts(rated)).enumerated() { supports[held[j]] = support }
       for (m, model) in models.enumerated() {
         let values = RatingPredictor(model.predictor(context), compute: job.compute).predict(asked).values
         for (j, r) in held.enumerated() { predictions[m][r] = values[j] }
       }
     }
-    return (predictions, pool.values)
+    return (predictions, pool.values, supports)
+  }
+
+  /// Each rating's user and item supports under `counts`.
+  static func supports(of ratings: RatingSet, counts: SupportCounts) -> [(user: Int, item: Int)] {
+    ratings.users.indices.map { (counts.user(ratings.users[$0]), counts.item(ratings.items[$0])) }
   }
 
   public func loadModel(_ stored: StoredModel) throws -> any RatingModel {

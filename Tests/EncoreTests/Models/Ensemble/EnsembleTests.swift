@@ -71,7 +71,7 @@ final class EnsembleTests: XCTestCase {
 
   /// The ridge recovers an exact linear combination, shrinks with a larger ridge, and a
   /// singular system (one member twice) still gets finite weights.
-  func testTheBlendRegressionRecoversKnownWeights() {
+  func testTheBlendRegressionRecoversKnownWeights() throws {
     var rng = SeededGenerator(seed: 3)
     let p1 = (0..<400).map { _ in Float(1 + 4 * rng.nextUnitDouble()) }
     let p2 = (0..<400).map { _ in Float(1 + 4 * rng.nextUnitDouble()) }
@@ -81,7 +81,7 @@ final class EnsembleTests: XCTestCase {
     XCTAssertEqual(fit.combiner.intercept, 0.25, accuracy: 1e-3)
     XCTAssertEqual(fit.combiner.weights[0], 0.7, accuracy: 1e-4)
     XCTAssertEqual(fit.combiner.weights[1], 0.2, accuracy: 1e-4)
-    let shrunk = BlendFit.solve([p1, p2], y, rows: Array(0..<400), alpha: 1)
+    let shrunk = try XCTUnwrap(BlendFit.Moments([p1, p2], y, rows: Array(0..<400)).solve(alpha: 1))
     XCTAssertLessThan(abs(shrunk.weights[0]), 0.7)
     let twice = BlendFit(predictions: [p1, p1], targets: p1, seed: 1)
     XCTAssertTrue(twice.combiner.weights.allSatisfy(\.isFinite))
@@ -131,6 +131,83 @@ final class EnsembleTests: XCTestCase {
     }
   }
 
+  /// A support-weighted blend recovers weights that vary with the user's and item's
+  /// supports, and combines members with them: the known answer of a combination made that way.
+  func testASupportWeightedBlendRecoversWeightsThatVaryWithSupport() throws {
+    var rng = SeededGenerator(seed: 9)
+    let n = 3_000
+    let p1 = (0..<n).map { _ in Float(1 + 4 * rng.nextUnitDouble()) }
+    let p2 = (0..<n).map { _ in Float(1 + 4 * rng.nextUnitDouble()) }
+    let supports = (0..<n).map { _ in (user: Int(rng.next() % 300), item: Int(rng.next() % 50)) }
+    let s = SupportWeighting.standardisation(supports)
+    let truth = SupportWeighting(
+      userMean: s.userMean, userScale: s.userScale, itemMean: s.itemMean, itemScale: s.itemScale,
+      intercept: SIMD8(0.1, -0.2, 0.05, 0, 0.03, 0, 0, 0),
+      weights: [SIMD8(0.2, -0.1, 0, 0.05, 0, 0, 0, 0), SIMD8(-0.15, 0.1, 0.02, 0, -0.04, 0, 0, 0)])
+    let exact = MemberCombiner(intercept: 0.3, weights: [0.6, 0.3], support: truth)
+    let y = (0..<n).map { r in exact.combine(userSupport: supports[r].user, itemSupport: supports[r].item) { [p1[r], p2[r]][$0] } }
+    let fit = BlendFit(predictions: [p1, p2], targets: y, supports: supports, seed: 2)
+    let found = try XCTUnwrap(fit.combiner.support)
+    XCTAssertEqual(fit.ridge, 0)
+    XCTAssertEqual(fit.combiner.intercept, 0.3, accuracy: 1e-3)
+    XCTAssertEqual(fit.combiner.weights[0], 0.6, accuracy: 1e-3)
+    for k in 0..<SupportWeighting.featureCount {
+      XCTAssertEqual(found.intercept[k], truth.intercept[k], accuracy: 2e-3, "intercept, feature \(k)")
+      for m in 0..<2 { XCTAssertEqual(found.weights[m][k], truth.weights[m][k], accuracy: 1e-3, "member \(m), feature \(k)") }
+    }
+    XCTAssertEqual(SupportWeighting(flattened: found.flattened, members: 2), found)
+    XCTAssertNil(SupportWeighting(flattened: found.flattened, members: 3))
+    // Features: g_u, g_i, g_u·g_i, g_u², g_i² of the standardised log supports.
+    let g = truth.features(userSupport: 20, itemSupport: 4)
+    let gu = (Float(log1p(20.0)) - s.userMean) / s.userScale, gi = (Float(log1p(4.0)) - s.itemMean) / s.itemScale
+    XCTAssertEqual(g, SIMD8(gu, gi, gu * gi, gu * gu, gi * gi, 0, 0, 0))
+  }
+
+  /// A support-weighted blend predicts with weights that follow the pair's supports, loads
+  /// from its file with them, folds a user in with the user's folded-in support, and refuses
+  /// ONNX export by name (the graph would not compute the supports).
+  func testASupportWeightedBlendPredictsSavesAndFoldsInWithItsSupports() throws {
+    let (data, split) = Self.prepared
+    var o = ModelOverrides()
+    o.members = [try autoRec(hidden: 6, epochs: 10), try ModelFamilies.spec(named: "baseline")]
+    o.stackFolds = 2
+    o.supportWeighted = true
+    let (trained, _) = try ExperimentRun(spec: try ModelFamilies.spec(named: "blend", overrides: o)).run(data: data, split: split)
+    let ensemble = try XCTUnwrap(trained.model as? EnsembleModel)
+    let support = try XCTUnwrap(ensemble.combiner.support)
+    XCTAssertNotEqual(support.weights, [SIMD8<Float>](repeating: .zero, count: 2))
+    let context = PredictionContext(baseline: trained.baseline, scale: trained.scale, rated: trained.rated, compute: .serial)
+    let members = ensemble.members.map { $0.predictor(context) }
+    let counts = SupportCounts(trained.rated)
+    let predicted = trained.predictor().predict(split.test).values
+    for k in 0..<split.test.count {
+      let (u, i) = (split.test.users[k], split.test.items[k])
+      let parts = members.map { $0.predict(user: u, item: i) }
+      guard !parts.allSatisfy(\.fallback) else { continue }
+      let expected = ensemble.combiner.combine(userSupport: counts.user(u), itemSupport: counts.item(i)) { parts[$0].value }
+      XCTAssertEqual(predicted[k], trained.scale.clip(expected), accuracy: 1e-5, "pair \(k)")
+    }
+    let dir = TemporaryFolder()
+    try ModelFile.save(trained, to: dir.path + "/weighted.safetensors")
+    let loaded = try ModelFile.load(dir.path + "/weighted.safetensors")
+    XCTAssertEqual((loaded.model as? EnsembleModel)?.combiner, ensemble.combiner)
+    XCTAssertEqual(loaded.predictor().predict(split.test).values, predicted)
+    let ratings = trained.trainingRatings(of: 11)
+    let folder = trained.userFolder(compute: .serial)
+    let profile = folder.foldIn(ratings)
+    let memberFolders = ensemble.members.map { $0.userFolder(context) }
+    let memberProfiles = memberFolders.map { $0.foldIn(ratings) }
+    let batch = folder.scores([profile], compute: .serial)[0]
+    for item in Int32(0)..<Int32(trained.items.count) where folder.knows(item) {
+      let expected = ensemble.combiner.combine(userSupport: ratings.items.count, itemSupport: counts.item(item)) {
+        memberFolders[$0].score(memberProfiles[$0], item: item)
+      }
+      XCTAssertEqual(folder.score(profile, item: item), trained.scale.clip(expected), accuracy: 1e-5, "item \(item)")
+      XCTAssertEqual(batch[Int(item)], trained.scale.clip(expected), accuracy: 1e-5, "item \(item), batch")
+    }
+    XCTAssertThrowsError(try ONNXExporter.export(trained)) { error in XCTAssertTrue("\(error)".contains("--support-weighted"), "\(error)") }
+  }
+
   /// A stacked blend's out-of-fold prediction of a rating comes from members trained on the
   /// other folds only: a bias-baseline member gives exactly the baseline fitted on them.
   func testAStackedBlendPredictsEachRatingFromTheOtherFolds() throws {
@@ -145,7 +222,7 @@ final class EnsembleTests: XCTestCase {
     let job = TrainingJob(
       train: split.train, validation: split.validation, userCount: userCount, itemCount: itemCount, baseline: baseline,
       scale: RatingScale(of: split.train.values), compute: .serial)
-    let (predictions, targets) = try settings.outOfFoldPredictions(job)
+    let (predictions, targets, supports) = try settings.outOfFoldPredictions(job)
     var pool = split.train
     pool.append(split.validation)
     XCTAssertEqual(targets, pool.values)
@@ -158,6 +235,11 @@ final class EnsembleTests: XCTestCase {
       let others = pool.subset((0..<pool.count).filter { fold[$0] != k })
       let fitted = BiasBaseline(fitting: others, userCount: userCount, itemCount: itemCount)
       let seenUsers = Set(others.users), seenItems = Set(others.items)
+      // A rating's supports count the ratings its members learned from.
+      for r in 0..<pool.count where fold[r] == k {
+        XCTAssertEqual(supports[r].user, others.users.filter { $0 == pool.users[r] }.count, "rating \(r)")
+        XCTAssertEqual(supports[r].item, others.items.filter { $0 == pool.items[r] }.count, "rating \(r)")
+      }
       for r in 0..<pool.count where fold[r] == k && seenUsers.contains(pool.users[r]) && seenItems.contains(pool.items[r]) {
         XCTAssertEqual(predictions[0][r], job.scale.clip(fitted.predict(user: pool.users[r], item: pool.items[r])), accuracy: 1e-6, "rating \(r)")
         checked += 1
@@ -166,7 +248,7 @@ final class EnsembleTests: XCTestCase {
     XCTAssertGreaterThan(checked, pool.count * 9 / 10)
     // The network's out-of-fold errors are those of unseen ratings: far above its error on the
     // ratings it trained on, and like its error on the test part.
-    let (trained, report) = try ExperimentRun(spec: try autoRec(hidden: 20, epochs: 80, shrink: false)).run(data: data, split: split)
+    let (trained, _) = try ExperimentRun(spec: try autoRec(hidden: 20, epochs: 80, shrink: false)).run(data: data, split: split)
     let inSample = Metrics.rmse(predicted: trained.predictor().predict(split.train).values, actual: split.train.values)
     let outOfFold = Metrics.rmse(predicted: predictions[1], actual: targets)
     XCTAssertGreaterThan(outOfFold, inSample + 0.05)
