@@ -79,6 +79,8 @@ public struct ExperimentRun: Sendable {
     var job = TrainingJob(
       train: split.train, validation: split.validation, userCount: userCount, itemCount: itemCount, baseline: baseline,
       scale: scale, compute: compute, monitor: monitor, progress: progress)
+    // The shrink fits its weight on the validation part, so no ensemble member may learn from it.
+    job.validationIsReserved = settings.shrinksTowardBaseline
     if let replicas, replicas.size > 1 {
       guard settings.trainsDataParallel else {
         throw EncoreError.invalidArgument(

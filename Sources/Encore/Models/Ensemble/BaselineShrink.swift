@@ -65,7 +65,8 @@ public struct BaselineShrink: Codable, Sendable, Equatable {
   /// with the training ratings `rows` in the network's orientation.
   func apply(to model: any RatingModel, member: BaselineModel, rows: SparseMatrix) -> EnsembleModel {
     let members: [any RatingModel] = [model, member]
-    let settings = EnsembleSettings(combination: .ridge, members: members.map(\.spec), seed: model.spec.settings.seed)
+    var settings = EnsembleSettings(combination: .ridge, members: members.map(\.spec), seed: model.spec.settings.seed)
+    settings.isShrunkNetwork = true
     return EnsembleModel(
       settings: settings.with(trainedMembers: members.map(\.spec)), members: members,
       combiner: MemberCombiner(intercept: 0, weights: [Float(weight), 1 - Float(weight)]), ratings: rows)

@@ -94,6 +94,12 @@ final class BaselineShrinkTests: XCTestCase {
     try ModelFile.save(shrunk, to: dir.path + "/shrunk.safetensors")
     let loaded = try ModelFile.load(dir.path + "/shrunk.safetensors")
     XCTAssertEqual(loaded.predictor().predict(split.test).values, p.values)
+    // It answers to the network's name (evaluate, recommend, the server's model_version), saved
+    // and loaded; a blend the user asked for keeps its own.
+    XCTAssertEqual(shrunk.name, "i-autorec")
+    XCTAssertEqual(loaded.name, "i-autorec")
+    XCTAssertTrue(try XCTUnwrap(loaded.model as? EnsembleModel).settings.isShrunkNetwork)
+    XCTAssertEqual(EnsembleSettings(combination: .ridge, members: blend.settings.members).name, "blend")
 
     // As one network (what ONNX exports): w·network + (1 − w)·(μ + b_u + b_i), the item's bias
     // computed from its rating vector, which gives the member's own.
@@ -146,18 +152,49 @@ final class BaselineShrinkTests: XCTestCase {
     }
   }
 
-  /// An ensemble's members are not shrunk (shrinking each on its own small part made the
-  /// average worse on ML-100K), nor is the average.
-  func testAnEnsembleDoesNotShrinkItsMembers() throws {
+  /// An ensemble of networks that would shrink (`--ensemble N` of a default network) shrinks
+  /// as a whole: its members, not shrunk one by one, all keep out of the validation part, where
+  /// the average's weight is fitted; the result saves, loads and exports. With `--no-shrink`
+  /// the members rotate the validation part into their training instead and nothing shrinks.
+  func testAnEnsembleShrinksAsAWhole() throws {
     let (data, split) = Self.prepared
     var o = ModelOverrides()
     o.hidden = 20
-    o.epochs = 30
+    o.epochs = 100
     o.ensemble = 2
     let (trained, report) = try ExperimentRun(spec: try ModelFamilies.spec(named: "i-autorec", overrides: o)).run(data: data, split: split)
-    let ensemble = try XCTUnwrap(trained.model as? EnsembleModel)
+    let shrink = try XCTUnwrap(report.shrink)
+    XCTAssertTrue(shrink.shrinks)
+    XCTAssertLessThan(shrink.weight, 0.95)
+    let blend = try XCTUnwrap(trained.model as? EnsembleModel)
+    XCTAssertTrue(blend.settings.isShrunkNetwork)
+    XCTAssertEqual(trained.name, "ensemble")
+    XCTAssertTrue(blend.members[1] is BaselineModel)
+    let ensemble = try XCTUnwrap(blend.members[0] as? EnsembleModel)
+    XCTAssertEqual(ensemble.combiner, .average(count: 2))
     XCTAssertTrue(ensemble.members.allSatisfy { $0 is AutoRecModel })
-    XCTAssertNil(report.shrink)
+    // Both members learned from the training part alone: none took in validation ratings.
+    for member in ensemble.members { XCTAssertEqual(member.storedRatings, ensemble.ratings) }
+    XCTAssertEqual(ensemble.ratings.nonzeroCount, split.train.count)
+    // The weight is the fit of the average's own validation predictions.
+    let context = PredictionContext(baseline: trained.baseline, scale: trained.scale, rated: trained.rated, compute: .serial)
+    let average = RatingPredictor(ensemble.predictor(context), compute: .serial).predict(split.validation).values
+    XCTAssertEqual(shrink.networkValidationRMSE, Metrics.rmse(predicted: average, actual: split.validation.values), accuracy: 1e-5)
+    XCTAssertLessThanOrEqual(shrink.shrunkValidationRMSE, try XCTUnwrap(report.baselineValidationRMSE))
+
+    let dir = TemporaryFolder()
+    try ModelFile.save(trained, to: dir.path + "/ensemble.safetensors")
+    let loaded = try ModelFile.load(dir.path + "/ensemble.safetensors")
+    XCTAssertEqual(loaded.name, "ensemble")
+    XCTAssertEqual(loaded.predictor().predict(split.test).values, trained.predictor().predict(split.test).values)
+    XCTAssertFalse(try ONNXExporter.export(trained).isEmpty)
+
+    o.shrink = false
+    let (alone, aloneReport) = try ExperimentRun(spec: try ModelFamilies.spec(named: "i-autorec", overrides: o)).run(data: data, split: split)
+    XCTAssertNil(aloneReport.shrink)
+    let unshrunk = try XCTUnwrap(alone.model as? EnsembleModel)
+    XCTAssertFalse(unshrunk.settings.isShrunkNetwork)
+    XCTAssertNotEqual(unshrunk.members[1].storedRatings, unshrunk.ratings, "the second member trains on part of the validation ratings")
   }
 
   /// Without a validation part there is nothing to fit the weight on: the network stays alone.

@@ -386,10 +386,11 @@ final class EnsembleTests: XCTestCase {
     XCTAssertEqual(json?["loses_to_baseline_on_validation"] as? Bool, true)
     let (_, blended) = try ExperimentRun(spec: try ModelFamilies.testSpec(named: "blend")).run(data: data, split: split)
     XCTAssertFalse(blended.losesToBaselineOnValidation)
-    // An ensemble whose members rotated their validation parts is judged by its first member,
-    // which never trained on those ratings: exactly the single network's figure.
+    // An ensemble whose members rotated their validation parts (unshrunk: a shrinking one
+    // keeps them all out) is judged by its first member, which never trained on those
+    // ratings: exactly the single network's figure.
     let (_, single) = try ExperimentRun(spec: try autoRec(epochs: 20, shrink: false)).run(data: data, split: split)
-    let (_, ensemble) = try ExperimentRun(spec: try autoRec(epochs: 20, ensemble: 3)).run(data: data, split: split)
+    let (_, ensemble) = try ExperimentRun(spec: try autoRec(epochs: 20, ensemble: 3, shrink: false)).run(data: data, split: split)
     XCTAssertEqual(try XCTUnwrap(ensemble.validationRMSE), try XCTUnwrap(single.validationRMSE))
     var o = ModelOverrides()
     o.members = [try autoRec(epochs: 5), try ModelFamilies.spec(named: "baseline")]
