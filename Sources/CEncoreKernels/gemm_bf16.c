@@ -3,8 +3,11 @@
 // vdpbf16ps, which multiplies two pairs per 32-bit lane. It follows the fp32 GEMM's blocking
 // (kernels.c): B packed per K block in 64-column panels, A in 6-row panels, a 6×64 register
 // tile; a packed element is a pair (k even in the low half, k odd in the high half) of the same
-// row or column, so K is walked two at a time (an odd K pads a zero).
+// row or column, so K is walked two at a time (an odd K pads a zero). Packing rounds 16 pairs
+// per vector, and Bᵀ goes through the same 16 × 16 register transpose as the fp32 GEMM. The
+// fused Adam steps (a tile's finished gradient, or B's rows once packed) are the fp32 steps.
 #include "CEncoreKernels.h"
+#include "kernel_bodies.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +42,18 @@ TBF16 static inline u16v bf16_pairs16(const float *lo, const float *hi) {
   a = (a + 0x7FFFu + ((a >> 16) & 1u)) >> 16;
   b = (b + 0x7FFFu + ((b >> 16) & 1u)) & 0xFFFF0000u;
   return a | b;
+}
+
+/// Sixteen pairs of 32 consecutive floats: pair q holds src[2q] (low) and src[2q + 1] (high).
+TBF16 static inline u16v bf16_pairs_along(const float *src) {
+  u16v a, b;
+  memcpy(&a, src, 64);
+  memcpy(&b, src + 16, 64);
+  a = (a + 0x7FFFu + ((a >> 16) & 1u)) & 0xFFFF0000u;
+  b = (b + 0x7FFFu + ((b >> 16) & 1u)) & 0xFFFF0000u;
+  u16v even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  u16v odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  return (even >> 16) | odd;
 }
 
 TBF16 static void micro_bf16(long pairs, const uint32_t *restrict a, const uint32_t *restrict b,
@@ -76,13 +91,95 @@ TBF16 static void micro_bf16(long pairs, const uint32_t *restrict a, const uint3
   }
 }
 
-/// op(B)[k][j] for the packed element of column j and K index k.
-#define BVAL(k, j) (transB ? B[(j) * ldb + (k)] : B[(k) * ldb + (j)])
-#define AVAL(i, k) (transA ? A[(k) * lda + (i)] : A[(i) * lda + (k)])
+/// Packs B[pc:pc+kc, j0:j0+w] (op(B), K × N) as one 64-wide panel of pairs, zero-padded.
+TBF16 static void pack_b_panel(int transB, const stacked_rows *bRows, long ldb, long pc, long kc, long j0,
+                               long w, uint32_t *restrict dst) {
+  long pairs = (kc + 1) / 2;
+  if (!transB) {
+    // Two rows (k, k + 1) of B give a row of 64 pairs, 16 lanes at a time.
+    for (long q = 0; q < pairs; q++) {
+      const float *lo = stacked_row(bRows, pc + 2 * q) + j0;
+      const float *hi = 2 * q + 1 < kc ? stacked_row(bRows, pc + 2 * q + 1) + j0 : 0;
+      uint32_t *row = dst + q * BF_NR;
+      long j = 0;
+      for (; j + 16 <= w; j += 16) {
+        u16v packed = bf16_pairs16(lo + j, hi ? hi + j : 0);
+        memcpy(row + j, &packed, 64);
+      }
+      for (; j < w; j++) row[j] = bf16_pair(lo[j], hi ? hi[j] : 0.0f);
+      for (; j < BF_NR; j++) row[j] = 0;
+    }
+    return;
+  }
+  // Bᵀ (N × K in memory): 32 consecutive floats of a source row are 16 pairs; 16 rows of them
+  // are transposed in registers into 16 packed rows of 16 columns. Ragged edges one by one.
+  const float *B = bRows->p1;
+  long j16 = w & ~15L, q16 = (kc / 32) * 16;
+  for (long j = 0; j < j16; j += 16)
+    for (long q = 0; q < q16; q += 16) {
+      u16v block[16];
+      for (int r = 0; r < 16; r++) block[r] = bf16_pairs_along(B + (j0 + j + r) * ldb + pc + 2 * q);
+      transpose16((const float *)block, 16, (float *)(dst + q * BF_NR + j), BF_NR);
+    }
+  for (long j = 0; j < w; j++) {
+    const float *src = B + (j0 + j) * ldb + pc;
+    for (long q = j < j16 ? q16 : 0; q < pairs; q++)
+      dst[q * BF_NR + j] = bf16_pair(src[2 * q], 2 * q + 1 < kc ? src[2 * q + 1] : 0.0f);
+  }
+  for (long j = w; j < BF_NR; j++)
+    for (long q = 0; q < pairs; q++) dst[q * BF_NR + j] = 0;
+}
 
+/// Packs op(A)[ic:ic+mc, pc:pc+kc] into 6-row panels of pairs (panel p at ap + 6p · pairs,
+/// pair q of its row r at q · 6 + r), zero-padded to whole panels.
+TBF16 static void pack_a_block(int transA, const stacked_rows *aRows, long lda, long ic, long mc, long pc,
+                               long kc, uint32_t *restrict ap) {
+  long pairs = (kc + 1) / 2, padded = (mc + BF_MR - 1) / BF_MR * BF_MR;
+  if (transA) {
+    // Two rows (k, k + 1) of Aᵀ hold a pair for each of the block's rows, 16 at a time.
+    uint32_t line[BF_MC + BF_MR + 16];
+    for (long q = 0; q < pairs; q++) {
+      const float *lo = stacked_row(aRows, pc + 2 * q) + ic;
+      const float *hi = 2 * q + 1 < kc ? stacked_row(aRows, pc + 2 * q + 1) + ic : 0;
+      long x = 0;
+      for (; x + 16 <= mc; x += 16) {
+        u16v packed = bf16_pairs16(lo + x, hi ? hi + x : 0);
+        memcpy(line + x, &packed, 64);
+      }
+      for (; x < mc; x++) line[x] = bf16_pair(lo[x], hi ? hi[x] : 0.0f);
+      for (; x < padded; x++) line[x] = 0;
+      for (long p = 0; p < padded; p += BF_MR)
+        for (long r = 0; r < BF_MR; r++) ap[p * pairs + q * BF_MR + r] = line[p + r];
+    }
+    return;
+  }
+  // A untransposed: a row's 32 consecutive floats are 16 of its pairs.
+  const float *A = aRows->p1;
+  long q16 = (kc / 32) * 16;
+  for (long x = 0; x < padded; x++) {
+    uint32_t *dst = ap + (x - x % BF_MR) * pairs + x % BF_MR;
+    if (x >= mc) {
+      for (long q = 0; q < pairs; q++) dst[q * BF_MR] = 0;
+      continue;
+    }
+    const float *src = A + (ic + x) * lda + pc;
+    for (long q = 0; q < q16; q += 16) {
+      uint32_t packed[16];
+      u16v v = bf16_pairs_along(src + 2 * q);
+      memcpy(packed, &v, 64);
+      for (int e = 0; e < 16; e++) dst[(q + e) * BF_MR] = packed[e];
+    }
+    for (long q = q16; q < pairs; q++) dst[q * BF_MR] = bf16_pair(src[2 * q], 2 * q + 1 < kc ? src[2 * q + 1] : 0.0f);
+  }
+}
+
+/// The fp32 GEMM's block (`gemm_block_body` in kernels.c) with bf16 products: the same
+/// blocking, stacked K, and fused Adam steps on the result (`step`) or on B's rows (`stepB`).
 TBF16 static void block_bf16(int transA, int transB, long m0, long m1, long n0, long n1, long K,
                              const float *A, long lda, const float *B, long ldb, float *C,
-                             long ldc, int accumulate) {
+                             long ldc, int accumulate, const float *A2, long lda2, const float *B2,
+                             long ldb2, long K1, const ek_adam_step *step, const ek_adam_step *stepB) {
+  stacked_rows aRows = {A, lda, K1, A2, lda2}, bRows = {B, ldb, K1, B2, ldb2};
   static __thread uint32_t *bp = 0, *ap = 0;
   if (!bp) {
     bp = aligned_alloc(64, sizeof(uint32_t) * (BF_KC / 2) * BF_NC);
@@ -96,52 +193,36 @@ TBF16 static void block_bf16(int transA, int transB, long m0, long m1, long n0, 
       int acc = accumulate || pc > 0;
       for (long jp = 0; jp < nc; jp += BF_NR) {
         long w = nc - jp < BF_NR ? nc - jp : BF_NR;
-        uint32_t *dst = bp + jp * pairs;
-        long j0 = jc + jp;
-        if (!transB && w == BF_NR) {
-          // Two source rows (k, k+1) give 64 pairs, 16 lanes at a time.
-          for (long q = 0; q < pairs; q++) {
-            const float *lo = B + (pc + 2 * q) * ldb + j0;
-            const float *hi = 2 * q + 1 < kc ? lo + ldb : 0;
-            for (int v = 0; v < 4; v++) {
-              u16v packed = bf16_pairs16(lo + 16 * v, hi ? hi + 16 * v : 0);
-              memcpy(dst + q * BF_NR + 16 * v, &packed, 64);
-            }
-          }
-        } else if (transB) {
-          // Bᵀ: a pair is two neighbours of one source row, read contiguously.
-          for (long j = 0; j < w; j++) {
-            const float *src = B + (j0 + j) * ldb + pc;
-            for (long q = 0; q < pairs; q++)
-              dst[q * BF_NR + j] = bf16_pair(src[2 * q], 2 * q + 1 < kc ? src[2 * q + 1] : 0.0f);
-          }
-          for (long j = w; j < BF_NR; j++)
-            for (long q = 0; q < pairs; q++) dst[q * BF_NR + j] = 0;
-        } else {
-          for (long q = 0; q < pairs; q++)
-            for (long j = 0; j < BF_NR; j++)
-              dst[q * BF_NR + j] =
-                  j < w ? bf16_pair(BVAL(pc + 2 * q, j0 + j), 2 * q + 1 < kc ? BVAL(pc + 2 * q + 1, j0 + j) : 0.0f)
-                        : 0;
+        pack_b_panel(transB, &bRows, ldb, pc, kc, jc + jp, w, bp + jp * pairs);
+      }
+      if (stepB && pc + kc == K) {
+        // Every k of B's rows jc..<jc+nc is packed: step those rows now, while in cache; the
+        // product goes on with the packed values from before the step.
+        for (long j = jc; j < jc + nc; j++) {
+          long at = j * ldb;
+          adam_flat_body(K, (float *)B + at, stepB->m + at, stepB->v + at, stepB->g + at, stepB->lr,
+                         stepB->b1, stepB->b2, stepB->eps, stepB->decay, stepB->clear);
         }
       }
       for (long ic = m0; ic < m1; ic += BF_MC) {
         long mc = m1 - ic < BF_MC ? m1 - ic : BF_MC;
-        for (long ip = 0; ip < mc; ip += BF_MR) {
-          long h = mc - ip < BF_MR ? mc - ip : BF_MR;
-          uint32_t *dst = ap + ip * pairs;
-          for (long r = 0; r < BF_MR; r++) {
-            long i = ic + ip + r;
-            for (long q = 0; q < pairs; q++)
-              dst[q * BF_MR + r] =
-                  r < h ? bf16_pair(AVAL(i, pc + 2 * q), 2 * q + 1 < kc ? AVAL(i, pc + 2 * q + 1) : 0.0f) : 0;
-          }
-        }
-        for (long jp = 0; jp < nc; jp += BF_NR) {
-          long w = nc - jp < BF_NR ? nc - jp : BF_NR;
-          for (long ip = 0; ip < mc; ip += BF_MR) {
-            long h = mc - ip < BF_MR ? mc - ip : BF_MR;
-            micro_bf16(pairs, ap + ip * pairs, bp + jp * pairs, C + (ic + ip) * ldc + jc + jp, ldc, h, w, acc);
+        pack_a_block(transA, &aRows, lda, ic, mc, pc, kc, ap);
+        long panelsN = (nc + BF_NR - 1) / BF_NR, panelsM = (mc + BF_MR - 1) / BF_MR;
+        // With a fused step, row panel by row panel, so the step sweeps whole parameter rows.
+        int rowsFirst = step != 0;
+        for (long t = 0; t < panelsN * panelsM; t++) {
+          long jp = (rowsFirst ? t % panelsN : t / panelsM) * BF_NR;
+          long ip = (rowsFirst ? t / panelsN : t % panelsM) * BF_MR;
+          long w = nc - jp < BF_NR ? nc - jp : BF_NR, h = mc - ip < BF_MR ? mc - ip : BF_MR;
+          float *ct = C + (ic + ip) * ldc + jc + jp;
+          if (step && pc + kc == K) {
+            float tile[BF_MR * BF_NR] __attribute__((aligned(64)));
+            micro_bf16(pairs, ap + ip * pairs, bp + jp * pairs, tile, BF_NR, BF_MR, BF_NR, 0);
+            int untouched = step->cIsZero && pc == 0;
+            adam_tile_epilogue(tile, BF_NR, h, w, ct, ldc, (ic + ip) * ldc + jc + jp, step, acc && !untouched,
+                               untouched);
+          } else {
+            micro_bf16(pairs, ap + ip * pairs, bp + jp * pairs, ct, ldc, h, w, acc);
           }
         }
       }
@@ -167,12 +248,40 @@ void ek_sgemm_block_bf16(int transA, int transB, long m0, long m1, long n0, long
   if (m1 <= m0 || n1 <= n0) return;
 #if defined(__x86_64__)
   if (K > 0 && ek_has_bf16()) {
-    block_bf16(transA, transB, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, accumulate);
+    block_bf16(transA, transB, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, accumulate, 0, 0, 0, 0, K, 0, 0);
     return;
   }
 #endif
   // No AVX512_BF16 (or nothing to sum): the fp32 GEMM.
   ek_sgemm_block(transA, transB, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+
+void ek_sgemm_block_nt_stepping_b_bf16(long m0, long m1, long n0, long n1, long K, const float *A, long lda,
+                                       float *B, long ldb, float *C, long ldc, const ek_adam_step *step) {
+  if (m1 <= m0 || n1 <= n0) return;
+#if defined(__x86_64__)
+  if (K > 0 && ek_has_bf16()) {
+    block_bf16(0, 1, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, 0, 0, 0, 0, 0, K, 0, step);
+    return;
+  }
+#endif
+  ek_sgemm_block_nt_stepping_b(m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, step);
+}
+
+void ek_sgemm_block_tn_stacked_bf16(long m0, long m1, long n0, long n1, const float *A1, long lda1,
+                                    const float *B1, long ldb1, long K1, const float *A2, long lda2,
+                                    const float *B2, long ldb2, long K2, float *C, long ldc,
+                                    int accumulate, const ek_adam_step *step) {
+  if (m1 <= m0 || n1 <= n0) return;
+#if defined(__x86_64__)
+  if (K1 + K2 > 0 && ek_has_bf16()) {
+    block_bf16(1, 0, m0, m1, n0, n1, K1 + K2, A1, lda1, B1, ldb1, C, ldc, accumulate, A2, lda2, B2, ldb2, K1,
+               step, 0);
+    return;
+  }
+#endif
+  ek_sgemm_block_tn_stacked(m0, m1, n0, n1, A1, lda1, B1, ldb1, K1, A2, lda2, B2, ldb2, K2, C, ldc, accumulate,
+                            step);
 }
 
 float ek_round_bf16(float x) {

@@ -3,13 +3,9 @@
 // dispatcher picks one with __builtin_cpu_supports. Memory-bound kernels gain from AVX-512
 // mainly through fewer instructions per 2 KB weight row (see docs/ARCHITECTURE.md).
 #include "CEncoreKernels.h"
+#include "kernel_bodies.h"
 #include <math.h>
 #include <string.h>
-
-typedef float v16 __attribute__((vector_size(64), aligned(4)));
-typedef float v8 __attribute__((vector_size(32), aligned(4)));
-typedef float v4 __attribute__((vector_size(16), aligned(4)));
-#define INLINE static inline __attribute__((always_inline))
 
 INLINE void axpy_body(long n, float a, const float *restrict x, float *restrict y) {
   long j = 0;
@@ -119,34 +115,6 @@ INLINE void gather_dot_body(long t0, long t1, const int32_t *rows, const long *p
       long c = idx[p];
       o[p - base] = dot_body(hr, m + c * ldm, n) + (bias ? bias[c] : 0.0f);
     }
-  }
-}
-
-// Adam over a flat range of a dense parameter, one read and one write of w, m and v, and one
-// read of g per element; with `clear` the gradient is zeroed in the same pass, so the next
-// batch needs no separate sweep to clear it.
-INLINE void adam_flat_body(long n, float *restrict w, float *restrict mo, float *restrict ve,
-                           float *restrict g, float lr, float b1, float b2, float eps, float decay,
-                           int clear) {
-  long j = 0;
-  for (; j + 16 <= n; j += 16) {
-    v16 w16 = *(v16 *)(w + j);
-    v16 gj = *(v16 *)(g + j) + decay * w16;
-    v16 mj = b1 * *(v16 *)(mo + j) + (1.0f - b1) * gj;
-    v16 vj = b2 * *(v16 *)(ve + j) + (1.0f - b2) * gj * gj;
-    *(v16 *)(mo + j) = mj;
-    *(v16 *)(ve + j) = vj;
-    *(v16 *)(w + j) = w16 - lr * mj / (__builtin_elementwise_sqrt(vj) + eps);
-    if (clear) *(v16 *)(g + j) = (v16){0};
-  }
-  for (; j < n; j++) {
-    float gj = g[j] + decay * w[j];
-    float mj = b1 * mo[j] + (1.0f - b1) * gj;
-    float vj = b2 * ve[j] + (1.0f - b2) * gj * gj;
-    mo[j] = mj;
-    ve[j] = vj;
-    w[j] -= lr * mj / (__builtin_sqrtf(vj) + eps);
-    if (clear) g[j] = 0;
   }
 }
 
@@ -286,37 +254,6 @@ INLINE double svdpp_epoch_body(long userCount, const long *userStart, const int3
 #define GEMM_KC_T 512
 #define GEMM_NC_T 256
 
-// dst[k * ldd + i] = src[i * lds + k] for a 16 × 16 block: four rounds of shuffles (pairs of
-// floats, pairs of pairs within 128-bit lanes, then the 4 × 4 grid of 128-bit blocks).
-INLINE void transpose16(const float *restrict src, long lds, float *restrict dst, long ldd) {
-  v16 r[16], t[16];
-  for (int i = 0; i < 16; i++) r[i] = *(const v16 *)(src + i * lds);
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
-    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
-  }
-  // u[4g + c], lane block L: rows 4g..4g+3 at column 4L + c.
-  for (int g = 0; g < 4; g++) {
-    v16 t0 = t[4 * g], t1 = t[4 * g + 1], t2 = t[4 * g + 2], t3 = t[4 * g + 3];
-    r[4 * g] = __builtin_shufflevector(t0, t2, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
-    r[4 * g + 1] = __builtin_shufflevector(t0, t2, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
-    r[4 * g + 2] = __builtin_shufflevector(t1, t3, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
-    r[4 * g + 3] = __builtin_shufflevector(t1, t3, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
-  }
-  // Output row 4L + c gathers block L of u[c], u[4 + c], u[8 + c], u[12 + c].
-  for (int c = 0; c < 4; c++) {
-    v16 v0 = r[c], v1 = r[4 + c], v2 = r[8 + c], v3 = r[12 + c];
-    v16 a = __builtin_shufflevector(v0, v1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    v16 b = __builtin_shufflevector(v0, v1, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-    v16 e = __builtin_shufflevector(v2, v3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    v16 d = __builtin_shufflevector(v2, v3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-    *(v16 *)(dst + (0 + c) * ldd) = __builtin_shufflevector(a, e, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-    *(v16 *)(dst + (4 + c) * ldd) = __builtin_shufflevector(a, e, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-    *(v16 *)(dst + (8 + c) * ldd) = __builtin_shufflevector(b, d, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-    *(v16 *)(dst + (12 + c) * ldd) = __builtin_shufflevector(b, d, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-  }
-}
-
 // The 6 × 64 register tile: C[0:6, 0:64] (+)= Σ_k a(r, k) · b[k][0:64]. Row r of A is read
 // at arow[r][k * as]: a packed panel (as = 6) or rows read in place (as = 1).
 INLINE void gemm_micro_rows(long kc, const float *const *arow, long as, const float *restrict b,
@@ -350,38 +287,6 @@ INLINE void gemm_micro_rows(long kc, const float *const *arow, long as, const fl
     for (long r = 0; r < rows; r++)
       for (long j = 0; j < cols; j++)
         c[r * ldc + j] = accumulate ? c[r * ldc + j] + tmp[r * GEMM_NR + j] : tmp[r * GEMM_NR + j];
-  }
-}
-
-// Rows of a K-row operand stacked from two sources: rows k < k1 from p1, the rest from p2 (a
-// product over stacked K adds two products into one pass over C).
-typedef struct {
-  const float *p1;
-  long ld1, k1;
-  const float *p2;
-  long ld2;
-} stacked_rows;
-
-INLINE const float *stacked_row(const stacked_rows *s, long k) {
-  return k < s->k1 ? s->p1 + k * s->ld1 : s->p2 + (k - s->k1) * s->ld2;
-}
-
-// The finished tile G (rows × cols at g, ld GEMM_NR, C's own sums not yet added) becomes an
-// Adam step on the parameter laid out as C: G += C where C holds a partial sum, one flat Adam
-// per tile row (the very code of ek_adam_flat, so the same bits as a separate step), then C
-// holds G, or zeros with `clear` (`untouched`: C was zero on entry and no block wrote it, so
-// clearing it writes nothing).
-INLINE void adam_tile_epilogue(float *g, long rows, long cols, float *c, long ldc, long offset,
-                               const ek_adam_step *step, int readC, int untouched) {
-  for (long r = 0; r < rows; r++) {
-    float *gr = g + r * GEMM_NR, *cr = c + r * ldc;
-    if (readC)
-      for (long j = 0; j < cols; j++) gr[j] += cr[j];
-    long at = offset + r * ldc;
-    adam_flat_body(cols, step->w + at, step->m + at, step->v + at, gr, step->lr, step->b1, step->b2,
-                   step->eps, step->decay, 0);
-    if (!step->clear) memcpy(cr, gr, (size_t)cols * sizeof(float));
-    else if (!untouched) memset(cr, 0, (size_t)cols * sizeof(float));
   }
 }
 
@@ -483,7 +388,7 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
               float tile[GEMM_MR * GEMM_NR] __attribute__((aligned(64)));
               gemm_micro_rows(kc, rows, as, bp + jp * kc, tile, GEMM_NR, GEMM_MR, GEMM_NR, 0);
               int untouched = step->cIsZero && pc == 0;
-              adam_tile_epilogue(tile, h, w, ct, ldc, (ic + ip) * ldc + jc + jp, step,
+              adam_tile_epilogue(tile, GEMM_NR, h, w, ct, ldc, (ic + ip) * ldc + jc + jp, step,
                                  acc && !untouched, untouched);
             } else {
               gemm_micro_rows(kc, rows, as, bp + jp * kc, ct, ldc, h, w, acc);

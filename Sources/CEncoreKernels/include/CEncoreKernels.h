@@ -73,7 +73,6 @@ void ek_rprop(long count, float *w, const float *g, float *prevG, float *step,
 #ifdef __cplusplus
 }
 #endif
-#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -151,6 +150,17 @@ int ek_has_bf16(void);
 void ek_sgemm_block_bf16(int transA, int transB, long m0, long m1, long n0, long n1, long K,
                          const float *A, long lda, const float *B, long ldb, float *C, long ldc,
                          int accumulate);
+/// `ek_sgemm_block_nt_stepping_b` with bf16 products (as `ek_sgemm_block_bf16`); the step is
+/// the fp32 step, on fp32 weights and moments. Without AVX512_BF16, exactly the fp32 kernel.
+void ek_sgemm_block_nt_stepping_b_bf16(long m0, long m1, long n0, long n1, long K, const float *A,
+                                       long lda, float *B, long ldb, float *C, long ldc,
+                                       const ek_adam_step *step);
+/// `ek_sgemm_block_tn_stacked` with bf16 products; without AVX512_BF16, the fp32 kernel.
+void ek_sgemm_block_tn_stacked_bf16(long m0, long m1, long n0, long n1, const float *A1,
+                                    long lda1, const float *B1, long ldb1, long K1,
+                                    const float *A2, long lda2, const float *B2, long ldb2,
+                                    long K2, float *C, long ldc, int accumulate,
+                                    const ek_adam_step *step);
 /// Runs `n` iterations of a tight multiply-add loop (kind 0: fp32 FMA, the widest this CPU
 /// has; kind 1: AVX512_BF16 dot products) and returns the flops it did (0: kind 1 unsupported).
 double ek_peak_loop(int kind, long n, float *sink);
@@ -159,4 +169,5 @@ float ek_round_bf16(float x);
 
 #ifdef __cplusplus
 }
+#endif
 #endif

@@ -102,15 +102,16 @@ public enum DenseKernels {
   /// once (a tied layer's weight gradient, which the input and output layers both add to).
   ///
   /// With `step`, C is the gradient of the parameter the step names, and each finished tile
-  /// steps it at once (`FusedAdamStep`). Only the built-in fp32 GEMM fuses the step; returns
-  /// whether it did. When it did not, C holds the gradient as without a step.
+  /// steps it at once (`FusedAdamStep`). The built-in GEMMs (fp32, and bf16 products with an
+  /// fp32 step) fuse the step, OpenBLAS does not; returns whether it did. When it did not, C
+  /// holds the gradient as without a step.
   @discardableResult
   public static func stackedGemm(
     m: Int, n: Int, _ first: StackedTerm, _ second: StackedTerm, c: UnsafeMutablePointer<Float>, ldc: Int,
     accumulate: Bool, step: FusedAdamStep? = nil, on compute: ComputeContext
   ) -> Bool {
     guard m > 0 && n > 0 else { return false }
-    guard compute.blas == nil && !compute.usesBF16, first.k + second.k > 0 else {
+    guard compute.blas == nil || compute.usesBF16, first.k + second.k > 0 else {
       gemm(transA: true, m: m, n: n, k: first.k, a: first.a, lda: first.lda, b: first.b, ldb: first.ldb, c: c, ldc: ldc,
            accumulate: accumulate, on: compute)
       gemm(transA: true, m: m, n: n, k: second.k, a: second.a, lda: second.lda, b: second.b, ldb: second.ldb, c: c,
@@ -120,12 +121,13 @@ public enum DenseKernels {
     let box = UncheckedSendable((first, second, c))
     let acc: Int32 = accumulate ? 1 : 0
     let kernelStep = step.map { UncheckedSendable($0.kernelStep) }
+    let block = compute.usesBF16 ? ek_sgemm_block_tn_stacked_bf16 : ek_sgemm_block_tn_stacked
     forBlocks(transA: true, m: m, n: n, k: first.k + second.k, on: compute) { m0, m1, n0, n1 in
       let (p, q, c) = box.value
       if var s = kernelStep?.value {
-        ek_sgemm_block_tn_stacked(m0, m1, n0, n1, p.a, p.lda, p.b, p.ldb, p.k, q.a, q.lda, q.b, q.ldb, q.k, c, ldc, acc, &s)
+        block(m0, m1, n0, n1, p.a, p.lda, p.b, p.ldb, p.k, q.a, q.lda, q.b, q.ldb, q.k, c, ldc, acc, &s)
       } else {
-        ek_sgemm_block_tn_stacked(m0, m1, n0, n1, p.a, p.lda, p.b, p.ldb, p.k, q.a, q.lda, q.b, q.ldb, q.k, c, ldc, acc, nil)
+        block(m0, m1, n0, n1, p.a, p.lda, p.b, p.ldb, p.k, q.a, q.lda, q.b, q.ldb, q.k, c, ldc, acc, nil)
       }
     }
     return step != nil
@@ -134,14 +136,15 @@ public enum DenseKernels {
   /// C (M×N) = A·Bᵀ (A M×K, B N×K) where B is a parameter whose Adam `step` is due (with its
   /// gradient): each block of B's rows is stepped as soon as the product has packed it, and the
   /// product uses the values from before the step. A layer's output and its weight's step in
-  /// one pass over the weight (the first re-feeding input, then the optimiser step). Only the
-  /// built-in fp32 GEMM fuses the step; returns whether it did (else B is not stepped).
+  /// one pass over the weight (the first re-feeding input, then the optimiser step). The
+  /// built-in GEMMs (fp32, and bf16 products with an fp32 step) fuse the step, OpenBLAS does
+  /// not; returns whether it did (else B is not stepped).
   @discardableResult
   public static func gemmSteppingB(
     m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeMutablePointer<Float>, ldb: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, step: FusedAdamStep, on compute: ComputeContext
   ) -> Bool {
-    guard compute.blas == nil && !compute.usesBF16, step.gradient != nil, m > 0, n > 0, k > 0 else {
+    guard compute.blas == nil || compute.usesBF16, step.gradient != nil, m > 0, n > 0, k > 0 else {
       gemm(transB: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, on: compute)
       return false
     }
@@ -149,11 +152,12 @@ public enum DenseKernels {
     let panels = (n + 63) / 64
     let parts = Double(m) * Double(n) * Double(k) < 2e6 ? 1 : min(compute.threads, panels)
     let box = UncheckedSendable((a, b, c, step.kernelStep))
+    let block = compute.usesBF16 ? ek_sgemm_block_nt_stepping_b_bf16 : ek_sgemm_block_nt_stepping_b
     compute.forRanges(parts, grain: 1) { lo, hi in
       var (a, b, c, s) = box.value
       for t in lo..<hi {
         let n0 = panels * t / parts * 64, n1 = min(n, panels * (t + 1) / parts * 64)
-        ek_sgemm_block_nt_stepping_b(0, m, n0, n1, k, a, lda, b, ldb, c, ldc, &s)
+        block(0, m, n0, n1, k, a, lda, b, ldb, c, ldc, &s)
       }
     }
     return true

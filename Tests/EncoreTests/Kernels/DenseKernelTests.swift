@@ -54,22 +54,27 @@ final class DenseKernelTests: XCTestCase {
   }
 
   /// Two transposed-A products added into one result through their stacked K: the naive sum,
-  /// with K within one block and across several, on 1 and 2 threads, with and without
-  /// accumulation.
+  /// with K within one block and across several (an odd first K, so a bf16 pair straddles
+  /// the two sources), on 1 and 2 threads, with and without accumulation; with bf16 products,
+  /// the naive sum of the rounded inputs.
   func testStackedGemmAddsBothProducts() throws {
     var rng = SeededGenerator(seed: 31)
-    for (m, n, k1, k2) in [(1, 1, 1, 0), (37, 70, 5, 9), (200, 130, 128, 128), (61, 64, 200, 130)] {
+    for (m, n, k1, k2) in [(1, 1, 1, 0), (37, 70, 5, 9), (200, 130, 128, 128), (61, 64, 201, 130)] {
       let a1 = (0..<(k1 * m)).map { _ in rng.nextUnitFloat() - 0.5 }, b1 = (0..<(k1 * n)).map { _ in rng.nextUnitFloat() - 0.5 }
       let a2 = (0..<(k2 * m)).map { _ in rng.nextUnitFloat() - 0.5 }, b2 = (0..<(k2 * n)).map { _ in rng.nextUnitFloat() - 0.5 }
       let initial = (0..<(m * n)).map { _ in rng.nextUnitFloat() }
-      let first = naive(true, false, m, n, k1, a1, b1), second = naive(true, false, m, n, k2, a2, b2)
-      for threads in [1, 2] {
-        for accumulate in [false, true] {
-          var c = initial
-          stacked(m, n, a1, b1, k1, a2, b2, k2, &c, accumulate: accumulate, step: nil, on: try ComputeContext(threads: threads, gemm: .builtin))
-          for i in 0..<(m * n) {
-            let want = first[i] + second[i] + (accumulate ? Double(initial[i]) : 0)
-            XCTAssertEqual(Double(c[i]), want, accuracy: 1e-4 * Double(k1 + k2), "\(m)x\(n) k \(k1)+\(k2) threads \(threads) acc \(accumulate)")
+      for precision in [ComputeContext.Precision.fp32, .bf16] {
+        let r = roundsInputs(precision)
+        let first = naive(true, false, m, n, k1, a1.map(r), b1.map(r)), second = naive(true, false, m, n, k2, a2.map(r), b2.map(r))
+        for threads in [1, 2] {
+          for accumulate in [false, true] {
+            var c = initial
+            let compute = try ComputeContext(threads: threads, gemm: .builtin).with(precision: precision)
+            stacked(m, n, a1, b1, k1, a2, b2, k2, &c, accumulate: accumulate, step: nil, on: compute)
+            for i in 0..<(m * n) {
+              let want = first[i] + second[i] + (accumulate ? Double(initial[i]) : 0)
+              XCTAssertEqual(Double(c[i]), want, accuracy: 1e-4 * Double(k1 + k2), "\(m)x\(n) k \(k1)+\(k2) threads \(threads) acc \(accumulate) \(precision)")
+            }
           }
         }
       }
@@ -88,8 +93,8 @@ final class DenseKernelTests: XCTestCase {
       let w0 = (0..<(m * n)).map { _ in rng.nextUnitFloat() - 0.5 }
       let m0 = (0..<(m * n)).map { _ in (rng.nextUnitFloat() - 0.5) * 0.1 }, v0 = (0..<(m * n)).map { _ in rng.nextUnitFloat() * 0.01 }
       let partial = (0..<(m * n)).map { _ in rng.nextUnitFloat() - 0.5 }
-      for threads in [1, 2] {
-        let compute = try ComputeContext(threads: threads, gemm: .builtin)
+      for (threads, precision) in [(1, ComputeContext.Precision.fp32), (2, .fp32), (1, .bf16), (2, .bf16)] {
+        let compute = try ComputeContext(threads: threads, gemm: .builtin).with(precision: precision)
         for (zeroOnEntry, clear) in [(true, true), (false, true), (false, false)] {
           // Separate: the product into the gradient, then the flat step.
           var g = zeroOnEntry ? [Float](repeating: 0, count: m * n) : partial
@@ -109,7 +114,7 @@ final class DenseKernelTests: XCTestCase {
               }
             }
           }
-          let label = "\(m)x\(n)x\(k) threads \(threads) zero \(zeroOnEntry) clear \(clear)"
+          let label = "\(m)x\(n)x\(k) threads \(threads) zero \(zeroOnEntry) clear \(clear) \(precision)"
           XCTAssertTrue(fused, label)
           XCTAssertEqual(fw, w, label)
           XCTAssertEqual(fm, mo, label)
@@ -131,10 +136,11 @@ final class DenseKernelTests: XCTestCase {
       let b0 = (0..<(n * k)).map { _ in rng.nextUnitFloat() - 0.5 }
       let m0 = (0..<(n * k)).map { _ in (rng.nextUnitFloat() - 0.5) * 0.1 }, v0 = (0..<(n * k)).map { _ in rng.nextUnitFloat() * 0.01 }
       let g0 = (0..<(n * k)).map { _ in rng.nextUnitFloat() - 0.5 }
-      let product = naive(false, true, m, n, k, a, b0)
       var (w, mo, v, g) = (b0, m0, v0, g0)
       ek_adam_flat(n * k, &w, &mo, &v, &g, 0.01, 0.9, 0.999, 1e-8, 0.05, 1)
-      for threads in [1, 2] {
+      for (threads, precision) in [(1, ComputeContext.Precision.fp32), (2, .fp32), (1, .bf16), (2, .bf16)] {
+        let r = roundsInputs(precision)
+        let product = naive(false, true, m, n, k, a.map(r), b0.map(r))
         var (fb, fm, fv, fg) = (b0, m0, v0, g0)
         var c = [Float](repeating: .nan, count: m * n)
         let stepped = try fb.withUnsafeMutableBufferPointer { bp in
@@ -147,12 +153,12 @@ final class DenseKernelTests: XCTestCase {
                   gradientIsZero: false)
                 return DenseKernels.gemmSteppingB(
                   m: m, n: n, k: k, a: a, lda: k, b: bp.baseAddress!, ldb: k, c: &c, ldc: n, step: step,
-                  on: try ComputeContext(threads: threads, gemm: .builtin))
+                  on: try ComputeContext(threads: threads, gemm: .builtin).with(precision: precision))
               }
             }
           }
         }
-        let label = "\(m)x\(n)x\(k) threads \(threads)"
+        let label = "\(m)x\(n)x\(k) threads \(threads) \(precision)"
         XCTAssertTrue(stepped, label)
         for i in 0..<(m * n) { XCTAssertEqual(Double(c[i]), product[i], accuracy: 1e-4 * Double(k), label) }
         XCTAssertEqual(fb, w, label)
@@ -161,6 +167,12 @@ final class DenseKernelTests: XCTestCase {
         XCTAssertEqual(fg, g, label)
       }
     }
+  }
+
+  /// What a product at `precision` does to its inputs: bf16 rounding where the CPU has it.
+  func roundsInputs(_ precision: ComputeContext.Precision) -> (Float) -> Float {
+    if precision == .bf16 && DenseKernels.hasBF16 { return { DenseKernels.roundedToBF16($0) } }
+    return { $0 }
   }
 
   @discardableResult

@@ -22,15 +22,21 @@ final class DeepAutoencoderTrainerTests: XCTestCase {
   /// parameter (no separate clearing sweep per pass); with one, gradients are kept for it and
   /// cleared before the next pass. Both must train the same bits.
   /// With tied weights and Adam, the lean run also takes the first layer's step inside its
-  /// gradient product (`FusedAdamStep`), which must give the same bits as the separate step.
+  /// gradient product (`FusedAdamStep`), which must give the same bits as the separate step;
+  /// so must it with bf16 products.
   func testClearingGradientsInTheStepTrainsTheSameBits() throws {
     let ratings = smallRatings(users: 70, items: 45, perUser: 10, seed: 8)
     let baseline = BiasBaseline(fitting: ratings, userCount: 70, itemCount: 45)
     let scale = RatingScale(of: ratings.values)
-    for (optimizer, tied) in [(OptimizerKind.adam, false), (.adam, true), (.momentum, false), (.momentum, true), (.rmsprop, false)] {
+    let runs: [(OptimizerKind, Bool, ComputeContext.Precision)] = [
+      (.adam, false, .fp32), (.adam, true, .fp32), (.momentum, false, .fp32), (.momentum, true, .fp32), (.rmsprop, false, .fp32),
+      (.adam, false, .bf16), (.adam, true, .bf16),
+    ]
+    for (optimizer, tied, precision) in runs {
       var (configuration, options) = setting(hidden: [24, 12], optimizer: optimizer)
       configuration.constrained = tied
-      let trainer = DeepAutoencoderTrainer(options: options, compute: try ComputeContext(threads: 2, gemm: .builtin))
+      let compute = try ComputeContext(threads: 2, gemm: .builtin).with(precision: precision)
+      let trainer = DeepAutoencoderTrainer(options: options, compute: compute)
       let input = SparseMatrix(ratings, userCount: 70, itemCount: 45, itemsAsRows: false)
       let lean = try DeepAutoencoder(configuration: configuration, input: input, seed: 5)
       let kept = try DeepAutoencoder(configuration: configuration, input: input, seed: 5)
@@ -40,7 +46,7 @@ final class DeepAutoencoderTrainerTests: XCTestCase {
       _ = try trainer.train(model: kept, validation: RatingSet(), baseline: baseline, scale: scale, monitor: monitor)
       XCTAssertEqual(norms, 4)
       for (p, q) in zip(lean.parameters, kept.parameters) {
-        XCTAssertEqual(p.value.array, q.value.array, "\(optimizer) tied \(tied) \(p.name)")
+        XCTAssertEqual(p.value.array, q.value.array, "\(optimizer) tied \(tied) \(precision) \(p.name)")
         if optimizer != .rmsprop { XCTAssertTrue(p.gradient.array.allSatisfy { $0 == 0 }, "the step cleared \(p.name)") }
       }
       XCTAssertTrue(kept.parameters.contains { $0.gradient.array.contains { $0 != 0 } }, "the monitored run keeps its last gradients")
