@@ -7,33 +7,66 @@
 #include <math.h>
 #include <string.h>
 
-INLINE void axpy_body(long n, float a, const float *restrict x, float *restrict y) {
+// Weight rows are fp32, or bf16 (the upper halves of the floats they stand for, which a load
+// widens exactly: `--precision bf16` for AutoRec's gathers). `bf16` is a constant at every
+// call site, so each instantiation compiles to one straight loop.
+typedef uint16_t bf16x16 __attribute__((vector_size(32), aligned(2)));
+typedef uint32_t u32x16 __attribute__((vector_size(64), aligned(4)));
+
+INLINE v16 load16(const void *row, long j, int bf16) {
+  if (!bf16) return *(const v16 *)((const float *)row + j);
+  bf16x16 h;
+  memcpy(&h, (const uint16_t *)row + j, 32);
+  u32x16 u = __builtin_convertvector(h, u32x16) << 16;
+  v16 f;
+  memcpy(&f, &u, 64);
+  return f;
+}
+
+INLINE float load1(const void *row, long j, int bf16) {
+  if (!bf16) return ((const float *)row)[j];
+  uint32_t u = (uint32_t)((const uint16_t *)row)[j] << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+/// Row `r` of a matrix with leading dimension `ld`, fp32 or bf16.
+INLINE const void *row_at(const void *m, long r, long ld, int bf16) {
+  return bf16 ? (const void *)((const uint16_t *)m + r * ld) : (const void *)((const float *)m + r * ld);
+}
+
+INLINE void axpy_any_body(long n, float a, const void *restrict x, int bf16, float *restrict y) {
   long j = 0;
   for (; j + 16 <= n; j += 16) {
-    v16 xv = *(const v16 *)(x + j);
+    v16 xv = load16(x, j, bf16);
     v16 yv = *(v16 *)(y + j);
     *(v16 *)(y + j) = yv + a * xv;
   }
-  for (; j < n; j++) y[j] += a * x[j];
+  for (; j < n; j++) y[j] += a * load1(x, j, bf16);
 }
 
-INLINE float dot_body(const float *restrict x, const float *restrict y, long n) {
+INLINE void axpy_body(long n, float a, const float *restrict x, float *restrict y) { axpy_any_body(n, a, x, 0, y); }
+
+INLINE float dot_any_body(const float *restrict x, const void *restrict y, int bf16, long n) {
   v16 acc0 = {0}, acc1 = {0};
   long j = 0;
   for (; j + 32 <= n; j += 32) {
-    acc0 += *(const v16 *)(x + j) * *(const v16 *)(y + j);
-    acc1 += *(const v16 *)(x + j + 16) * *(const v16 *)(y + j + 16);
+    acc0 += *(const v16 *)(x + j) * load16(y, j, bf16);
+    acc1 += *(const v16 *)(x + j + 16) * load16(y, j + 16, bf16);
   }
-  for (; j + 16 <= n; j += 16) acc0 += *(const v16 *)(x + j) * *(const v16 *)(y + j);
+  for (; j + 16 <= n; j += 16) acc0 += *(const v16 *)(x + j) * load16(y, j, bf16);
   acc0 += acc1;
   // Tree reduction (log-depth), not a 16-step chain: the dot sits on SGD's critical path.
   v8 h8 = __builtin_shufflevector(acc0, acc0, 0, 1, 2, 3, 4, 5, 6, 7) +
           __builtin_shufflevector(acc0, acc0, 8, 9, 10, 11, 12, 13, 14, 15);
   v4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
   float s = (h4[0] + h4[2]) + (h4[1] + h4[3]);
-  for (; j < n; j++) s += x[j] * y[j];
+  for (; j < n; j++) s += x[j] * load1(y, j, bf16);
   return s;
 }
+
+INLINE float dot_body(const float *restrict x, const float *restrict y, long n) { return dot_any_body(x, y, 0, n); }
 
 INLINE float hsum16(v16 a) {
   v8 h8 = __builtin_shufflevector(a, a, 0, 1, 2, 3, 4, 5, 6, 7) +
@@ -78,14 +111,14 @@ INLINE void multi_dot_body(long i0, long i1, const float *restrict rows, long ld
 }
 
 INLINE void gather_axpy_body(long t0, long t1, const int32_t *rows, const long *ptr,
-                             const int32_t *idx, const float *val, const float *m, long ldm,
+                             const int32_t *idx, const float *val, const void *m, int bf16, long ldm,
                              const float *init, float *out, long ldo, long n) {
   for (long t = t0; t < t1; t++) {
     long r = rows ? rows[t] : t;
     float *o = out + t * ldo;
     if (init) memcpy(o, init, (size_t)n * sizeof(float));
     else memset(o, 0, (size_t)n * sizeof(float));
-    for (long p = ptr[r]; p < ptr[r + 1]; p++) axpy_body(n, val[p], m + (long)idx[p] * ldm, o);
+    for (long p = ptr[r]; p < ptr[r + 1]; p++) axpy_any_body(n, val[p], row_at(m, idx[p], ldm, bf16), bf16, o);
   }
 }
 
@@ -103,7 +136,7 @@ INLINE void gather_axpy_indirect_body(long t0, long t1, const long *ptr, const i
 }
 
 INLINE void gather_dot_body(long t0, long t1, const int32_t *rows, const long *ptr,
-                            const int32_t *idx, const float *h, long ldh, const float *m,
+                            const int32_t *idx, const float *h, long ldh, const void *m, int bf16,
                             long ldm, const float *bias, float *out, const long *outStart,
                             long n) {
   for (long t = t0; t < t1; t++) {
@@ -113,7 +146,29 @@ INLINE void gather_dot_body(long t0, long t1, const int32_t *rows, const long *p
     long base = ptr[r];
     for (long p = base; p < ptr[r + 1]; p++) {
       long c = idx[p];
-      o[p - base] = dot_body(hr, m + c * ldm, n) + (bias ? bias[c] : 0.0f);
+      o[p - base] = dot_any_body(hr, row_at(m, c, ldm, bf16), bf16, n) + (bias ? bias[c] : 0.0f);
+    }
+  }
+}
+
+// Rows of an fp32 matrix rounded to bf16 (nearest even, as `ek_round_bf16`) into a bf16 copy.
+INLINE void round_rows_bf16_body(long t0, long t1, const int32_t *rows, const float *src, long lds,
+                                 uint16_t *dst, long ldd, long n) {
+  for (long t = t0; t < t1; t++) {
+    long r = rows ? rows[t] : t;
+    const float *s = src + r * lds;
+    uint16_t *d = dst + r * ldd;
+    long j = 0;
+    for (; j + 16 <= n; j += 16) {
+      u32x16 u;
+      memcpy(&u, s + j, 64);
+      bf16x16 b = __builtin_convertvector((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16, bf16x16);
+      memcpy(d + j, &b, 32);
+    }
+    for (; j < n; j++) {
+      uint32_t u;
+      memcpy(&u, s + j, 4);
+      d[j] = (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
     }
   }
 }
@@ -415,7 +470,18 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
                                         const int32_t *idx, const float *val, const float *m,    \
                                         long ldm, const float *init, float *out, long ldo,       \
                                         long n) {                                                \
-    gather_axpy_body(t0, t1, rows, ptr, idx, val, m, ldm, init, out, ldo, n);                    \
+    gather_axpy_body(t0, t1, rows, ptr, idx, val, m, 0, ldm, init, out, ldo, n);                 \
+  }                                                                                              \
+  ATTR static void gather_axpy_bf16_##SUFFIX(long t0, long t1, const int32_t *rows,             \
+                                             const long *ptr, const int32_t *idx,               \
+                                             const float *val, const uint16_t *m, long ldm,     \
+                                             const float *init, float *out, long ldo, long n) { \
+    gather_axpy_body(t0, t1, rows, ptr, idx, val, m, 1, ldm, init, out, ldo, n);                 \
+  }                                                                                              \
+  ATTR static void round_rows_bf16_##SUFFIX(long t0, long t1, const int32_t *rows,              \
+                                            const float *src, long lds, uint16_t *dst, long ldd, \
+                                            long n) {                                            \
+    round_rows_bf16_body(t0, t1, rows, src, lds, dst, ldd, n);                                   \
   }                                                                                              \
   ATTR static void gather_axpy_indirect_##SUFFIX(long t0, long t1, const long *ptr,             \
                                                  const int32_t *idx, const int32_t *pos,        \
@@ -427,7 +493,14 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
                                        const int32_t *idx, const float *h, long ldh,            \
                                        const float *m, long ldm, const float *bias, float *out, \
                                        const long *outStart, long n) {                          \
-    gather_dot_body(t0, t1, rows, ptr, idx, h, ldh, m, ldm, bias, out, outStart, n);            \
+    gather_dot_body(t0, t1, rows, ptr, idx, h, ldh, m, 0, ldm, bias, out, outStart, n);         \
+  }                                                                                              \
+  ATTR static void gather_dot_bf16_##SUFFIX(long t0, long t1, const int32_t *rows,              \
+                                            const long *ptr, const int32_t *idx, const float *h, \
+                                            long ldh, const uint16_t *m, long ldm,               \
+                                            const float *bias, float *out, const long *outStart, \
+                                            long n) {                                            \
+    gather_dot_body(t0, t1, rows, ptr, idx, h, ldh, m, 1, ldm, bias, out, outStart, n);         \
   }                                                                                              \
   ATTR static float dot_##SUFFIX(const float *x, const float *y, long n) {                      \
     return dot_body(x, y, n);                                                                    \
@@ -562,6 +635,23 @@ void ek_gather_dot(long t0, long t1, const int32_t *rows, const long *ptr, const
                    const float *h, long ldh, const float *m, long ldm, const float *bias,
                    float *out, const long *outStart, long n) {
   DISPATCH(gather_dot, t0, t1, rows, ptr, idx, h, ldh, m, ldm, bias, out, outStart, n)
+}
+
+void ek_gather_axpy_bf16(long t0, long t1, const int32_t *rows, const long *ptr, const int32_t *idx,
+                         const float *val, const uint16_t *m, long ldm, const float *init, float *out,
+                         long ldo, long n) {
+  DISPATCH(gather_axpy_bf16, t0, t1, rows, ptr, idx, val, m, ldm, init, out, ldo, n)
+}
+
+void ek_gather_dot_bf16(long t0, long t1, const int32_t *rows, const long *ptr, const int32_t *idx,
+                        const float *h, long ldh, const uint16_t *m, long ldm, const float *bias,
+                        float *out, const long *outStart, long n) {
+  DISPATCH(gather_dot_bf16, t0, t1, rows, ptr, idx, h, ldh, m, ldm, bias, out, outStart, n)
+}
+
+void ek_round_rows_bf16(long t0, long t1, const int32_t *rows, const float *src, long lds,
+                        uint16_t *dst, long ldd, long n) {
+  DISPATCH(round_rows_bf16, t0, t1, rows, src, lds, dst, ldd, n)
 }
 
 float ek_dot(const float *x, const float *y, long n) { DISPATCH(dot, x, y, n) }

@@ -55,7 +55,8 @@ struct EpochBenchCommand: ParsableCommand {
     var full_epoch_estimate: Double
     /// Training RMSE of each timed epoch over the observed ratings (what precision costs).
     var train_rmse: [Double]
-    /// fp32 or bf16: the precision of deep-ae's dense products.
+    /// fp32 or bf16: the precision of deep-ae's dense products (bf16 only on AVX512_BF16), or
+    /// of the weight rows AutoRec's gathers read.
     var precision: String
     var peak_rss_bytes: Int?
     var peak_rss_gib: Double?
@@ -112,7 +113,7 @@ struct EpochBenchCommand: ParsableCommand {
         hidden_units: summary.hiddenUnits ?? 0, batch_size: batch, optimizer: summary.optimizer ?? "", description: described, generate_seconds: generateSeconds,
         epoch_seconds: times, seconds_per_epoch: times.reduce(0, +) / Double(max(1, times.count)),
         fraction: fraction, full_epoch_estimate: times.reduce(0, +) / Double(max(1, times.count)) / fraction,
-        train_rmse: history.map(\.trainRMSE), precision: compute.usesBF16 ? "bf16" : "fp32", peak_rss_bytes: rss,
+        train_rmse: history.map(\.trainRMSE), precision: (spec.name.hasSuffix("autorec") ? compute.precision == .bf16 : compute.usesBF16) ? "bf16" : "fp32", peak_rss_bytes: rss,
         peak_rss_gib: rss.map { Double($0) / Double(1 << 30) }, kernels: SparseKernels.instructionSet,
         threads: compute.threads, gemm: compute.gemmDescription)
       if json {

@@ -10,7 +10,7 @@ struct ComputeOptions: ParsableArguments {
   @Option(help: "GEMM library for deep-ae: builtin (same as auto, the default) or openblas (libopenblas.so.0; its sums depend on its thread count, so results do too).")
   var gemm: ComputeContext.GEMMChoice?
 
-  @Option(help: "Precision of deep-ae's dense products: fp32, or bf16 (inputs rounded to bfloat16, fp32 sums and weights, as PyTorch's CPU autocast) on CPUs with AVX512_BF16; elsewhere bf16 runs in fp32 and says so.")
+  @Option(help: "fp32, or bf16: deep-ae's dense products round their inputs to bfloat16 with fp32 sums and weights (PyTorch's CPU autocast) on CPUs with AVX512_BF16, elsewhere they run in fp32 and say so; i-autorec and u-autorec gather bf16 copies of their weight rows (any CPU), the weights, gradients and steps staying fp32.")
   var precision: ComputeContext.Precision = .fp32
 
   /// The context the command runs on. Under an MPI launcher the default is this machine's

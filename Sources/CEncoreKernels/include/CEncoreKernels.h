@@ -32,6 +32,19 @@ void ek_gather_dot(long t0, long t1, const int32_t *rows, const long *ptr, const
                    const float *h, long ldh, const float *m, long ldm, const float *bias,
                    float *out, const long *outStart, long n);
 
+/// `ek_gather_axpy` and `ek_gather_dot` over a matrix of bf16 rows (each element the upper
+/// half of a float's bits, as `ek_round_rows_bf16` writes it): the same sums, in the same
+/// order, as the fp32 kernels over the rounded matrix, with half the memory traffic per row.
+void ek_gather_axpy_bf16(long t0, long t1, const int32_t *rows, const long *ptr, const int32_t *idx,
+                         const float *val, const uint16_t *m, long ldm, const float *init,
+                         float *out, long ldo, long n);
+void ek_gather_dot_bf16(long t0, long t1, const int32_t *rows, const long *ptr, const int32_t *idx,
+                        const float *h, long ldh, const uint16_t *m, long ldm, const float *bias,
+                        float *out, const long *outStart, long n);
+/// dst row r = src row r rounded to bf16 (nearest even), for r = rows ? rows[t] : t, t in t0..<t1.
+void ek_round_rows_bf16(long t0, long t1, const int32_t *rows, const float *src, long lds,
+                        uint16_t *dst, long ldd, long n);
+
 /// Dot product of two float vectors of length n (accumulated in float, 16 lanes).
 float ek_dot(const float *x, const float *y, long n);
 

@@ -21,12 +21,14 @@ public struct ComputeContext: Sendable {
     case openBLAS = "openblas"
   }
 
-  /// The number format of the dense matrix products' inputs (PyTorch's CPU autocast).
+  /// The number format of the dense matrix products' inputs (PyTorch's CPU autocast) and of
+  /// the weight rows AutoRec's sparse gathers read.
   public enum Precision: String, Sendable, CaseIterable, Codable {
     /// fp32 inputs and sums.
     case fp32
-    /// Inputs rounded to bfloat16, sums in fp32, on AVX512_BF16; parameters, gradients and
-    /// optimiser state stay fp32. On a CPU without AVX512_BF16 the products run in fp32.
+    /// Dense products: inputs rounded to bfloat16, sums in fp32, on AVX512_BF16 (on a CPU
+    /// without it they run in fp32). AutoRec: the gathers read bf16 copies of the weight rows,
+    /// on any CPU. Parameters, gradients and optimiser state stay fp32.
     case bf16
   }
 

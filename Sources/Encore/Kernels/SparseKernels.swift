@@ -14,10 +14,26 @@ public enum SparseKernels {
     values: UnsafePointer<Float>, matrix: UnsafePointer<Float>, matrixStride: Int, initial: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>, outputStride: Int, width: Int, on compute: ComputeContext
   ) {
+    gatherAxpy(
+      count: count, rows: rows, rowStart: rowStart, indices: indices, values: values, matrix: .fp32(matrix),
+      matrixStride: matrixStride, initial: initial, output: output, outputStride: outputStride, width: width, on: compute)
+  }
+
+  /// `gatherAxpy` over fp32 or bf16 rows (`WeightRows`).
+  public static func gatherAxpy(
+    count: Int, rows: UnsafePointer<Int32>?, rowStart: UnsafePointer<Int>, indices: UnsafePointer<Int32>,
+    values: UnsafePointer<Float>, matrix: WeightRows, matrixStride: Int, initial: UnsafePointer<Float>?,
+    output: UnsafeMutablePointer<Float>, outputStride: Int, width: Int, on compute: ComputeContext
+  ) {
     let args = UncheckedSendable((rows, rowStart, indices, values, matrix, initial, output))
     compute.forRanges(count, grain: 8) { lo, hi in
       let (rows, rowStart, indices, values, matrix, initial, output) = args.value
-      ek_gather_axpy(lo, hi, rows, rowStart, indices, values, matrix, matrixStride, initial, output, outputStride, width)
+      switch matrix {
+      case .fp32(let m):
+        ek_gather_axpy(lo, hi, rows, rowStart, indices, values, m, matrixStride, initial, output, outputStride, width)
+      case .bf16(let m):
+        ek_gather_axpy_bf16(lo, hi, rows, rowStart, indices, values, m, matrixStride, initial, output, outputStride, width)
+      }
     }
   }
 
@@ -43,10 +59,28 @@ public enum SparseKernels {
     bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputStart: UnsafePointer<Int>, width: Int,
     on compute: ComputeContext
   ) {
+    gatherDot(
+      count: count, rows: rows, rowStart: rowStart, indices: indices, dense: dense, denseStride: denseStride,
+      matrix: .fp32(matrix), matrixStride: matrixStride, bias: bias, output: output, outputStart: outputStart,
+      width: width, on: compute)
+  }
+
+  /// `gatherDot` over fp32 or bf16 rows (`WeightRows`).
+  public static func gatherDot(
+    count: Int, rows: UnsafePointer<Int32>?, rowStart: UnsafePointer<Int>, indices: UnsafePointer<Int32>,
+    dense: UnsafePointer<Float>, denseStride: Int, matrix: WeightRows, matrixStride: Int,
+    bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputStart: UnsafePointer<Int>, width: Int,
+    on compute: ComputeContext
+  ) {
     let args = UncheckedSendable((rows, rowStart, indices, dense, matrix, bias, output, outputStart))
     compute.forRanges(count, grain: 8) { lo, hi in
       let (rows, rowStart, indices, dense, matrix, bias, output, outputStart) = args.value
-      ek_gather_dot(lo, hi, rows, rowStart, indices, dense, denseStride, matrix, matrixStride, bias, output, outputStart, width)
+      switch matrix {
+      case .fp32(let m):
+        ek_gather_dot(lo, hi, rows, rowStart, indices, dense, denseStride, m, matrixStride, bias, output, outputStart, width)
+      case .bf16(let m):
+        ek_gather_dot_bf16(lo, hi, rows, rowStart, indices, dense, denseStride, m, matrixStride, bias, output, outputStart, width)
+      }
     }
   }
 

@@ -94,6 +94,11 @@ public final class SparseBatch: @unchecked Sendable {
 
   /// output[t, :] = (initial ?? 0) + Σ_q entryValues[q] · matrix[column(q), :] for every batch row t.
   public func rowProducts(entryValues: UnsafePointer<Float>, matrix: UnsafePointer<Float>, width: Int, initial: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+    rowProducts(entryValues: entryValues, matrix: .fp32(matrix), width: width, initial: initial, output: output)
+  }
+
+  /// `rowProducts` over fp32 or bf16 rows.
+  public func rowProducts(entryValues: UnsafePointer<Float>, matrix: WeightRows, width: Int, initial: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
     SparseKernels.gatherAxpy(
       count: rowCount, rows: nil, rowStart: start.pointer, indices: columns.pointer, values: entryValues, matrix: matrix,
       matrixStride: width, initial: initial, output: output, outputStride: width, width: width, on: compute)
@@ -101,6 +106,11 @@ public final class SparseBatch: @unchecked Sendable {
 
   /// output[q] = dense[row(q), :] · matrix[column(q), :] + bias[column(q)] for every entry q.
   public func entryDots(dense: UnsafePointer<Float>, matrix: UnsafePointer<Float>, width: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+    entryDots(dense: dense, matrix: .fp32(matrix), width: width, bias: bias, output: output)
+  }
+
+  /// `entryDots` over fp32 or bf16 rows.
+  public func entryDots(dense: UnsafePointer<Float>, matrix: WeightRows, width: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
     SparseKernels.gatherDot(
       count: rowCount, rows: nil, rowStart: start.pointer, indices: columns.pointer, dense: dense, denseStride: width,
       matrix: matrix, matrixStride: width, bias: bias, output: output, outputStart: start.pointer, width: width, on: compute)

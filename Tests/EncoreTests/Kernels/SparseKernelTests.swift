@@ -44,6 +44,56 @@ final class SparseKernelTests: XCTestCase {
     }
   }
 
+  /// bf16 weight rows (`BF16RowCopy`): the copy is the matrix rounded to bf16, and the gathers
+  /// over it give exactly the fp32 gathers' bits over the rounded matrix, on every width's tail;
+  /// a refresh of listed rows rounds those rows and leaves the others alone.
+  func testBF16RowsGiveTheFP32SumsOverTheRoundedMatrix() throws {
+    var rng = SeededGenerator(seed: 2)
+    for width in [1, 3, 16, 17, 31, 32, 33, 100, 500] {
+      let rows = 9, cols = 13
+      let ratings = smallRatings(users: rows, items: cols, perUser: 4, seed: UInt64(width))
+      let x = SparseMatrix(ratings, userCount: rows, itemCount: cols, itemsAsRows: false)
+      let m = StableBuffer<Float>((0..<(cols * width)).map { _ in rng.nextUnitFloat() - 0.5 })
+      let rounded = StableBuffer<Float>(m.array.map(DenseKernels.roundedToBF16))
+      let copy = BF16RowCopy(of: m.pointer, rowCount: cols, width: width, on: try ComputeContext(threads: 2))
+      for i in 0..<(cols * width) { XCTAssertEqual(copy[i], rounded[i], "width \(width) element \(i)") }
+      XCTAssertTrue((0..<(cols * width)).contains { copy[$0] != m[$0] } || width < 3, "the copy really is rounded")
+      let initial = StableBuffer<Float>((0..<width).map { _ in rng.nextUnitFloat() })
+      let bias = StableBuffer<Float>((0..<cols).map { _ in rng.nextUnitFloat() })
+      func gathers(_ matrix: WeightRows) -> ([Float], [Float]) {
+        let out = StableBuffer<Float>(zeros: rows * width), dots = StableBuffer<Float>(zeros: x.nonzeroCount)
+        x.rowStart.withUnsafeBufferPointer { rs in
+          x.columns.withUnsafeBufferPointer { cs in
+            x.values.withUnsafeBufferPointer { vs in
+              SparseKernels.gatherAxpy(
+                count: rows, rows: nil, rowStart: rs.baseAddress!, indices: cs.baseAddress!, values: vs.baseAddress!,
+                matrix: matrix, matrixStride: width, initial: initial.pointer, output: out.pointer, outputStride: width,
+                width: width, on: .automatic)
+              SparseKernels.gatherDot(
+                count: rows, rows: nil, rowStart: rs.baseAddress!, indices: cs.baseAddress!, dense: out.pointer,
+                denseStride: width, matrix: matrix, matrixStride: width, bias: bias.pointer, output: dots.pointer,
+                outputStart: rs.baseAddress!, width: width, on: .automatic)
+            }
+          }
+        }
+        return (out.array, dots.array)
+      }
+      let (axpyBF16, dotBF16) = gathers(copy.rows), (axpyRounded, dotRounded) = gathers(.fp32(rounded.pointer))
+      XCTAssertEqual(axpyBF16, axpyRounded, "width \(width)")
+      XCTAssertEqual(dotBF16, dotRounded, "width \(width)")
+      // Move rows 2 and 5 of the master; refresh only those.
+      for r in [2, 5] { for j in 0..<width { m[r * width + j] += 0.25 } }
+      let listed: [Int32] = [5, 2]
+      listed.withUnsafeBufferPointer { copy.refresh(from: m.pointer, rows: $0.baseAddress, count: 2, on: .serial) }
+      for r in 0..<cols {
+        for j in 0..<width {
+          let want = [2, 5].contains(r) ? DenseKernels.roundedToBF16(m[r * width + j]) : rounded[r * width + j]
+          XCTAssertEqual(copy[r * width + j], want, "width \(width) row \(r)")
+        }
+      }
+    }
+  }
+
   /// The kernels pick the best instruction set this CPU has, as /proc/cpuinfo lists it:
   /// AVX-512 (F, VL, BW and DQ), else AVX2 with FMA, else the portable code.
   func testInstructionSetMatchesTheCPUsFlags() throws {

@@ -57,6 +57,11 @@ public final class AutoRecGradient: @unchecked Sendable {
   public var defersWeightRows = false
   private var hiddenWidth = 0
 
+  /// bf16 copies of the encoder's and decoder's weight rows for the gathers to read instead
+  /// of the fp32 weights (`--precision bf16`); their owner keeps them equal to the weights
+  /// rounded. The weight gradients and the step stay fp32.
+  public var bf16Rows: (encoder: BF16RowCopy, decoder: BF16RowCopy)?
+
   private func reserve(rows: Int, entries: Int, touchedCount: Int, hidden k: Int) {
     if rows > capacityRows {
       capacityRows = rows
@@ -142,8 +147,10 @@ public final class AutoRecGradient: @unchecked Sendable {
       input = bVals
     }
     lastUsedInput = input
+    let encoderRows = bf16Rows?.encoder.rows ?? .fp32(model.encoderWeight.pointer)
+    let decoderRows = bf16Rows?.decoder.rows ?? .fp32(model.decoderWeight.pointer)
     // 2. Forward: Z = X_b·V + μ, H = g(Z), S = H·Wᵀ at observed entries + b, O = f(S).
-    batch.rowProducts(entryValues: input, matrix: model.encoderWeight.pointer, width: k, initial: model.encoderBias.pointer, output: z)
+    batch.rowProducts(entryValues: input, matrix: encoderRows, width: k, initial: model.encoderBias.pointer, output: z)
     for j in 0..<(b * k) { h[j] = g.apply(z[j]) }
     // Hidden dropout: H' = H ⊙ mask; the backward pass multiplies dH' by the same mask.
     let hiddenDropout = dropout.hidden > 0
@@ -158,7 +165,7 @@ public final class AutoRecGradient: @unchecked Sendable {
     } else {
       lastHiddenMask = []
     }
-    batch.entryDots(dense: h, matrix: model.decoderWeight.pointer, width: k, bias: model.decoderBias.pointer, output: bErr)
+    batch.entryDots(dense: h, matrix: decoderRows, width: k, bias: model.decoderBias.pointer, output: bErr)
     // 3. Output error: e = ∂/∂s (f(s) − r)² = 2 (f(s) − r) f'(s).
     var sse = 0.0
     for q in 0..<entries {
@@ -171,7 +178,7 @@ public final class AutoRecGradient: @unchecked Sendable {
     squaredError = sse
     ratingCount = entries
     // 4. Backward. dH = E·W (gather over the batch rows), dZ = dH ⊙ g'(Z).
-    batch.rowProducts(entryValues: bErr, matrix: model.decoderWeight.pointer, width: k, initial: nil, output: dh)
+    batch.rowProducts(entryValues: bErr, matrix: decoderRows, width: k, initial: nil, output: dh)
     if hiddenDropout {
       // h holds g(z)·mask; g'(z) needs g(z) itself where the unit was kept.
       let keep = 1 - dropout.hidden

@@ -159,6 +159,9 @@ final class AutoRecStepper: BatchStepper {
   let replicas: DataParallel?
   /// The summed gradient rows of a data-parallel step (see `reduceTouchedRows`).
   private var reduced = StableBuffer<Float>(zeros: 0)
+  /// With `--precision bf16`, bf16 copies of V and W that the gradient's gathers read; every
+  /// step refreshes the rows it stepped, so they always hold the fp32 weights rounded.
+  let bf16Rows: (encoder: BF16RowCopy, decoder: BF16RowCopy)?
 
   /// - Parameter keepsGradients: whether the last batch's weight gradients stay readable after
   ///   the step (for a monitor's norms and summaries); without, both share one buffer.
@@ -183,6 +186,10 @@ final class AutoRecStepper: BatchStepper {
     gradient = AutoRecGradient(columnCount: d, compute: compute)
     fullBatch = options.optimizer == .rprop
     gradient.defersWeightRows = !keepsGradients && !fullBatch && replicas == nil
+    bf16Rows = compute.precision == .bf16
+      ? (BF16RowCopy(of: model.encoderWeight.pointer, rowCount: d, width: k, on: compute),
+         BF16RowCopy(of: model.decoderWeight.pointer, rowCount: d, width: k, on: compute)) : nil
+    gradient.bf16Rows = bf16Rows
     let needsSecond = options.optimizer == .adam
     vState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond, compute: compute)
     wState = RowOptimizerState(rows: fullBatch ? 0 : d, width: k, needsSecondMoment: needsSecond, compute: compute)
@@ -232,6 +239,19 @@ final class AutoRecStepper: BatchStepper {
 
   func beginEpoch() {
     if fullBatch { fullV.fill(0); fullW.fill(0); fullB.fill(0); fullMu.fill(0) }
+    // The loop may have set the weights between epochs (a resumed or restored state).
+    refreshBF16Rows()
+  }
+
+  /// Rounds the listed rows of V and W (every row when nil) into their bf16 copies.
+  private func refreshBF16Rows(_ list: UnsafeBufferPointer<Int32>? = nil, encoder: Bool = true, decoder: Bool = true) {
+    guard let copies = bf16Rows else { return }
+    if encoder {
+      copies.encoder.refresh(from: network.encoderWeight.pointer, rows: list?.baseAddress, count: list?.count, on: compute)
+    }
+    if decoder {
+      copies.decoder.refresh(from: network.decoderWeight.pointer, rows: list?.baseAddress, count: list?.count, on: compute)
+    }
   }
 
   func step(rows batch: ArraySlice<Int32>, learningRate lr: Float, progress state: inout TrainingProgress, epoch: Int) throws -> BatchOutcome {
@@ -262,12 +282,14 @@ final class AutoRecStepper: BatchStepper {
         options.optimizer, weights: model.encoderWeight, rows: t.baseAddress, count: t.count,
         gradient: g, gradientScale: scaleFactor, learningRate: lr, decay: lambda,
         rowDecay: rowDecay, stepNumber: state.stepNumber)
+      refreshBF16Rows(t, decoder: false)
     }
     func stepDecoder(_ t: UnsafeBufferPointer<Int32>, _ g: UnsafeMutablePointer<Float>) {
       wState.step(
         options.optimizer, weights: model.decoderWeight, rows: t.baseAddress, count: t.count,
         gradient: g, gradientScale: scaleFactor, learningRate: lr, decay: decoderDecay,
         rowDecay: rowDecay, stepNumber: state.stepNumber)
+      refreshBF16Rows(t, encoder: false)
     }
     if gradient.defersWeightRows {
       // One buffer for both weight gradients: W's rows, W's step, then V's rows, V's step (V's
@@ -355,6 +377,7 @@ final class AutoRecStepper: BatchStepper {
     rprop[1].step(weights: model.decoderWeight, gradient: fullW)
     rprop[2].step(weights: model.decoderBias, gradient: fullB)
     rprop[3].step(weights: model.encoderBias, gradient: fullMu)
+    refreshBF16Rows()
   }
 
   func parameterViews() -> [ParameterView] {
