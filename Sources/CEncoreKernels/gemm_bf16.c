@@ -44,6 +44,16 @@ TBF16 static inline u16v bf16_pairs16(const float *lo, const float *hi) {
   return a | b;
 }
 
+/// dst[x] = the pair (lo[x], hi[x]) for x < count (hi NULL: zeros), 16 at a time.
+TBF16 static inline void bf16_pair_rows(const float *lo, const float *hi, long count, uint32_t *dst) {
+  long x = 0;
+  for (; x + 16 <= count; x += 16) {
+    u16v packed = bf16_pairs16(lo + x, hi ? hi + x : 0);
+    memcpy(dst + x, &packed, 64);
+  }
+  for (; x < count; x++) dst[x] = bf16_pair(lo[x], hi ? hi[x] : 0.0f);
+}
+
 /// Sixteen pairs of 32 consecutive floats: pair q holds src[2q] (low) and src[2q + 1] (high).
 TBF16 static inline u16v bf16_pairs_along(const float *src) {
   u16v a, b;
@@ -101,13 +111,8 @@ TBF16 static void pack_b_panel(int transB, const stacked_rows *bRows, long ldb, 
       const float *lo = stacked_row(bRows, pc + 2 * q) + j0;
       const float *hi = 2 * q + 1 < kc ? stacked_row(bRows, pc + 2 * q + 1) + j0 : 0;
       uint32_t *row = dst + q * BF_NR;
-      long j = 0;
-      for (; j + 16 <= w; j += 16) {
-        u16v packed = bf16_pairs16(lo + j, hi ? hi + j : 0);
-        memcpy(row + j, &packed, 64);
-      }
-      for (; j < w; j++) row[j] = bf16_pair(lo[j], hi ? hi[j] : 0.0f);
-      for (; j < BF_NR; j++) row[j] = 0;
+      bf16_pair_rows(lo, hi, w, row);
+      for (long j = w; j < BF_NR; j++) row[j] = 0;
     }
     return;
   }
@@ -141,13 +146,8 @@ TBF16 static void pack_a_block(int transA, const stacked_rows *aRows, long lda, 
     for (long q = 0; q < pairs; q++) {
       const float *lo = stacked_row(aRows, pc + 2 * q) + ic;
       const float *hi = 2 * q + 1 < kc ? stacked_row(aRows, pc + 2 * q + 1) + ic : 0;
-      long x = 0;
-      for (; x + 16 <= mc; x += 16) {
-        u16v packed = bf16_pairs16(lo + x, hi ? hi + x : 0);
-        memcpy(line + x, &packed, 64);
-      }
-      for (; x < mc; x++) line[x] = bf16_pair(lo[x], hi ? hi[x] : 0.0f);
-      for (; x < padded; x++) line[x] = 0;
+      bf16_pair_rows(lo, hi, mc, line);
+      for (long x = mc; x < padded; x++) line[x] = 0;
       for (long p = 0; p < padded; p += BF_MR)
         for (long r = 0; r < BF_MR; r++) ap[p * pairs + q * BF_MR + r] = line[p + r];
     }
