@@ -82,11 +82,12 @@ public struct ComputeContext: Sendable {
   public static var processorCount: Int { max(1, ProcessInfo_activeProcessorCount()) }
 
   /// "openblas (Haswell)", "builtin" or "builtin bf16", for reports; a bf16 request the CPU
-  /// cannot honour says so.
+  /// cannot honour in its dense products says so.
   public var gemmDescription: String {
     if usesBF16 { return "builtin bf16 (AVX512_BF16)" }
     let library = blas.map { "openblas (\($0.coreName))" } ?? "builtin"
-    return precision == .bf16 ? library + ", fp32: bf16 asked for but this CPU lacks AVX512_BF16" : library
+    return precision == .bf16
+      ? library + ", fp32 products: this CPU lacks AVX512_BF16 (AutoRec's bf16 weight rows need no such CPU)" : library
   }
 
   /// Runs `body(lo, hi)` over `0..<count` split into contiguous chunks of at least `grain`.
