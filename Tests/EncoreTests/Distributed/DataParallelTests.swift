@@ -22,16 +22,19 @@ final class DataParallelTests: XCTestCase {
   }
 
   /// Trains `spec` alone (ranks = 1, on two threads) or on `ranks` thread-ranks of one thread each.
-  func train(_ spec: ModelSpec, ranks: Int, on prepared: (RatingData, DataSplit) = prepared) throws -> [Trained] {
+  func train(
+    _ spec: ModelSpec, ranks: Int, on prepared: (RatingData, DataSplit) = prepared, precision: ComputeContext.Precision = .fp32
+  ) throws -> [Trained] {
     let (data, split) = prepared
     if ranks == 1 {
-      let (model, report) = try ExperimentRun(spec: spec, compute: try ComputeContext(threads: 2)).run(data: data, split: split)
+      let compute = try ComputeContext(threads: 2).with(precision: precision)
+      let (model, report) = try ExperimentRun(spec: spec, compute: compute).run(data: data, split: split)
       return [Trained(parameters: model.model.namedParameters, report: report)]
     }
     let box = UncheckedSendable((spec, data, split))
     return try ThreadGroup(size: ranks).run { member in
       let (spec, data, split) = box.value
-      var run = ExperimentRun(spec: spec, compute: try ComputeContext(threads: 1))
+      var run = ExperimentRun(spec: spec, compute: try ComputeContext(threads: 1).with(precision: precision))
       run.replicas = DataParallel(member)
       let (model, report) = try run.run(data: data, split: split)
       return Trained(parameters: model.model.namedParameters, report: report)
@@ -58,11 +61,13 @@ final class DataParallelTests: XCTestCase {
 
   /// Checks that 2 and 3 ranks train what one process trains, that every rank ends with the
   /// same bits, and that a second 2-rank run repeats the first exactly.
-  func checkMatchesOneProcess(_ spec: ModelSpec, tolerance: Float, file: StaticString = #filePath, line: UInt = #line) throws {
-    let single = try train(spec, ranks: 1)[0]
+  func checkMatchesOneProcess(
+    _ spec: ModelSpec, tolerance: Float, precision: ComputeContext.Precision = .fp32, file: StaticString = #filePath, line: UInt = #line
+  ) throws {
+    let single = try train(spec, ranks: 1, precision: precision)[0]
     XCTAssertEqual(single.report.ranks, 1, file: file, line: line)
     for ranks in [2, 3] {
-      let results = try train(spec, ranks: ranks)
+      let results = try train(spec, ranks: ranks, precision: precision)
       for other in results.dropFirst() {
         XCTAssertEqual(other.parameters.map(\.values), results[0].parameters.map(\.values), "ranks disagree", file: file, line: line)
       }
@@ -74,8 +79,8 @@ final class DataParallelTests: XCTestCase {
       XCTAssertEqual(root.report.testRMSE, single.report.testRMSE, accuracy: 1e-4, file: file, line: line)
       XCTAssertEqual(root.report.bestEpoch, single.report.bestEpoch, file: file, line: line)
     }
-    let again = try train(spec, ranks: 2)
-    let first = try train(spec, ranks: 2)
+    let again = try train(spec, ranks: 2, precision: precision)
+    let first = try train(spec, ranks: 2, precision: precision)
     XCTAssertEqual(again[0].parameters.map(\.values), first[0].parameters.map(\.values), "two 2-rank runs differ", file: file, line: line)
     XCTAssertEqual(again[0].report.testRMSE, first[0].report.testRMSE, file: file, line: line)
   }
@@ -114,6 +119,14 @@ final class DataParallelTests: XCTestCase {
 
   func testUserAutoRecMatchesOneProcess() throws {
     try checkMatchesOneProcess(try spec("u-autorec") { $0.hidden = 24; $0.epochs = 10; $0.batchSize = 32 }, tolerance: 1e-3)
+  }
+
+  /// With bf16 weight rows every rank refreshes the union of touched rows after the summed
+  /// step, so the ranks' copies, and their parameters, stay identical.
+  func testItemAutoRecWithBF16RowsMatchesOneProcess() throws {
+    try checkMatchesOneProcess(
+      try spec("i-autorec") { $0.hidden = 24; $0.epochs = 8; $0.batchSize = 16; $0.inputDropout = 0.2 }, tolerance: 1e-3,
+      precision: .bf16)
   }
 
   func testFullBatchRpropMatchesOneProcess() throws {
