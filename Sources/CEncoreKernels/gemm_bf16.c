@@ -204,6 +204,12 @@ TBF16 static void block_bf16(int transA, int transB, long m0, long m1, long n0, 
                          stepB->b1, stepB->b2, stepB->eps, stepB->decay, stepB->clear);
         }
       }
+      // As in fp32: the next block of untransposed B is fetched into L2 during this one.
+      long pcN = pc + kc < K ? pc + kc : 0, jcN = pc + kc < K ? jc : jc + nc;
+      long kcN = transB || jcN >= n1 ? 0 : K - pcN < BF_KC ? K - pcN : BF_KC;
+      long ncN = n1 - jcN < BF_NC ? n1 - jcN : BF_NC, tilesInBlock = 0, tileInBlock = 0;
+      for (long ic = m0; ic < m1; ic += BF_MC)
+        tilesInBlock += (nc + BF_NR - 1) / BF_NR * ((m1 - ic < BF_MC ? m1 - ic : BF_MC) + BF_MR - 1) / BF_MR;
       for (long ic = m0; ic < m1; ic += BF_MC) {
         long mc = m1 - ic < BF_MC ? m1 - ic : BF_MC;
         pack_a_block(transA, &aRows, lda, ic, mc, pc, kc, ap);
@@ -215,6 +221,7 @@ TBF16 static void block_bf16(int transA, int transB, long m0, long m1, long n0, 
           long ip = (rowsFirst ? t / panelsN : t % panelsM) * BF_MR;
           long w = nc - jp < BF_NR ? nc - jp : BF_NR, h = mc - ip < BF_MR ? mc - ip : BF_MR;
           float *ct = C + (ic + ip) * ldc + jc + jp;
+          prefetch_stacked_rows(&bRows, pcN, pcN + kcN, jcN, ncN, tileInBlock++, tilesInBlock);
           if (step && pc + kc == K) {
             float tile[BF_MR * BF_NR] __attribute__((aligned(64)));
             micro_bf16(pairs, ap + ip * pairs, bp + jp * pairs, tile, BF_NR, BF_MR, BF_NR, 0);

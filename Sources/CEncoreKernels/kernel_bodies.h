@@ -84,6 +84,18 @@ INLINE const float *stacked_row(const stacked_rows *s, long k) {
   return k < s->k1 ? s->p1 + k * s->ld1 : s->p2 + (k - s->k1) * s->ld2;
 }
 
+// Prefetches into L2 the columns c0..<c0+cols of rows r0..<r1 of `s`, part `part` of
+// `parts` of them: a block that a GEMM will pack next, fetched a few rows per tile while the
+// current block computes, so that packing reads cache rather than memory.
+INLINE void prefetch_stacked_rows(const stacked_rows *s, long r0, long r1, long c0, long cols, long part,
+                                  long parts) {
+  long n = r1 - r0;
+  for (long r = r0 + n * part / parts; r < r0 + n * (part + 1) / parts; r++) {
+    const char *p = (const char *)(stacked_row(s, r) + c0);
+    for (long off = 0; off < cols * (long)sizeof(float); off += 64) __builtin_prefetch(p + off, 0, 2);
+  }
+}
+
 // The finished tile G (rows × cols at g, ld ldt, C's own sums not yet added) becomes an
 // Adam step on the parameter laid out as C: G += C where C holds a partial sum, one flat Adam
 // per tile row (the very code of ek_adam_flat, so the same bits as a separate step), then C
