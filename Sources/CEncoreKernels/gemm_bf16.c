@@ -71,10 +71,13 @@ TBF16 static inline u16v bf16_pairs_along(const float *src) {
   return (even >> 16) | odd;
 }
 
-TBF16 static void micro_bf16(long pairs, const uint32_t *restrict a, const uint32_t *restrict b,
-                             float *c, long ldc, long rows, long cols, int accumulate) {
+/// The R × 64 tile (R ≤ 6, a constant once inlined) over `pairs` packed pairs: A's panel
+/// holds 6 rows per pair, B's 64 columns.
+TBF16 static inline __attribute__((always_inline)) void micro_bf16_body(
+    int R, long pairs, const uint32_t *restrict a, const uint32_t *restrict b, float *c, long ldc, long rows,
+    long cols, int accumulate) {
   __m512 acc[BF_MR][4];
-  for (int r = 0; r < BF_MR; r++)
+  for (int r = 0; r < R; r++)
     for (int v = 0; v < 4; v++) acc[r][v] = _mm512_setzero_ps();
   for (long k = 0; k < pairs; k++) {
     __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + k * BF_NR);
@@ -82,7 +85,7 @@ TBF16 static void micro_bf16(long pairs, const uint32_t *restrict a, const uint3
     __m512bh b2 = (__m512bh)_mm512_loadu_si512(b + k * BF_NR + 32);
     __m512bh b3 = (__m512bh)_mm512_loadu_si512(b + k * BF_NR + 48);
 #pragma clang loop unroll(full)
-    for (int r = 0; r < BF_MR; r++) {
+    for (int r = 0; r < R; r++) {
       __m512bh ar = (__m512bh)_mm512_set1_epi32((int)a[k * BF_MR + r]);
       acc[r][0] = _mm512_dpbf16_ps(acc[r][0], ar, b0);
       acc[r][1] = _mm512_dpbf16_ps(acc[r][1], ar, b1);
@@ -90,19 +93,33 @@ TBF16 static void micro_bf16(long pairs, const uint32_t *restrict a, const uint3
       acc[r][3] = _mm512_dpbf16_ps(acc[r][3], ar, b3);
     }
   }
-  if (rows == BF_MR && cols == BF_NR) {
-    for (int r = 0; r < BF_MR; r++)
+  if (rows == R && cols == BF_NR) {
+    for (int r = 0; r < R; r++)
       for (int v = 0; v < 4; v++) {
         float *dst = c + r * ldc + 16 * v;
         _mm512_storeu_ps(dst, accumulate ? _mm512_add_ps(_mm512_loadu_ps(dst), acc[r][v]) : acc[r][v]);
       }
   } else {
     float tmp[BF_MR * BF_NR];
-    for (int r = 0; r < BF_MR; r++)
+    for (int r = 0; r < R; r++)
       for (int v = 0; v < 4; v++) _mm512_storeu_ps(tmp + r * BF_NR + 16 * v, acc[r][v]);
     for (long r = 0; r < rows; r++)
       for (long j = 0; j < cols; j++)
         c[r * ldc + j] = accumulate ? c[r * ldc + j] + tmp[r * BF_NR + j] : tmp[r * BF_NR + j];
+  }
+}
+
+/// C tile (+)= A panel · B panel for the tile's `rows` ≤ 6 rows: a short row panel multiplies
+/// only its own rows (as in the fp32 GEMM; each row's sums are those of a full panel).
+TBF16 static void micro_bf16(long pairs, const uint32_t *restrict a, const uint32_t *restrict b, float *c,
+                             long ldc, long rows, long cols, int accumulate) {
+  switch (rows) {
+  case 1: micro_bf16_body(1, pairs, a, b, c, ldc, rows, cols, accumulate); break;
+  case 2: micro_bf16_body(2, pairs, a, b, c, ldc, rows, cols, accumulate); break;
+  case 3: micro_bf16_body(3, pairs, a, b, c, ldc, rows, cols, accumulate); break;
+  case 4: micro_bf16_body(4, pairs, a, b, c, ldc, rows, cols, accumulate); break;
+  case 5: micro_bf16_body(5, pairs, a, b, c, ldc, rows, cols, accumulate); break;
+  default: micro_bf16_body(BF_MR, pairs, a, b, c, ldc, rows, cols, accumulate); break;
   }
 }
 
@@ -236,7 +253,7 @@ TBF16 static void block_bf16(int transA, int transB, long m0, long m1, long n0, 
           prefetch_stacked_rows(nextRows, nextR0, nextR1, nextC0, nextCols, tileInBlock++, tilesInBlock);
           if (step && pc + kc == K) {
             float tile[BF_MR * BF_NR] __attribute__((aligned(64)));
-            micro_bf16(pairs, ap + ip * pairs, bp + jp * pairs, tile, BF_NR, BF_MR, BF_NR, 0);
+            micro_bf16(pairs, ap + ip * pairs, bp + jp * pairs, tile, BF_NR, h, BF_NR, 0);
             int untouched = step->cIsZero && pc == 0;
             adam_tile_epilogue(tile, BF_NR, h, w, ct, ldc, (ic + ip) * ldc + jc + jp, step, acc && !untouched,
                                untouched);

@@ -309,39 +309,53 @@ INLINE double svdpp_epoch_body(long userCount, const long *userStart, const int3
 #define GEMM_KC_T 512
 #define GEMM_NC_T 256
 
-// The 6 × 64 register tile: C[0:6, 0:64] (+)= Σ_k a(r, k) · b[k][0:64]. Row r of A is read
-// at arow[r][k * as]: a packed panel (as = 6) or rows read in place (as = 1).
-INLINE void gemm_micro_rows(long kc, const float *const *arow, long as, const float *restrict b,
+// The R × 64 register tile (R ≤ 6, a constant once inlined): C[0:R, 0:64] (+)= Σ_k a(r, k) ·
+// b[k][0:64]. Row r of A is read at arow[r][k * as]: a packed panel (as = 6) or rows read in
+// place (as = 1).
+INLINE void gemm_micro_body(int R, long kc, const float *const *arow, long as, const float *restrict b,
                             float *c, long ldc, long rows, long cols, int accumulate) {
   v16 acc[GEMM_MR][4];
-  for (int r = 0; r < GEMM_MR; r++)
+  for (int r = 0; r < R; r++)
     for (int v = 0; v < 4; v++) acc[r][v] = (v16){0};
-  const float *a0 = arow[0], *a1 = arow[1], *a2 = arow[2], *a3 = arow[3], *a4 = arow[4], *a5 = arow[5];
   for (long k = 0; k < kc; k++) {
     v16 b0 = *(const v16 *)(b + k * GEMM_NR), b1 = *(const v16 *)(b + k * GEMM_NR + 16);
     v16 b2 = *(const v16 *)(b + k * GEMM_NR + 32), b3 = *(const v16 *)(b + k * GEMM_NR + 48);
-    float ar[GEMM_MR] = {a0[k * as], a1[k * as], a2[k * as], a3[k * as], a4[k * as], a5[k * as]};
 #pragma clang loop unroll(full)
-    for (int r = 0; r < GEMM_MR; r++) {
-      acc[r][0] += ar[r] * b0;
-      acc[r][1] += ar[r] * b1;
-      acc[r][2] += ar[r] * b2;
-      acc[r][3] += ar[r] * b3;
+    for (int r = 0; r < R; r++) {
+      float ar = arow[r][k * as];
+      acc[r][0] += ar * b0;
+      acc[r][1] += ar * b1;
+      acc[r][2] += ar * b2;
+      acc[r][3] += ar * b3;
     }
   }
-  if (rows == GEMM_MR && cols == GEMM_NR) {
-    for (int r = 0; r < GEMM_MR; r++)
+  if (rows == R && cols == GEMM_NR) {
+    for (int r = 0; r < R; r++)
       for (int v = 0; v < 4; v++) {
         v16 *dst = (v16 *)(c + r * ldc + 16 * v);
         *dst = accumulate ? *dst + acc[r][v] : acc[r][v];
       }
   } else {
     float tmp[GEMM_MR * GEMM_NR];
-    for (int r = 0; r < GEMM_MR; r++)
+    for (int r = 0; r < R; r++)
       for (int v = 0; v < 4; v++) *(v16 *)(tmp + r * GEMM_NR + 16 * v) = acc[r][v];
     for (long r = 0; r < rows; r++)
       for (long j = 0; j < cols; j++)
         c[r * ldc + j] = accumulate ? c[r * ldc + j] + tmp[r * GEMM_NR + j] : tmp[r * GEMM_NR + j];
+  }
+}
+
+// A tile of `rows` ≤ 6 rows: a short row panel (a batch of 128 is 21 panels and 2 rows)
+// multiplies only its own rows, each summed as in a full panel (the same bits).
+INLINE void gemm_micro_rows(long kc, const float *const *arow, long as, const float *restrict b, float *c,
+                            long ldc, long rows, long cols, int accumulate) {
+  switch (rows) {
+  case 1: gemm_micro_body(1, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
+  case 2: gemm_micro_body(2, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
+  case 3: gemm_micro_body(3, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
+  case 4: gemm_micro_body(4, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
+  case 5: gemm_micro_body(5, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
+  default: gemm_micro_body(GEMM_MR, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
   }
 }
 
@@ -444,14 +458,14 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
             long h = mc - ip < GEMM_MR ? mc - ip : GEMM_MR;
             const float *rows[GEMM_MR];
             for (long r = 0; r < GEMM_MR; r++)
-              // Rows past the edge repeat the last real row; their sums are never stored.
+              // Rows past the edge (never read: the tile has h rows) repeat the last real row.
               rows[r] = transA ? ap + ip * kc + r : A + (ic + ip + (r < h ? r : h - 1)) * lda + pc;
             float *ct = C + (ic + ip) * ldc + jc + jp;
             long as = transA ? GEMM_MR : 1;
             if (step && pc + kc == K) {
               // The last block of K: the tile's sums are complete, so step the parameter now.
               float tile[GEMM_MR * GEMM_NR] __attribute__((aligned(64)));
-              gemm_micro_rows(kc, rows, as, bp + jp * kc, tile, GEMM_NR, GEMM_MR, GEMM_NR, 0);
+              gemm_micro_rows(kc, rows, as, bp + jp * kc, tile, GEMM_NR, h, GEMM_NR, 0);
               int untouched = step->cIsZero && pc == 0;
               adam_tile_epilogue(tile, GEMM_NR, h, w, ct, ldc, (ic + ip) * ldc + jc + jp, step,
                                  acc && !untouched, untouched);

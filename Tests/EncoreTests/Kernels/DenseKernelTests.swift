@@ -21,10 +21,13 @@ final class DenseKernelTests: XCTestCase {
   }
 
   /// The built-in GEMM against a naive product on odd shapes, every transpose, with and
-  /// without accumulation.
+  /// without accumulation; the last row panel holds 1 to 6 rows (128 rows: 21 panels and 2).
   func testBuiltinGemmMatchesNaiveOnOddShapes() {
     var rng = SeededGenerator(seed: 2)
-    let shapes = [(1, 1, 1), (1, 7, 3), (5, 1, 9), (7, 13, 17), (13, 67, 5), (31, 64, 257), (97, 131, 300), (6, 64, 256), (257, 70, 1)]
+    let shapes = [
+      (1, 1, 1), (1, 7, 3), (5, 1, 9), (7, 13, 17), (13, 67, 5), (31, 64, 257), (97, 131, 300), (6, 64, 256),
+      (257, 70, 1), (128, 70, 300), (4, 64, 9), (9, 65, 33),
+    ]
     for (m, n, k) in shapes {
       for ta in [false, true] {
         for tb in [false, true] {
@@ -87,7 +90,7 @@ final class DenseKernelTests: XCTestCase {
   /// and with K within one block or across several (partial sums written to C in between).
   func testFusedAdamStepGivesTheSeparateStepsBits() throws {
     var rng = SeededGenerator(seed: 32)
-    for (m, n, k) in [(37, 70, 9), (61, 128, 300)] {
+    for (m, n, k) in [(37, 70, 9), (40, 70, 9), (61, 128, 300)] {
       let a1 = (0..<(k * m)).map { _ in rng.nextUnitFloat() - 0.5 }, b1 = (0..<(k * n)).map { _ in rng.nextUnitFloat() - 0.5 }
       let a2 = (0..<(k * m)).map { _ in rng.nextUnitFloat() - 0.5 }, b2 = (0..<(k * n)).map { _ in rng.nextUnitFloat() - 0.5 }
       let w0 = (0..<(m * n)).map { _ in rng.nextUnitFloat() - 0.5 }
@@ -202,7 +205,7 @@ final class DenseKernelTests: XCTestCase {
     var rng = SeededGenerator(seed: 21)
     let fp32 = try ComputeContext(threads: 2, gemm: .builtin), bf16 = fp32.with(precision: .bf16)
     XCTAssertEqual(bf16.usesBF16, DenseKernels.hasBF16)
-    for (m, n, k) in [(1, 1, 1), (7, 13, 17), (13, 67, 5), (31, 64, 257), (97, 131, 300), (128, 70, 33)] {
+    for (m, n, k) in [(1, 1, 1), (7, 13, 17), (13, 67, 5), (31, 64, 257), (97, 131, 300), (128, 70, 33), (9, 40, 20), (10, 66, 7)] {
       for ta in [false, true] {
         for tb in [false, true] {
           let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() - 0.5 }
