@@ -43,6 +43,10 @@ public struct ComputeContext: Sendable {
   /// run on the built-in bf16 kernel, OpenBLAS or not.
   public var usesBF16: Bool { precision == .bf16 && DenseKernels.hasBF16 }
 
+  /// Whether dense products run on the built-in kernels: no OpenBLAS, or bf16 (which only
+  /// they offer). Only the built-in kernels fuse Adam steps into a product.
+  public var usesBuiltinGemm: Bool { blas == nil || usesBF16 }
+
   /// A context with `threads` workers (nil: every active core), the chosen GEMM library and
   /// precision. Throws `invalidSetting` for a thread count below 1 or OpenBLAS asked for but absent.
   public init(threads: Int? = nil, gemm: GEMMChoice = .automatic, precision: Precision = .fp32) throws {

@@ -18,7 +18,7 @@ public enum DenseKernels {
     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, on compute: ComputeContext
   ) {
     guard m > 0 && n > 0 else { return }
-    if let blas = compute.blas, !compute.usesBF16 {
+    if !compute.usesBuiltinGemm, let blas = compute.blas {
       blas.sgemm(
         transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
         beta: accumulate ? 1 : 0, threads: compute.threads)
@@ -111,7 +111,7 @@ public enum DenseKernels {
     accumulate: Bool, step: FusedAdamStep? = nil, on compute: ComputeContext
   ) -> Bool {
     guard m > 0 && n > 0 else { return false }
-    guard compute.blas == nil || compute.usesBF16, first.k + second.k > 0 else {
+    guard compute.usesBuiltinGemm, first.k + second.k > 0 else {
       gemm(transA: true, m: m, n: n, k: first.k, a: first.a, lda: first.lda, b: first.b, ldb: first.ldb, c: c, ldc: ldc,
            accumulate: accumulate, on: compute)
       gemm(transA: true, m: m, n: n, k: second.k, a: second.a, lda: second.lda, b: second.b, ldb: second.ldb, c: c,
@@ -144,7 +144,7 @@ public enum DenseKernels {
     m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeMutablePointer<Float>, ldb: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, step: FusedAdamStep, on compute: ComputeContext
   ) -> Bool {
-    guard compute.blas == nil || compute.usesBF16, step.gradient != nil, m > 0, n > 0, k > 0 else {
+    guard compute.usesBuiltinGemm, step.gradient != nil, m > 0, n > 0, k > 0 else {
       gemm(transB: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, on: compute)
       return false
     }
