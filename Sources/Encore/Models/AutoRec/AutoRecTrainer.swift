@@ -239,9 +239,17 @@ final class AutoRecStepper: BatchStepper {
 
   func beginEpoch() {
     if fullBatch { fullV.fill(0); fullW.fill(0); fullB.fill(0); fullMu.fill(0) }
-    // The loop may have set the weights between epochs (a resumed or restored state).
-    refreshBF16Rows()
+    // Before the first batch the loop may have set the weights since the copies were made
+    // (rank 0's weights, broadcast to every rank); from then on every step refreshes the
+    // rows it changes.
+    if !bf16RowsFollowSteps {
+      refreshBF16Rows()
+      bf16RowsFollowSteps = true
+    }
   }
+
+  /// Whether the bf16 copies have been made from the weights training starts from.
+  private var bf16RowsFollowSteps = false
 
   /// Rounds the listed rows of V and W (every row when nil) into their bf16 copies.
   private func refreshBF16Rows(_ list: UnsafeBufferPointer<Int32>? = nil, encoder: Bool = true, decoder: Bool = true) {
