@@ -104,6 +104,9 @@ fp32 = json.load(open(f"{sys.argv[1]}/dense.fp32.t2.json")); bf16 = json.load(op
 assert fp32["gemm"] == "builtin", fp32["gemm"]
 assert bf16["gemm"] in ("builtin bf16 (AVX512_BF16)", "builtin, fp32 products: this CPU lacks AVX512_BF16 (AutoRec's bf16 weight rows need no such CPU)"), bf16["gemm"]
 assert abs(bf16["test_rmse"] - fp32["test_rmse"]) < 0.05, (fp32["test_rmse"], bf16["test_rmse"])
+# The precision trained in: bf16 products only on AVX512_BF16.
+assert fp32["precision"] == "fp32", fp32["precision"]
+assert bf16["precision"] == ("bf16" if "AVX512_BF16" in bf16["gemm"] and "lacks" not in bf16["gemm"] else "fp32"), bf16
 PY
 # I-AutoRec with bf16 weight rows (any CPU): the same on 1 and 2 threads, close to fp32, not equal.
 for threads in 1 2; do
@@ -119,6 +122,7 @@ python3 - "$dir" <<'PY'
 import json, sys
 fp32 = json.load(open(f"{sys.argv[1]}/rows.fp32.json")); bf16 = json.load(open(f"{sys.argv[1]}/rows.bf16.t2.json"))
 assert abs(bf16["test_rmse"] - fp32["test_rmse"]) < 0.05, (fp32["test_rmse"], bf16["test_rmse"])
+assert (fp32["precision"], bf16["precision"]) == ("fp32", "bf16"), (fp32["precision"], bf16["precision"])
 PY
 expect_error "The value 'fp16' is invalid for '--precision <precision>'" "$encore" train --model deep-ae --data "$dir/ratings.csv" --precision fp16
 # Fold-in: a new user from a ratings file (or standard input), a known user with new ratings.

@@ -113,7 +113,7 @@ struct EpochBenchCommand: ParsableCommand {
         hidden_units: summary.hiddenUnits ?? 0, batch_size: batch, optimizer: summary.optimizer ?? "", description: described, generate_seconds: generateSeconds,
         epoch_seconds: times, seconds_per_epoch: times.reduce(0, +) / Double(max(1, times.count)),
         fraction: fraction, full_epoch_estimate: times.reduce(0, +) / Double(max(1, times.count)) / fraction,
-        train_rmse: history.map(\.trainRMSE), precision: (spec.name.hasSuffix("autorec") ? compute.precision == .bf16 : compute.usesBF16) ? "bf16" : "fp32", peak_rss_bytes: rss,
+        train_rmse: history.map(\.trainRMSE), precision: spec.settings.trainingPrecision(on: compute).rawValue, peak_rss_bytes: rss,
         peak_rss_gib: rss.map { Double($0) / Double(1 << 30) }, kernels: SparseKernels.instructionSet,
         threads: compute.threads, gemm: compute.gemmDescription)
       if json {

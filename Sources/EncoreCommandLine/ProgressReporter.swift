@@ -103,8 +103,8 @@ enum TextReport {
         format: "held out     %d users (%@): RMSE %.4f, MAE %.4f, FCP %@ on %d scored ratings (baseline folded in %.4f), NDCG@10 %.4f",
         h.users, h.mode, h.rmse, h.mae, h.fcp.map { String(format: "%.4f", $0) } ?? "-", h.scoredRatings, h.baselineRMSE, h.ranking.ndcg))
     }
-    Swift.print(String(format: "time         %.2fs training, %.3fs per epoch (%@ kernels%@)", r.trainSeconds, r.secondsPerEpoch, r.kernels,
-                       r.gemm.map { $0 == "builtin" ? "" : ", \($0) GEMM" } ?? ""))
+    Swift.print(String(format: "time         %.2fs training, %.3fs per epoch (%@ kernels%@%@)", r.trainSeconds, r.secondsPerEpoch, r.kernels,
+                       r.precision == .bf16 ? ", bf16" : "", r.gemm.map { $0 == "builtin" ? "" : ", \($0) GEMM" } ?? ""))
     if let ranks = r.ranks, ranks > 1 {
       Swift.print(String(
         format: "ranks        %d processes, data-parallel; %.1f MB all-reduced per rank per epoch, %.2fs per epoch in collectives",

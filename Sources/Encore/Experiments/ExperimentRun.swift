@@ -133,6 +133,7 @@ public struct ExperimentRun: Sendable {
     full.nSkippedLines = data.ratings.skippedLines.count
     full.ranks = job.replicas?.size ?? 1
     full.gemm = compute.gemmDescription
+    full.precision = settings.trainingPrecision(on: compute)
     full.shrink = shrink
     if job.replicas != nil {
       let bytes = history.compactMap(\.bytesReduced)

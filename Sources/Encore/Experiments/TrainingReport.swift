@@ -52,6 +52,9 @@ public struct TrainingReport: Codable, Sendable {
   /// The dense products' kernel and precision, e.g. "builtin", "builtin bf16 (AVX512_BF16)" or
   /// "openblas (SkylakeX)" (nil in reports made before it was recorded).
   public var gemm: String? = nil
+  /// The precision the model trained in, "fp32" or "bf16": bf16 only where the model honours
+  /// a bf16 request on this CPU (`ModelSettings.trainingPrecision`; nil in older reports).
+  public var precision: ComputeContext.Precision? = nil
   /// How far the network was shrunk toward the bias baseline (nil: the model does not shrink,
   /// or there was no validation part to fit the weight on). The test and validation figures
   /// above are the shrunk model's.
@@ -94,7 +97,7 @@ public struct TrainingReport: Codable, Sendable {
     case unseenPolicy = "unseen", nTestScored = "n_test_scored", testFCP = "test_fcp"
     case testRMSESeen = "test_rmse_seen", testMAESeen = "test_mae_seen", nSkippedLines = "n_skipped_lines"
     case validationRMSE = "validation_rmse", baselineValidationRMSE = "baseline_validation_rmse"
-    case gemm, shrink
+    case gemm, precision, shrink
     case ranks, bytesReducedPerEpoch = "bytes_reduced_per_epoch", communicationSecondsPerEpoch = "communication_seconds_per_epoch"
   }
 
@@ -129,6 +132,7 @@ public struct TrainingReport: Codable, Sendable {
     try c.encode(baselineValidationRMSE, forKey: .baselineValidationRMSE)
     try c.encode(ranks, forKey: .ranks)
     try c.encodeIfPresent(gemm, forKey: .gemm)
+    try c.encodeIfPresent(precision, forKey: .precision)
     try c.encode(shrink, forKey: .shrink)
     try c.encode(bytesReducedPerEpoch, forKey: .bytesReducedPerEpoch)
     try c.encode(communicationSecondsPerEpoch, forKey: .communicationSecondsPerEpoch)

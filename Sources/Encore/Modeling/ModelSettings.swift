@@ -55,6 +55,10 @@ public protocol ModelSettings: Codable, Sendable {
   /// Whether the trained model's predictions shrink toward the bias baseline by the weight
   /// its validation part fits (`BaselineShrink`): the networks, unless told not to.
   var shrinksTowardBaseline: Bool { get }
+  /// The precision training runs in on `compute`: bf16 only where the model honours a bf16
+  /// request there (AutoRec's bf16 weight rows on any CPU, the deep autoencoders' bf16
+  /// products on AVX512_BF16); fp32 for the families that ignore it.
+  func trainingPrecision(on compute: ComputeContext) -> ComputeContext.Precision
 }
 
 extension ModelSettings {
@@ -65,6 +69,7 @@ extension ModelSettings {
   public func parameterCount(users: Int, items: Int) -> Double { 0 }
   public var outputActivation: (activation: Activation, setting: String)? { nil }
   public var shrinksTowardBaseline: Bool { false }
+  public func trainingPrecision(on compute: ComputeContext) -> ComputeContext.Precision { .fp32 }
 
   /// These settings as a specification.
   public var spec: ModelSpec { ModelSpec(self) }

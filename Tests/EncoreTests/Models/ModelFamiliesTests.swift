@@ -50,6 +50,27 @@ final class ModelFamiliesTests: XCTestCase {
                                try ModelFamilies.spec(named: "u-autorec", overrides: o))
   }
 
+  /// What a bf16 request becomes for each model: AutoRec's bf16 weight rows on any CPU, the
+  /// deep autoencoders' bf16 products only on AVX512_BF16, fp32 for the rest; an ensemble
+  /// trains in bf16 when a member does. fp32 asked for is fp32 everywhere.
+  func testTrainingPrecisionSaysWhichModelsHonourBF16() throws {
+    let fp32 = try ComputeContext(gemm: .builtin), bf16 = fp32.with(precision: .bf16)
+    for name in ModelFamilies.modelNames {
+      let settings = try ModelFamilies.testSpec(named: name).settings
+      XCTAssertEqual(settings.trainingPrecision(on: fp32), .fp32, name)
+      let expected: ComputeContext.Precision
+      switch name {
+      case "i-autorec", "u-autorec", "ensemble", "blend": expected = .bf16
+      case "deep-ae": expected = DenseKernels.hasBF16 ? .bf16 : .fp32
+      default: expected = .fp32
+      }
+      XCTAssertEqual(settings.trainingPrecision(on: bf16), expected, name)
+    }
+    var o = ModelOverrides()
+    o.members = [try ModelFamilies.spec(named: "svd"), try ModelFamilies.spec(named: "baseline")]
+    XCTAssertEqual(try ModelFamilies.spec(named: "blend", overrides: o).settings.trainingPrecision(on: bf16), .fp32)
+  }
+
   func testOverridesReachTheSettings() throws {
     var o = ModelOverrides()
     o.preset = "seed-003"

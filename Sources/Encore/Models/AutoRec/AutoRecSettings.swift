@@ -42,6 +42,8 @@ public struct AutoRecSettings: ModelSettings, Equatable {
   /// On unless `--no-shrink`; a refitted network has trained on the validation part, which
   /// therefore cannot size the shrink.
   public var shrinksTowardBaseline: Bool { (training.shrink ?? true) && !training.refit }
+  /// bf16 weight rows need no special CPU: whatever was asked for.
+  public func trainingPrecision(on compute: ComputeContext) -> ComputeContext.Precision { compute.precision }
 
   public var summary: SettingsSummary {
     var s = SettingsSummary()

@@ -46,6 +46,10 @@ public struct DeepAutoencoderSettings: ModelSettings, Equatable {
   /// On for the default preset unless `--no-shrink`; the seed and NVIDIA presets reproduce
   /// their recipes as published, so they shrink only when asked to.
   public var shrinksTowardBaseline: Bool { training.shrink ?? (preset == DeepAutoencoderPreset.small.name) }
+  /// bf16 dense products need AVX512_BF16; elsewhere they run in fp32.
+  public func trainingPrecision(on compute: ComputeContext) -> ComputeContext.Precision {
+    compute.usesBF16 ? .bf16 : .fp32
+  }
 
   public var summary: SettingsSummary {
     var s = SettingsSummary()

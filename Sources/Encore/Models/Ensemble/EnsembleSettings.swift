@@ -112,6 +112,10 @@ public struct EnsembleSettings: ModelSettings {
   /// A blend needs the validation part to fit its weights; an average needs it when a member does.
   public var stopsOnValidation: Bool { combination == .ridge || members.contains { $0.settings.stopsOnValidation } }
   public var trainsFromSeed: Bool { members.contains { $0.settings.trainsFromSeed } }
+  /// bf16 when any member trains in bf16.
+  public func trainingPrecision(on compute: ComputeContext) -> ComputeContext.Precision {
+    members.contains { $0.settings.trainingPrecision(on: compute) == .bf16 } ? .bf16 : .fp32
+  }
   /// An average of networks that would each shrink toward the baseline (`--ensemble N` of a
   /// default network) shrinks as a whole: its members then all keep out of the validation
   /// part, where the average's weight is fitted (`ExperimentRun` reserves it). Unshrunk, such
