@@ -310,16 +310,16 @@ INLINE double svdpp_epoch_body(long userCount, const long *userStart, const int3
 #define GEMM_NC_T 256
 
 // The R × 64 register tile (R ≤ 6, a constant once inlined): C[0:R, 0:64] (+)= Σ_k a(r, k) ·
-// b[k][0:64]. Row r of A is read at arow[r][k * as]: a packed panel (as = 6) or rows read in
-// place (as = 1).
-INLINE void gemm_micro_body(int R, long kc, const float *const *arow, long as, const float *restrict b,
+// b[k · bs][0:64]. Row r of A is read at arow[r][k * as]: a packed panel (as = 6) or rows
+// read in place (as = 1); B is a packed panel (bs = 64) or rows read in place (bs = ldb).
+INLINE void gemm_micro_body(int R, long kc, const float *const *arow, long as, const float *restrict b, long bs,
                             float *c, long ldc, long rows, long cols, int accumulate) {
   v16 acc[GEMM_MR][4];
   for (int r = 0; r < R; r++)
     for (int v = 0; v < 4; v++) acc[r][v] = (v16){0};
   for (long k = 0; k < kc; k++) {
-    v16 b0 = *(const v16 *)(b + k * GEMM_NR), b1 = *(const v16 *)(b + k * GEMM_NR + 16);
-    v16 b2 = *(const v16 *)(b + k * GEMM_NR + 32), b3 = *(const v16 *)(b + k * GEMM_NR + 48);
+    v16 b0 = *(const v16 *)(b + k * bs), b1 = *(const v16 *)(b + k * bs + 16);
+    v16 b2 = *(const v16 *)(b + k * bs + 32), b3 = *(const v16 *)(b + k * bs + 48);
 #pragma clang loop unroll(full)
     for (int r = 0; r < R; r++) {
       float ar = arow[r][k * as];
@@ -347,15 +347,15 @@ INLINE void gemm_micro_body(int R, long kc, const float *const *arow, long as, c
 
 // A tile of `rows` ≤ 6 rows: a short row panel (a batch of 128 is 21 panels and 2 rows)
 // multiplies only its own rows, each summed as in a full panel (the same bits).
-INLINE void gemm_micro_rows(long kc, const float *const *arow, long as, const float *restrict b, float *c,
+INLINE void gemm_micro_rows(long kc, const float *const *arow, long as, const float *restrict b, long bs, float *c,
                             long ldc, long rows, long cols, int accumulate) {
   switch (rows) {
-  case 1: gemm_micro_body(1, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
-  case 2: gemm_micro_body(2, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
-  case 3: gemm_micro_body(3, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
-  case 4: gemm_micro_body(4, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
-  case 5: gemm_micro_body(5, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
-  default: gemm_micro_body(GEMM_MR, kc, arow, as, b, c, ldc, rows, cols, accumulate); break;
+  case 1: gemm_micro_body(1, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
+  case 2: gemm_micro_body(2, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
+  case 3: gemm_micro_body(3, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
+  case 4: gemm_micro_body(4, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
+  case 5: gemm_micro_body(5, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
+  default: gemm_micro_body(GEMM_MR, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
   }
 }
 
@@ -380,6 +380,11 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
   // product then writes C once for K = 512 and its packed block leaves room in L2 for C's
   // rows: 13–17% faster on that shape (configurations alternating call by call), the same elsewhere.
   long kcMax = transB ? GEMM_KC_T : GEMM_KC, ncMax = transB ? GEMM_NC_T : GEMM_NC;
+  // Untransposed B is read in place, its rows ldb apart, when few row panels would reuse a
+  // packed copy (a batch of 128 or 256 rows): the copy then cost more than it saved. 512 ×
+  // 512 products: 156–160 → 197–201 GFLOP/s; 128 × 26,744 · 26,744 × 512: 188–198 → 192–205
+  // (alternating, AMD Zen 4). A stacked B, a fused step and ragged panels are still packed.
+  int inPlaceB = !transB && K1 >= K && !step && m1 - m0 <= 4 * GEMM_MC;
   for (long jc = n0; jc < n1; jc += ncMax) {
     long nc = n1 - jc < ncMax ? n1 - jc : ncMax;
     for (long pc = 0; pc < K; pc += kcMax) {
@@ -389,7 +394,9 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
       for (long jp = 0; jp < nc; jp += GEMM_NR) {
         long w = nc - jp < GEMM_NR ? nc - jp : GEMM_NR;
         float *dst = bp + jp * kc;
-        if (!transB) {
+        if (inPlaceB && w == GEMM_NR) {
+          // Read in place by the tiles below.
+        } else if (!transB) {
           for (long k = 0; k < kc; k++) {
             float *row = dst + k * GEMM_NR;
             const float *src = stacked_row(&bRows, pc + k) + jc + jp;
@@ -465,12 +472,15 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
             if (step && pc + kc == K) {
               // The last block of K: the tile's sums are complete, so step the parameter now.
               float tile[GEMM_MR * GEMM_NR] __attribute__((aligned(64)));
-              gemm_micro_rows(kc, rows, as, bp + jp * kc, tile, GEMM_NR, h, GEMM_NR, 0);
+              gemm_micro_rows(kc, rows, as, bp + jp * kc, GEMM_NR, tile, GEMM_NR, h, GEMM_NR, 0);
               int untouched = step->cIsZero && pc == 0;
               adam_tile_epilogue(tile, GEMM_NR, h, w, ct, ldc, (ic + ip) * ldc + jc + jp, step,
                                  acc && !untouched, untouched);
             } else {
-              gemm_micro_rows(kc, rows, as, bp + jp * kc, ct, ldc, h, w, acc);
+              if (inPlaceB && w == GEMM_NR)
+                gemm_micro_rows(kc, rows, as, B + pc * ldb + jc + jp, ldb, ct, ldc, h, w, acc);
+              else
+                gemm_micro_rows(kc, rows, as, bp + jp * kc, GEMM_NR, ct, ldc, h, w, acc);
             }
           }
         }
