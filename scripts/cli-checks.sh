@@ -125,6 +125,9 @@ assert abs(bf16["test_rmse"] - fp32["test_rmse"]) < 0.05, (fp32["test_rmse"], bf
 assert (fp32["precision"], bf16["precision"]) == ("fp32", "bf16"), (fp32["precision"], bf16["precision"])
 PY
 expect_error "The value 'fp16' is invalid for '--precision <precision>'" "$encore" train --model deep-ae --data "$dir/ratings.csv" --precision fp16
+# Started as an MPI rank, but the MPI library cannot be loaded: the error names it.
+expect_error "this process was started by an MPI launcher, but cannot load the MPI library /nonexistent/libmpi.so" \
+  env OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=0 ENCORE_MPI_LIBRARY=/nonexistent/libmpi.so "$encore" train --model i-autorec --data "$dir/ratings.csv" --epochs 1
 # Fold-in: a new user from a ratings file (or standard input), a known user with new ratings.
 printf 'item,rating\n1,5\n2,4\n3,1\nno-such-item,4\n' > "$dir/new-user.csv"
 "$encore" recommend --model "$dir/model.safetensors" --ratings "$dir/new-user.csv" -k 5 --json 2> /dev/null \

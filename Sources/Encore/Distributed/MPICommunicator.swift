@@ -55,7 +55,7 @@ public final class MPICommunicator: Communicator {
     let preferMPICH: Int32 = launch?.byOpenMPI == false ? 1 : 0
     let opened = message.withUnsafeMutableBufferPointer { encore_mpi_open(library, preferMPICH, $0.baseAddress, $0.count) }
     guard opened == 0 else {
-      throw EncoreError.invalidArgument("this process was started by an MPI launcher, but " + String(cString: message))
+      throw EncoreError.invalidArgument("this process was started by an MPI launcher, but " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
     var rank: Int32 = 0, size: Int32 = 0
     check(encore_mpi_rank(&rank), "MPI_Comm_rank")
