@@ -270,7 +270,8 @@ TBF16 static void block_bf16(int transA, int transB, long m0, long m1, long n0, 
 int ek_has_bf16(void) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+  // Not below the AVX-512 build (ENCORE_ISA may cap the kernels at AVX2 or baseline).
+  return strcmp(ek_isa(), "avx512") == 0 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
          __builtin_cpu_supports("avx512bf16");
 #else

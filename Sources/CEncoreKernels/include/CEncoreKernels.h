@@ -10,7 +10,9 @@
 extern "C" {
 #endif
 
-/// Name of the instruction set the kernels use on this CPU ("avx512", "avx2" or "baseline").
+/// Name of the instruction set the kernels use on this CPU ("avx512", "avx2" or "baseline"):
+/// the best it supports, or less when the environment variable ENCORE_ISA names "avx2" or
+/// "baseline" (for testing those builds on a CPU that would not pick them).
 const char *ek_isa(void);
 
 /// Sparse rows times a dense matrix, one output row per listed sparse row:
