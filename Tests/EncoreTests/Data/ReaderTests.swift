@@ -199,7 +199,7 @@ final class BadInputTests: XCTestCase {
   func expectFileError(_ bytes: [UInt8], name: String = "r.csv", contains: String, file: StaticString = #filePath, line: UInt = #line) {
     let dir = TemporaryFolder()
     let path = dir.path + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)", file: file, line: line)
     XCTAssertThrowsError(try RatingDataLoader().load(path), file: file, line: line) { error in
       XCTAssertTrue("\(error)".contains(contains), "\(error)", file: file, line: line)
     }
