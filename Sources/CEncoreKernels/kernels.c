@@ -427,10 +427,10 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
                          stepB->b1, stepB->b2, stepB->eps, stepB->decay, stepB->clear);
         }
       }
-      // B untransposed is packed from K rows read in memory: the rows of the block packed
-      // next (the next K block, else the next column block) are fetched into L2 a few per
-      // tile of this block (7% faster on 128 × 26,744 · 26,744 × 512; Bᵀ, whose blocks are
-      // twice as large, and A gained nothing).
+      // B untransposed comes from K rows far apart in memory, packed or read in place: the
+      // rows of the next block (the next K block, else the next column block) are fetched
+      // into L2 a few per tile of this block (7% faster on 128 × 26,744 · 26,744 × 512 when
+      // it was packed; Bᵀ, whose blocks are twice as large, and A gained nothing).
       long pcN = pc + kc < K ? pc + kc : 0, jcN = pc + kc < K ? jc : jc + nc;
       long kcN = transB || jcN >= n1 ? 0 : K - pcN < kcMax ? K - pcN : kcMax;
       long ncN = n1 - jcN < ncMax ? n1 - jcN : ncMax, tilesInBlock = 0, tileInBlock = 0;
