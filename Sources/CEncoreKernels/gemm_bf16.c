@@ -232,13 +232,8 @@ TBF16 static void block_bf16(int transA, int transB, long m0, long m1, long n0, 
       // The block of B packed next (the next K block, else the next column block) is fetched
       // into L2 a few rows per tile of this one, as in fp32; Bᵀ's too, since bf16 products
       // leave packing a larger share of the time.
-      long pcN = pc + kc < K ? pc + kc : 0, jcN = pc + kc < K ? jc : jc + nc;
-      long kcN = jcN >= n1 ? 0 : K - pcN < kcMax ? K - pcN : kcMax, ncN = n1 - jcN < ncMax ? n1 - jcN : ncMax;
-      const stacked_rows *nextRows = transB ? &bOwnRows : &bRows;
-      long nextR0 = transB ? jcN : pcN, nextR1 = kcN == 0 ? nextR0 : nextR0 + (transB ? ncN : kcN);
-      long nextC0 = transB ? pcN : jcN, nextCols = transB ? kcN : ncN, tilesInBlock = 0, tileInBlock = 0;
-      for (long ic = m0; ic < m1; ic += BF_MC)
-        tilesInBlock += (nc + BF_NR - 1) / BF_NR * ((m1 - ic < BF_MC ? m1 - ic : BF_MC) + BF_MR - 1) / BF_MR;
+      gemm_block_rows nextB = gemm_next_b_block(transB, &bRows, &bOwnRows, pc, kc, jc, nc, K, n1, kcMax, ncMax);
+      long tilesInBlock = gemm_tiles_in_block(m0, m1, BF_MC, BF_MR, nc, BF_NR), tileInBlock = 0;
       for (long ic = m0; ic < m1; ic += BF_MC) {
         long mc = m1 - ic < BF_MC ? m1 - ic : BF_MC;
         pack_a_block(transA, &aRows, lda, ic, mc, pc, kc, ap);
@@ -250,7 +245,7 @@ TBF16 static void block_bf16(int transA, int transB, long m0, long m1, long n0, 
           long ip = (rowsFirst ? t / panelsN : t % panelsM) * BF_MR;
           long w = nc - jp < BF_NR ? nc - jp : BF_NR, h = mc - ip < BF_MR ? mc - ip : BF_MR;
           float *ct = C + (ic + ip) * ldc + jc + jp;
-          prefetch_stacked_rows(nextRows, nextR0, nextR1, nextC0, nextCols, tileInBlock++, tilesInBlock);
+          prefetch_block_rows(&nextB, tileInBlock++, tilesInBlock);
           if (step && pc + kc == K) {
             float tile[BF_MR * BF_NR] __attribute__((aligned(64)));
             micro_bf16(pairs, ap + ip * pairs, bp + jp * pairs, tile, BF_NR, h, BF_NR, 0);

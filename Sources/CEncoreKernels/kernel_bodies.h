@@ -88,15 +88,40 @@ INLINE const float *stacked_row(const stacked_rows *s, long k) {
   return k < s->k1 ? s->p1 + k * s->ld1 : s->p2 + (k - s->k1) * s->ld2;
 }
 
-// Prefetches into L2 the columns c0..<c0+cols of rows r0..<r1 of `s`, part `part` of
-// `parts` of them: a block that a GEMM will pack next, fetched a few rows per tile while the
-// current block computes, so that packing reads cache rather than memory.
-INLINE void prefetch_stacked_rows(const stacked_rows *s, long r0, long r1, long c0, long cols, long part,
-                                  long parts) {
-  long n = r1 - r0;
-  for (long r = r0 + n * part / parts; r < r0 + n * (part + 1) / parts; r++) {
-    const char *p = (const char *)(stacked_row(s, r) + c0);
-    for (long off = 0; off < cols * (long)sizeof(float); off += 64) __builtin_prefetch(p + off, 0, 2);
+// The block of B a GEMM reads after block (pc, jc) — the next K block, else the next column
+// block: `cols` floats from column c0 of rows r0..<r1 of `rows` (no rows after the last
+// block). Untransposed B's rows are its K rows (`kRows`); Bᵀ's are B's own rows (`ownRows`).
+typedef struct {
+  const stacked_rows *rows;
+  long r0, r1, c0, cols;
+} gemm_block_rows;
+
+INLINE gemm_block_rows gemm_next_b_block(int transB, const stacked_rows *kRows, const stacked_rows *ownRows,
+                                         long pc, long kc, long jc, long nc, long K, long n1, long kcMax,
+                                         long ncMax) {
+  long pcN = pc + kc < K ? pc + kc : 0, jcN = pc + kc < K ? jc : jc + nc;
+  long kcN = jcN >= n1 ? 0 : K - pcN < kcMax ? K - pcN : kcMax, ncN = n1 - jcN < ncMax ? n1 - jcN : ncMax;
+  gemm_block_rows next = transB ? (gemm_block_rows){ownRows, jcN, jcN + ncN, pcN, kcN}
+                                : (gemm_block_rows){kRows, pcN, pcN + kcN, jcN, ncN};
+  if (kcN == 0) next.r1 = next.r0;
+  return next;
+}
+
+// The register tiles of one (pc, jc) block: column panels × row panels of each row block.
+INLINE long gemm_tiles_in_block(long m0, long m1, long mcMax, long mr, long nc, long nr) {
+  long tiles = 0;
+  for (long ic = m0; ic < m1; ic += mcMax) tiles += (nc + nr - 1) / nr * ((m1 - ic < mcMax ? m1 - ic : mcMax) + mr - 1) / mr;
+  return tiles;
+}
+
+// Prefetches into L2 part `part` of `parts` of the rows of block `b`: the block a GEMM reads
+// next, fetched a few rows per tile while the current block computes, so that packing (or
+// reading in place) finds it in cache rather than memory.
+INLINE void prefetch_block_rows(const gemm_block_rows *b, long part, long parts) {
+  long n = b->r1 - b->r0;
+  for (long r = b->r0 + n * part / parts; r < b->r0 + n * (part + 1) / parts; r++) {
+    const char *p = (const char *)(stacked_row(b->rows, r) + b->c0);
+    for (long off = 0; off < b->cols * (long)sizeof(float); off += 64) __builtin_prefetch(p + off, 0, 2);
   }
 }
 

@@ -431,11 +431,9 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
       // rows of the next block (the next K block, else the next column block) are fetched
       // into L2 a few per tile of this block (7% faster on 128 × 26,744 · 26,744 × 512 when
       // it was packed; Bᵀ, whose blocks are twice as large, and A gained nothing).
-      long pcN = pc + kc < K ? pc + kc : 0, jcN = pc + kc < K ? jc : jc + nc;
-      long kcN = transB || jcN >= n1 ? 0 : K - pcN < kcMax ? K - pcN : kcMax;
-      long ncN = n1 - jcN < ncMax ? n1 - jcN : ncMax, tilesInBlock = 0, tileInBlock = 0;
-      for (long ic = m0; ic < m1; ic += GEMM_MC)
-        tilesInBlock += (nc + GEMM_NR - 1) / GEMM_NR * ((m1 - ic < GEMM_MC ? m1 - ic : GEMM_MC) + GEMM_MR - 1) / GEMM_MR;
+      gemm_block_rows nextB = gemm_next_b_block(0, &bRows, 0, pc, kc, jc, nc, K, n1, kcMax, ncMax);
+      if (transB) nextB.r1 = nextB.r0;
+      long tilesInBlock = gemm_tiles_in_block(m0, m1, GEMM_MC, GEMM_MR, nc, GEMM_NR), tileInBlock = 0;
       for (long ic = m0; ic < m1; ic += GEMM_MC) {
         long mc = m1 - ic < GEMM_MC ? m1 - ic : GEMM_MC;
         // Aᵀ is packed into MR-row panels, k-major, zero-padded. A untransposed is read in
@@ -460,7 +458,7 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
           long jp = (rowsFirst ? t % panelsN : t / panelsM) * GEMM_NR;
           long ip = (rowsFirst ? t / panelsN : t % panelsM) * GEMM_MR;
           long w = nc - jp < GEMM_NR ? nc - jp : GEMM_NR;
-          prefetch_stacked_rows(&bRows, pcN, pcN + kcN, jcN, ncN, tileInBlock++, tilesInBlock);
+          prefetch_block_rows(&nextB, tileInBlock++, tilesInBlock);
           {
             long h = mc - ip < GEMM_MR ? mc - ip : GEMM_MR;
             const float *rows[GEMM_MR];
