@@ -125,6 +125,9 @@ assert abs(bf16["test_rmse"] - fp32["test_rmse"]) < 0.05, (fp32["test_rmse"], bf
 assert (fp32["precision"], bf16["precision"]) == ("fp32", "bf16"), (fp32["precision"], bf16["precision"])
 PY
 expect_error "The value 'fp16' is invalid for '--precision <precision>'" "$encore" train --model deep-ae --data "$dir/ratings.csv" --precision fp16
+# An argument holding a line break ("\r\n" is one Swift Character) still gives one error line.
+expect_error "Unexpected argument 'stray; see" "$encore" data info "$dir/ratings.csv" $'stray\r\nargument'
+[ "$(wc -l < "$dir/err")" -eq 1 ] || { echo "an error echoing a line break took more than one line:"; cat "$dir/err"; exit 1; }
 # Started as an MPI rank, but the MPI library cannot be loaded: the error names it.
 expect_error "this process was started by an MPI launcher, but cannot load the MPI library /nonexistent/libmpi.so" \
   env OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=0 ENCORE_MPI_LIBRARY=/nonexistent/libmpi.so "$encore" train --model i-autorec --data "$dir/ratings.csv" --epochs 1

@@ -43,7 +43,9 @@ public struct EncoreCommand: ParsableCommand {
   public static func oneLineReport(for error: Error) -> (line: String, exitCode: Int32)? {
     let code = exitCode(for: error)
     if code == .success || error is ExitCode { return nil }
-    let lines = fullMessage(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    // Any line break ends a line: "\r\n" is one Character, not "\n" (an argument echoed in an
+    // error may hold one; fuzz finding of 2026-12-05, in Fuzz/Corpus/FuzzOptionParser).
+    let lines = fullMessage(for: error).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
     var first = lines.first { !$0.isEmpty } ?? "\(error)"
     if first.hasPrefix("Error: ") { first.removeFirst("Error: ".count) }
     let help = lines.first { $0.hasPrefix("See '") }.flatMap { $0.split(separator: "'").dropFirst().first }.map { "; see '\($0)'" } ?? ""
