@@ -101,7 +101,7 @@ struct DataOptions: ParsableArguments {
 /// model's defaults (`ModelFamilies`) apply unless it is given, and a setting the model does
 /// not use is an error naming both.
 struct ModelOptions: ParsableArguments {
-  @Option(help: "The model: \(ModelFamilies.modelNames.joined(separator: ", ")).")
+  @Option(help: "The model: \(ModelFamilies.modelNames.joined(separator: ", ")) (explicit ratings); \(ModelFamilies.implicitModelNames.joined(separator: ", ")) (implicit feedback).")
   var model: String = "i-autorec"
 
   @Option(parsing: .unconditional, help: "AutoRec: hidden units (default 500).")
@@ -113,7 +113,7 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "AutoRec: output (decoder) activation f (default identity).")
   var decoderActivation: Activation?
 
-  @Option(help: "L2 weight λ in ratings' units. AutoRec: λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²) (default \(AutoRecConfiguration.defaultLambda)). deep-ae: the weight decay becomes λ / (mean ratings per batch), the same strength on any data size (small preset: 60).")
+  @Option(help: "ease: λ in (XᵀX + λI)⁻¹ (default: chosen on validation users). L2 weight λ in ratings' units. AutoRec: λ in Σ(r − h(r))² + λ/2(‖W‖² + ‖V‖²) (default \(AutoRecConfiguration.defaultLambda)). deep-ae: the weight decay becomes λ / (mean ratings per batch), the same strength on any data size (small preset: 60).")
   var lambda: Float?
 
   @Option(help: "Optimiser: adam, sgd (momentum 0.9), plain-sgd (no momentum) or rprop (full batch) for AutoRec; adam, momentum (sgd), plain-sgd, adagrad or rmsprop for deep-ae.")

@@ -9,6 +9,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var dataOptions: DataOptions
   @OptionGroup var modelOptions: ModelOptions
   @OptionGroup var computeOptions: ComputeOptions
+  @OptionGroup(title: "Implicit feedback") var implicitOptions: ImplicitOptions
 
   @Option(help: "Save the trained model to this file (safetensors, written atomically).")
   var save: String?
@@ -42,6 +43,16 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     try EncoreCommand.guarded {
+      if ModelFamilies.feedback(ofModel: modelOptions.model) == .implicit {
+        try ImplicitTraining.run(
+          model: modelOptions.model, modelOptions: modelOptions, dataOptions: dataOptions, implicit: implicitOptions,
+          compute: try computeOptions.context(), save: save, json: json)
+        return
+      }
+      if let given = implicitOptions.firstGiven {
+        throw EncoreError.invalidArgument(
+          "\(given) is for implicit-feedback models (\(ModelFamilies.implicitModelNames.joined(separator: ", "))); \(modelOptions.model) learns from explicit ratings")
+      }
       // Started by mpirun or srun with several ranks: train data-parallel. Every rank runs
       // this same command; only rank 0 writes files and prints.
       let replicas = try MPICommunicator.Launch.detect().flatMap { $0.size > 1 ? DataParallel(try MPICommunicator.join()) : nil }
@@ -68,6 +79,10 @@ struct TrainCommand: ParsableCommand {
       let progress = ProgressReporter(totalEpochs: settings.maxEpochs, quiet: !isRoot)
       progress.note("loading data")
       var (data, split) = try plan.prepare()
+      if data.ratings.isPairs {
+        throw EncoreError.invalidArgument(
+          "\(data.sourceDescription) holds user,item pairs (implicit feedback) and \(settings.name) learns from explicit ratings: train an implicit model (--model \(ModelFamilies.implicitModelNames.joined(separator: "|"))), or give a file with ratings")
+      }
       if data.ratings.skippedLines.count > 0 { progress.note(data.ratings.skippedLines.note) }
       // From here on training reads the split only: free the whole set, and the training
       // parts' timestamps (no model uses them once the split is made).

@@ -61,9 +61,10 @@ public struct DataPlan: Sendable {
     if validationFraction > 0 {
       splitDescription += String(format: ", %.0f%% of training ratings for validation", validationFraction * 100)
     }
-    let skipped = data.ratings.skippedLines
+    let skipped = data.ratings.skippedLines, pairs = data.ratings.isPairs
     data.ratings = RatingSet()  // the parts below hold the ratings now
     data.ratings.skippedLines = skipped
+    data.ratings.isPairs = pairs
     var result = DataSplit(train: fit, validation: validation, test: test, description: splitDescription)
     result.heldOutUsers = heldOut
     return (data, result)

@@ -13,6 +13,10 @@ public struct DelimitedFormat: Sendable, Equatable {
   public var itemColumn: Int
   public var ratingColumn: Int
   public var timestampColumn: Int?
+  /// The value every line gets when the file has no rating column: a file of `user,item`
+  /// pairs (clicks, plays, purchases) is implicit feedback, each pair read as this value (1).
+  /// nil: the rating is read from `ratingColumn`.
+  public var impliedRating: Float? = nil
 
   public init(
     delimiter: String, hasHeader: Bool? = nil, userColumn: Int = 0, itemColumn: Int = 1,
@@ -40,7 +44,7 @@ public struct DelimitedFormat: Sendable, Equatable {
     guard !delimiter.contains(where: { $0.isNewline || $0 == "\"" }) else {
       throw EncoreError.invalidSetting("delimiter", "cannot contain a line break or a double quote")
     }
-    let columns = [userColumn, itemColumn, ratingColumn] + (timestampColumn.map { [$0] } ?? [])
+    let columns = [userColumn, itemColumn] + (impliedRating == nil ? [ratingColumn] : []) + (timestampColumn.map { [$0] } ?? [])
     guard columns.allSatisfy({ $0 >= 0 }) else { throw EncoreError.invalidSetting("columns", "must be 0 or more") }
     guard Set(columns).count == columns.count else {
       throw EncoreError.invalidSetting("columns", "user, item, rating and timestamp need different columns, not \(columns.map(String.init).joined(separator: ","))")
@@ -75,7 +79,37 @@ public struct DelimitedFormat: Sendable, Equatable {
 
   /// The number of columns a line must have.
   public var requiredColumns: Int {
-    max(userColumn, itemColumn, ratingColumn, timestampColumn ?? 0) + 1
+    max(userColumn, itemColumn, impliedRating == nil ? ratingColumn : 0, timestampColumn ?? 0) + 1
+  }
+
+  /// A file of `user,item` pairs (implicit feedback): two fields a line, each pair read as 1.
+  /// The first line is a header when it names both columns (`user,item`, vae_cf's `uid,sid`,
+  /// `userId,movieId` …), whichever order they come in.
+  public static func pairs(delimiter: String, firstLine: String) -> DelimitedFormat {
+    var format = DelimitedFormat(delimiter: delimiter, hasHeader: false, userColumn: 0, itemColumn: 1, ratingColumn: 0, timestampColumn: nil)
+    format.impliedRating = 1
+    let names = format.fieldNames(firstLine)
+    if let user = names.firstIndex(where: Self.userNames.contains), let item = names.firstIndex(where: Self.itemNames.contains) {
+      format.userColumn = user
+      format.itemColumn = item
+      format.hasHeader = true
+    }
+    return format
+  }
+
+  /// The header names that mean the user and the item column.
+  static let userNames = ["userid", "user", "customerid", "customer", "uid"]
+  static let itemNames = ["movieid", "itemid", "item", "movie", "iid", "bookid", "isbn", "productid", "sid", "songid", "trackid"]
+
+  /// The fields of `line`, trimmed of quotes and spaces, lowercased, underscores removed.
+  func fieldNames(_ line: String) -> [String] {
+    let fields: [String]
+    if delimiter == " " {
+      fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+    } else {
+      fields = line.components(separatedBy: delimiter)
+    }
+    return fields.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"'\r")).lowercased().replacingOccurrences(of: "_", with: "") }
   }
 
   /// A format guessed from the file name and its first line: MovieLens names first, then the

@@ -212,7 +212,10 @@ public struct RatingDataLoader: Sendable {
           file: path, line: 1,
           reason: "looks like a wide user × item table (a header of item IDs, one line per user), not one rating per line; read it with --layout wide, and --missing 0 if 0 means \"not rated\"")
       }
-      if let columns {
+      if columns == nil && guessed.fieldNames(firstLine).count == 2 {
+        // Two fields a line: user,item pairs, implicit feedback.
+        guessed = DelimitedFormat.pairs(delimiter: guessed.delimiter, firstLine: firstLine)
+      } else if let columns {
         guessed.userColumn = columns.user
         guessed.itemColumn = columns.item
         guessed.ratingColumn = columns.rating

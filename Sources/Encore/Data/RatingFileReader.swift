@@ -185,6 +185,7 @@ public struct RatingFileReader: Sendable {
     }
     var result = try Deduplicator.apply(duplicates, to: set, lines: lines, file: path, users: users, items: items)
     result.skippedLines = skipped
+    result.isPairs = format.impliedRating != nil
     return result
   }
 
@@ -238,6 +239,7 @@ struct ChunkParser: @unchecked Sendable {
   mutating func looksLikeData(_ s: Int, _ e: Int) -> Bool {
     var fields = [(Int, Int)](repeating: (0, 0), count: required)
     guard split(s, trimEnd(s, e), &fields) >= required else { return false }
+    if format.impliedRating != nil { return true }
     let (a, b) = unquote(fields[format.ratingColumn])
     return ByteScanner.parseFloat(base, a, b) != nil
   }
@@ -372,10 +374,16 @@ struct ChunkParser: @unchecked Sendable {
         let shown = format.delimiter == "\t" ? "a tab" : (format.delimiter == " " ? "whitespace" : "'\(format.delimiter)'")
         return "expected at least \(required) fields separated by \(shown), found \(n)"
       }
-      let (ra, rb) = unquote(fields[format.ratingColumn])
-      guard let rating = ByteScanner.parseFloat(base, ra, rb) else {
-        let text = String(decoding: UnsafeBufferPointer(start: base + ra, count: rb - ra), as: UTF8.self)
-        return "rating '\(text)' \(ByteScanner.whyNotAFloat(text))"
+      let rating: Float
+      if let implied = format.impliedRating {
+        rating = implied
+      } else {
+        let (ra, rb) = unquote(fields[format.ratingColumn])
+        guard let parsed = ByteScanner.parseFloat(base, ra, rb) else {
+          let text = String(decoding: UnsafeBufferPointer(start: base + ra, count: rb - ra), as: UTF8.self)
+          return "rating '\(text)' \(ByteScanner.whyNotAFloat(text))"
+        }
+        rating = parsed
       }
       var timestamp: Int64? = nil
       if let tc = format.timestampColumn {

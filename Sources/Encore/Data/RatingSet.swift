@@ -8,14 +8,18 @@ public struct RatingSet: Sendable, Equatable {
   public var timestamps: [Int64]
   /// Lines a lenient read (`--drop-invalid`) skipped as not ratings; none otherwise.
   public var skippedLines = SkippedLines()
+  /// Whether the set came from a file of `user,item` pairs (implicit feedback, every value 1)
+  /// rather than ratings; see `Feedback`.
+  public var isPairs = false
 
-  public init(users: [Int32] = [], items: [Int32] = [], values: [Float] = [], timestamps: [Int64] = []) {
+  public init(users: [Int32] = [], items: [Int32] = [], values: [Float] = [], timestamps: [Int64] = [], isPairs: Bool = false) {
     precondition(users.count == items.count && items.count == values.count)
     precondition(timestamps.isEmpty || timestamps.count == values.count)
     self.users = users
     self.items = items
     self.values = values
     self.timestamps = timestamps
+    self.isPairs = isPairs
   }
 
   public var count: Int { values.count }
@@ -27,7 +31,7 @@ public struct RatingSet: Sendable, Equatable {
     RatingSet(
       users: indices.map { users[$0] }, items: indices.map { items[$0] },
       values: indices.map { values[$0] },
-      timestamps: hasTimestamps ? indices.map { timestamps[$0] } : [])
+      timestamps: hasTimestamps ? indices.map { timestamps[$0] } : [], isPairs: isPairs)
   }
 
   /// Appends one rating.
@@ -40,12 +44,14 @@ public struct RatingSet: Sendable, Equatable {
 
   /// Appends every rating of `other` (timestamps kept only when both sets have them).
   public mutating func append(_ other: RatingSet) {
+    let pairs = isEmpty ? other.isPairs : isPairs && other.isPairs
     let keepTimes = hasTimestamps && other.hasTimestamps
     users += other.users
     items += other.items
     values += other.values
     if keepTimes { timestamps += other.timestamps } else { timestamps = [] }
     skippedLines.add(other.skippedLines)
+    isPairs = pairs
   }
 
   /// Mean rating (0 when empty).

@@ -10,8 +10,38 @@ public enum ModelFamilies {
     EnsembleSettings.self,
   ]
 
+  /// Every implicit-feedback family's settings type (see `Feedback`).
+  public static let implicit: [any InteractionModelSettings.Type] = [MostPopularSettings.self, EASESettings.self]
+
   /// Every model name the command line knows, in help order.
   public static var modelNames: [String] { all.flatMap { $0.modelNames } }
+
+  /// The implicit-feedback model names.
+  public static var implicitModelNames: [String] { implicit.flatMap { $0.modelNames } }
+
+  /// The kind of feedback the model called `name` learns from (nil: no such model).
+  public static func feedback(ofModel name: String) -> Feedback? {
+    if implicitModelNames.contains(name) { return .implicit }
+    return modelNames.contains(name) ? .explicit : nil
+  }
+
+  /// The settings of the implicit model `name` with `overrides` applied and checked; a setting
+  /// the model does not use is an error naming it.
+  public static func implicitSettings(named name: String, overrides: ModelOverrides = ModelOverrides()) throws -> any InteractionModelSettings {
+    for family in implicit {
+      if let defaults = family.defaults(named: name) { return try configured(defaults, name: name, overrides: overrides) }
+    }
+    throw EncoreError.invalidSetting("model", "must be one of: \((modelNames + implicitModelNames).joined(separator: ", "))")
+  }
+
+  private static func configured<S: InteractionModelSettings>(_ defaults: S, name: String, overrides: ModelOverrides) throws -> any InteractionModelSettings {
+    if let extra = overrides.given.first(where: { !S.acceptedSettings.contains($0) }) {
+      throw EncoreError.settingNotApplicable(setting: extra.rawValue, model: name, accepted: S.acceptedSettings.sorted().map(\.rawValue))
+    }
+    let settings = try defaults.applying(overrides)
+    try settings.validate()
+    return settings
+  }
 
   /// The models that train in epochs and stop on validation (the ones that can resume).
   public static var iterativeModelNames: [String] {
