@@ -212,7 +212,10 @@ public struct RatingDataLoader: Sendable {
           file: path, line: 1,
           reason: "looks like a wide user × item table (a header of item IDs, one line per user), not one rating per line; read it with --layout wide, and --missing 0 if 0 means \"not rated\"")
       }
-      if columns == nil && guessed.fieldNames(firstLine).count == 2 {
+      // The line after the first, to tell a pairs file from a first line cut short.
+      let rest = head[min(head.endIndex, newline + 1)...]
+      let secondLine = String(decoding: rest.prefix(while: { $0 != UInt8(ascii: "\n") }), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      if columns == nil && guessed.fieldNames(firstLine).count == 2 && (secondLine.isEmpty || guessed.fieldNames(secondLine).count == 2) {
         // Two fields a line: user,item pairs, implicit feedback.
         guessed = DelimitedFormat.pairs(delimiter: guessed.delimiter, firstLine: firstLine)
       } else if let columns {

@@ -33,6 +33,9 @@ final class InteractionDataTests: XCTestCase {
       XCTAssertEqual(x.items.rawIDs, ["100", "101"], name)
       XCTAssertThrowsError(try InteractionData(data, positiveThreshold: 3), name)
     }
+    // A first line of two fields over lines of four (a header cut short, as a pipe read after
+    // the store probe gives it) is not a pairs file.
+    XCTAssertFalse(try loader.load(folder.write("cut.csv", "ting,timestamp\n1,2,3,4\n2,2,4,5\n")).ratings.isPairs)
     // A rating file is not pairs; a bad line in a pairs file names its line.
     XCTAssertFalse(try loader.load(folder.write("r.csv", "1,2,3\n")).ratings.isPairs)
     XCTAssertThrowsError(try loader.load(folder.write("bad.csv", "user,item\n1,2\n3\n"))) { error in
