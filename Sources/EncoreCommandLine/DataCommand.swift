@@ -10,6 +10,8 @@ struct DataCommand: ParsableCommand {
 /// The file layouts `data synth` writes.
 enum SynthLayout: String, ExpressibleByArgument, CaseIterable {
   case csv, netflix
+  /// user,item pairs: implicit feedback.
+  case pairs
 }
 
 struct SynthCommand: ParsableCommand {
@@ -19,7 +21,7 @@ struct SynthCommand: ParsableCommand {
   @Option(help: "Output file (MovieLens ratings.csv layout), or folder with --layout netflix.")
   var out: String
 
-  @Option(help: "csv (MovieLens ratings.csv) or netflix (the Netflix Prize's training_set/mv_*.txt folder).")
+  @Option(help: "csv (MovieLens ratings.csv), netflix (the Netflix Prize's training_set/mv_*.txt folder) or pairs (userId,movieId: implicit feedback, each rating an interaction).")
   var layout: SynthLayout = .csv
 
   @Option(parsing: .unconditional, help: "Number of users.") var users: Int = 943
@@ -28,7 +30,7 @@ struct SynthCommand: ParsableCommand {
   @Option(help: "Rating scale as MIN-MAX, e.g. 1-5 or 0.5-5.") var scale: String = "1-5"
   @Option(parsing: .unconditional, help: "Step between ratings (1, or 0.5 for half stars).") var step: Float = 1
   @Option(help: "Random seed.") var seed: UInt64 = 7
-  @Option(help: "Preset shape: ml-100k, ml-20m or netflix (overrides users, items, ratings, scale and step).")
+  @Option(help: "Preset shape: ml-100k, ml-20m, netflix, or ml-20m-implicit (136,677 users × 20,108 items, 10M interactions, as pairs) (overrides users, items, ratings, scale and step).")
   var like: String?
   @Flag(help: "Print a JSON summary.") var json = false
 
@@ -48,13 +50,15 @@ struct SynthCommand: ParsableCommand {
       case "ml-100k": shape = .demo
       case "ml-20m": shape = .movieLens20M
       case "netflix": shape = .netflix
-      default: throw EncoreError.invalidArgument("--like must be ml-100k, ml-20m or netflix")
+      case "ml-20m-implicit": shape = .movieLens20MImplicit
+      default: throw EncoreError.invalidArgument("--like must be ml-100k, ml-20m, netflix or ml-20m-implicit")
       }
       shape.seed = seed
       let start = Platform.now()
       let data = SyntheticRatings(shape: shape).generate()
-      switch layout {
+      switch like == "ml-20m-implicit" ? .pairs : layout {
       case .csv: try SyntheticRatings.writeCSV(data, to: out)
+      case .pairs: try SyntheticRatings.writeCSV(data, to: out, pairs: true)
       case .netflix: try SyntheticRatings.writeNetflix(data, toFolder: out)
       }
       let seconds = Platform.now() - start

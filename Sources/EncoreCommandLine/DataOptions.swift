@@ -125,11 +125,17 @@ struct ModelOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Maximum epochs (default: 1000 for AutoRec with early stopping, the preset's for deep-ae, 20 for svd/svdpp/baseline-sgd as in surprise).")
   var epochs: Int?
 
-  @Option(parsing: .unconditional, help: "Latent factors for svd (default 100), svdpp (20) and truncated-svd (components, 3).")
+  @Option(parsing: .unconditional, help: "Latent factors for svd (default 100), svdpp (20), truncated-svd (components, 3) and ials (100).")
   var factors: Int?
 
-  @Option(parsing: .unconditional, help: "Regularisation of svd, svdpp and baseline-sgd (surprise's reg_all, default 0.02).")
+  @Option(parsing: .unconditional, help: "Regularisation of svd, svdpp and baseline-sgd (surprise's reg_all, default 0.02), and of ials (implicit's regularization, default 0.01).")
   var reg: Float?
+
+  @Option(parsing: .unconditional, help: "ials: the weight of an observed interaction (implicit's alpha; default 1).")
+  var alpha: Float?
+
+  @Option(parsing: .unconditional, help: "ials: the weight of every unobserved user-item pair (α₀: 1 in Hu et al. and implicit, about 0.1 in Rendle et al.'s recipe; default 1).")
+  var unobservedWeight: Float?
 
   @Option(parsing: .unconditional, help: "Input rows per mini-batch (default: 4096 for AutoRec, the preset's for deep-ae).")
   var batchSize: Int?
@@ -260,6 +266,8 @@ struct ModelOptions: ParsableArguments {
     o.epochs = epochs
     o.factors = factors
     o.reg = reg
+    o.alpha = alpha
+    o.unobservedWeight = unobservedWeight
     o.batchSize = batchSize
     o.patience = patience
     o.preset = preset

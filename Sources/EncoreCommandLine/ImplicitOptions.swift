@@ -78,7 +78,7 @@ struct ImplicitOptions: ParsableArguments {
 enum ImplicitTraining {
   static func run(model name: String, modelOptions: ModelOptions, dataOptions: DataOptions, implicit: ImplicitOptions,
                   compute: ComputeContext, save: String?, json: Bool) throws {
-    let settings = try ModelFamilies.implicitSettings(named: name, overrides: modelOptions.overrides())
+    let settings = try ModelFamilies.implicitSettings(named: name, overrides: modelOptions.overrides(), seed: modelOptions.seed)
     if let save { try OutputPath.check(save, option: "save", inputs: dataOptions.inputPaths + [implicit.splitFolder].compactMap { $0 }) }
     let progress = ProgressReporter(totalEpochs: 1, quiet: false)
     progress.note("loading data")

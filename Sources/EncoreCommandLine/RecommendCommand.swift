@@ -16,6 +16,9 @@ struct RecommendCommand: ParsableCommand {
   @Option(help: "A file of 'item,rating' lines (any delimiter the readers know; '-' reads standard input): fold the user in from these ratings.")
   var ratings: String?
 
+  @Option(help: "Implicit models: a file of the items a user chose, one item ID a line (the first field of each line; '-' reads standard input): fold the user in from these items.")
+  var items: String?
+
   @Option(name: .short, parsing: .unconditional, help: "How many items.")
   var k: Int = 10
 
@@ -38,6 +41,13 @@ struct RecommendCommand: ParsableCommand {
     try EncoreCommand.guarded {
       let compute = try computeOptions.context()
       guard k >= 1 else { throw EncoreError.invalidSetting("k", "must be at least 1") }
+      if InteractionModelFile.isImplicit(model) {
+        try ImplicitRecommendation(model: model, user: user, items: items, ratings: ratings, k: k, json: json).run(compute: compute)
+        return
+      }
+      if items != nil {
+        throw EncoreError.invalidArgument("--items folds a user in from the items they chose, for implicit models; \(model) learns from ratings: give --ratings FILE of item,rating lines")
+      }
       let trained = try ModelFile.load(model)
       guard let ratings else {
         guard let user else { throw EncoreError.invalidArgument("say whom to recommend for: --user ID, --ratings FILE, or both") }

@@ -32,6 +32,9 @@ public struct SyntheticRatings: Sendable {
     public static let movieLens20M = Shape(users: 138_493, items: 26_744, ratings: 20_000_263, minimum: 0.5, maximum: 5, step: 0.5)
     /// The Netflix Prize training set's shape (480,189 users, 17,770 items, 100,480,507
     /// ratings, whole stars), DeepRecommender's headline data.
+    /// ML-20M as Liang et al. keep it for implicit feedback (ratings > 3.5, users with 5 or
+    /// more): 136,677 users × 20,108 items, 10M interactions.
+    public static let movieLens20MImplicit = Shape(users: 136_677, items: 20_108, ratings: 9_990_682)
     public static let netflix = Shape(users: 480_189, items: 17_770, ratings: 100_480_507)
   }
 
@@ -158,8 +161,9 @@ public struct SyntheticRatings: Sendable {
   }
 
   /// Writes ratings as a MovieLens-style `ratings.csv` (header, `userId,movieId,rating,timestamp`),
-  /// formatted on both cores and written atomically.
-  public static func writeCSV(_ data: RatingData, to path: String) throws {
+  /// or with `pairs` as implicit feedback (header, `userId,movieId`: each rating an
+  /// interaction), formatted on both cores and written atomically.
+  public static func writeCSV(_ data: RatingData, to path: String, pairs: Bool = false) throws {
     let r = data.ratings
     let chunkCount = max(1, min(64, r.count / 100_000))
     var parts = [[UInt8]](repeating: [], count: chunkCount)
@@ -176,6 +180,10 @@ public struct SyntheticRatings: Sendable {
           bytes.append(contentsOf: users[Int(r.users[k])].utf8)
           bytes.append(UInt8(ascii: ","))
           bytes.append(contentsOf: items[Int(r.items[k])].utf8)
+          if pairs {
+            bytes.append(UInt8(ascii: "\n"))
+            continue
+          }
           bytes.append(UInt8(ascii: ","))
           let v = r.values[k]
           let whole = Int(v)
@@ -189,7 +197,7 @@ public struct SyntheticRatings: Sendable {
         box.value[c] = bytes
       }
     }
-    var file = Data("userId,movieId,rating,timestamp\n".utf8)
+    var file = Data((pairs ? "userId,movieId\n" : "userId,movieId,rating,timestamp\n").utf8)
     for p in parts { file.append(contentsOf: p) }
     try AtomicFile.write(file, to: path)
   }

@@ -39,9 +39,14 @@ public protocol InteractionModelSettings: Codable, Sendable {
   func train(_ job: InteractionTrainingJob) throws -> InteractionTrainingOutcome
   /// Rebuilds a trained model from a model file's tensors.
   func loadModel(_ stored: StoredInteractionModel) throws -> any InteractionModel
+  /// These settings with the seed of every random choice training makes (the families that
+  /// make none return themselves).
+  func seeded(_ seed: UInt64) -> Self
 }
 
 extension InteractionModelSettings {
+  public func seeded(_ seed: UInt64) -> Self { self }
+
   /// These settings as stored in a model file: `{"family": ..., "settings": ...}`.
   func encodedSpec() throws -> String {
     let settings = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(self))

@@ -29,9 +29,17 @@ public enum InteractionModelFile {
   }
 
   /// Whether `path` is an implicit model file (false for explicit ones and other files).
+  /// Reads only the safetensors header, so a large model is not read twice.
   public static func isImplicit(_ path: String) -> Bool {
-    guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)), let decoded = try? SafeTensors.decode(data, path: path) else { return false }
-    return decoded.metadata["encore_implicit"] != nil
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    guard let prefix = try? handle.read(upToCount: 8), prefix.count == 8 else { return false }
+    let length = prefix.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+    guard length > 0, length <= 100_000_000, let header = try? handle.read(upToCount: Int(length)), header.count == Int(length),
+      let object = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any],
+      let metadata = object["__metadata__"] as? [String: String]
+    else { return false }
+    return metadata["encore_implicit"] != nil
   }
 
   public static func load(_ path: String) throws -> TrainedInteractionModel {

@@ -28,6 +28,22 @@ public enum SymmetricInverse {
     }
   }
 
+  /// Solves A·x = b for a small symmetric positive-definite A (n × n, overwritten by its
+  /// Cholesky factor); `rhs` holds b and receives x. Throws when A is not positive definite.
+  public static func solve(_ a: UnsafeMutablePointer<Double>, n: Int, rhs: inout [Double]) throws {
+    try cholesky(a, n: n, compute: .serial)
+    // L·z = b, then Lᵀ·x = z.
+    for i in 0..<n {
+      let row = a + i * n
+      rhs[i] = (rhs[i] - rhs.withUnsafeBufferPointer { dot(row, $0.baseAddress!, i) }) / row[i]
+    }
+    for i in stride(from: n - 1, through: 0, by: -1) {
+      var s = rhs[i]
+      for k in (i + 1)..<max(i + 1, n) { s -= a[k * n + i] * rhs[k] }
+      rhs[i] = s / a[i * n + i]
+    }
+  }
+
   /// L (lower triangle, diagonal included) with L·Lᵀ = A, column by column; each column's
   /// rows below the diagonal are independent and run in parallel.
   static func cholesky(_ a: UnsafeMutablePointer<Double>, n: Int, compute: ComputeContext) throws {

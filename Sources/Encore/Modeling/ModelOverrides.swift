@@ -44,6 +44,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case decayDecoder = "decay-decoder", layerDropout = "layer-dropout"
   case neighbours, minNeighbours = "min-neighbours", similarity, shrinkage, minSupport = "min-support"
   case ensemble, members, shrink, stackFolds = "stack-folds", supportWeighted = "support-weighted"
+  case alpha, unobservedWeight = "unobserved-weight"
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -106,6 +107,10 @@ public struct ModelOverrides: Sendable {
   public var stackFolds: Int?
   /// A blend's weights varying with the user's and item's supports (`--support-weighted`).
   public var supportWeighted: Bool?
+  /// iALS: the weight of an observed interaction (implicit's `alpha`).
+  public var alpha: Float?
+  /// iALS: the weight of every unobserved pair (α₀; 1 in Hu et al., small in Rendle et al.).
+  public var unobservedWeight: Float?
 
   public init() {}
 
@@ -126,7 +131,7 @@ public struct ModelOverrides: Sendable {
       (.neighbours, neighbours != nil), (.minNeighbours, minNeighbours != nil), (.similarity, similarity != nil),
       (.shrinkage, shrinkage != nil), (.minSupport, minSupport != nil), (.ensemble, ensemble != nil),
       (.members, members != nil), (.shrink, shrink != nil), (.stackFolds, stackFolds != nil),
-      (.supportWeighted, supportWeighted != nil),
+      (.supportWeighted, supportWeighted != nil), (.alpha, alpha != nil), (.unobservedWeight, unobservedWeight != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

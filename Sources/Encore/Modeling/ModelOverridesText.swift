@@ -37,6 +37,8 @@ extension ModelOverrides {
     case .epochs: epochs = try number(Int.self, "a whole number")
     case .factors: factors = try number(Int.self, "a whole number")
     case .reg: reg = try number(Float.self, "a number")
+    case .alpha: alpha = try number(Float.self, "a number")
+    case .unobservedWeight: unobservedWeight = try number(Float.self, "a number")
     case .batchSize: batchSize = try number(Int.self, "a whole number")
     case .patience: patience = try number(Int.self, "a whole number")
     case .preset: preset = text

@@ -11,7 +11,7 @@ public enum ModelFamilies {
   ]
 
   /// Every implicit-feedback family's settings type (see `Feedback`).
-  public static let implicit: [any InteractionModelSettings.Type] = [MostPopularSettings.self, EASESettings.self]
+  public static let implicit: [any InteractionModelSettings.Type] = [MostPopularSettings.self, EASESettings.self, ImplicitALSSettings.self]
 
   /// Every model name the command line knows, in help order.
   public static var modelNames: [String] { all.flatMap { $0.modelNames } }
@@ -27,18 +27,18 @@ public enum ModelFamilies {
 
   /// The settings of the implicit model `name` with `overrides` applied and checked; a setting
   /// the model does not use is an error naming it.
-  public static func implicitSettings(named name: String, overrides: ModelOverrides = ModelOverrides()) throws -> any InteractionModelSettings {
+  public static func implicitSettings(named name: String, overrides: ModelOverrides = ModelOverrides(), seed: UInt64 = 42) throws -> any InteractionModelSettings {
     for family in implicit {
-      if let defaults = family.defaults(named: name) { return try configured(defaults, name: name, overrides: overrides) }
+      if let defaults = family.defaults(named: name) { return try configured(defaults, name: name, overrides: overrides, seed: seed) }
     }
     throw EncoreError.invalidSetting("model", "must be one of: \((modelNames + implicitModelNames).joined(separator: ", "))")
   }
 
-  private static func configured<S: InteractionModelSettings>(_ defaults: S, name: String, overrides: ModelOverrides) throws -> any InteractionModelSettings {
+  private static func configured<S: InteractionModelSettings>(_ defaults: S, name: String, overrides: ModelOverrides, seed: UInt64) throws -> any InteractionModelSettings {
     if let extra = overrides.given.first(where: { !S.acceptedSettings.contains($0) }) {
       throw EncoreError.settingNotApplicable(setting: extra.rawValue, model: name, accepted: S.acceptedSettings.sorted().map(\.rawValue))
     }
-    let settings = try defaults.applying(overrides)
+    let settings = try defaults.seeded(seed).applying(overrides)
     try settings.validate()
     return settings
   }

@@ -97,7 +97,7 @@ struct EASEModel: InteractionModel {
   static func gram(of x: SparseMatrix, into g: UnsafeMutablePointer<Double>, compute: ComputeContext) {
     let n = x.columnCount
     // Users of each item (the transpose), so that a thread reads only its items' users.
-    let byItem = SparseMatrix(rows: x.columns, columns: rowIndices(x), values: x.values, rowCount: n, columnCount: x.rowCount)
+    let byItem = x.transposed()
     let out = UncheckedSendable(g)
     byItem.rowStart.withUnsafeBufferPointer { prefix in
       compute.forWeightedRanges(n, prefix: prefix, minWeight: 1 << 12) { lo, hi in
@@ -111,13 +111,6 @@ struct EASEModel: InteractionModel {
         }
       }
     }
-  }
-
-  /// The row of every stored entry of `x`.
-  static func rowIndices(_ x: SparseMatrix) -> [Int32] {
-    var rows = [Int32](repeating: 0, count: x.nonzeroCount)
-    for r in 0..<x.rowCount { for k in x.rowStart[r]..<x.rowStart[r + 1] { rows[k] = Int32(r) } }
-    return rows
   }
 
   /// B from G (overwritten): P = (G + λI)⁻¹, B[i][j] = −P[i][j] / P[j][j], B[j][j] = 0.
