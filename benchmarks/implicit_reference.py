@@ -48,41 +48,37 @@ def fit_ease(X, lam):
     return B
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("split_dir")
-    ap.add_argument("--model", required=True, choices=["ease", "most-popular"])
-    ap.add_argument("--lambda", dest="lam", type=float, default=500.0)
-    ap.add_argument("--part", choices=["test", "validation"], default="test")
-    ap.add_argument("--json", action="store_true")
-    ap.add_argument("--batch", type=int, default=1000, help="users scored at a time (memory only)")
-    a = ap.parse_args()
-
-    # Items in order of first appearance in train.csv; train users likewise.
-    train = read_pairs(a.split_dir, "train")
-    items = pd.unique(train["sid"])
-    item_index = pd.Index(items)
+def read_train(split_dir):
+    """train.csv as (item_index, users, X): items and users in order of first appearance,
+    X the binary train-users x items CSR matrix (float64)."""
+    train = read_pairs(split_dir, "train")
+    item_index = pd.Index(pd.unique(train["sid"]))
     users = pd.Index(pd.unique(train["uid"]))
     X = binary_matrix(users.get_indexer(train["uid"]), item_index.get_indexer(train["sid"]),
-                      len(users), len(items))
+                      len(users), len(item_index))
+    return item_index, users, X
 
-    t0 = time.perf_counter()
-    if a.model == "ease":
-        B = fit_ease(X, a.lam)
-    else:
-        popularity = np.asarray(X.sum(axis=0)).ravel()  # training users per item
-    fit_seconds = time.perf_counter() - t0
 
-    # Held-out users: input (fold-in) and target rows, items mapped through train's items.
-    tr, te = read_pairs(a.split_dir, a.part + "_tr"), read_pairs(a.split_dir, a.part + "_te")
+def read_heldout(split_dir, part, item_index):
+    """PART_tr.csv and PART_te.csv as binary held-out-users x items CSR matrices (input,
+    target), items mapped through train's item_index; pairs on other items are dropped."""
+    tr, te = read_pairs(split_dir, part + "_tr"), read_pairs(split_dir, part + "_te")
     held = pd.Index(pd.unique(pd.concat([tr["uid"], te["uid"]])))
 
     def held_matrix(df):
         cols = item_index.get_indexer(df["sid"])
         keep = cols >= 0  # drop items not in train.csv
-        return binary_matrix(held.get_indexer(df["uid"])[keep], cols[keep], len(held), len(items))
+        return binary_matrix(held.get_indexer(df["uid"])[keep], cols[keep], len(held),
+                             len(item_index))
 
-    X_in, X_te = held_matrix(tr), held_matrix(te)
+    return held_matrix(tr), held_matrix(te)
+
+
+def evaluate(X_in, X_te, score, batch=1000):
+    """Scores the held-out users that have targets, batch rows at a time, with
+    score(rows, xin) -> dense (len(rows), n_items) float scores, where xin = X_in[rows]; sets
+    input items to -inf, ranks and returns the metrics (see the module docstring) as a dict:
+    test_users_scored, test_users_without_targets, and mean and se of each metric."""
     n_targets = np.diff(X_te.indptr)
     scored = np.flatnonzero(n_targets > 0)
 
@@ -90,13 +86,10 @@ def main():
     disc = 1.0 / np.log2(np.arange(2, 100 + 2))  # vae_cf's tp for k=100
     rec = {20: [], 50: []}
     ndcg, trec = [], []
-    for start in range(0, len(scored), a.batch):
-        rows = scored[start:start + a.batch]
+    for start in range(0, len(scored), batch):
+        rows = scored[start:start + batch]
         xin = X_in[rows]
-        if a.model == "ease":
-            scores = np.asarray(xin @ B)
-        else:
-            scores = np.tile(popularity.astype(np.float64), (len(rows), 1))
+        scores = score(rows, xin)
         scores[xin.nonzero()] = -np.inf  # never recommend an input item
         order = np.argsort(-scores, axis=1, kind="stable")[:, :max(ks)]
         target = X_te[rows].toarray() > 0
@@ -114,20 +107,57 @@ def main():
         return {"mean": float(np.mean(v)) if len(v) else float("nan"),
                 "se": float(np.std(v) / np.sqrt(len(v))) if len(v) else float("nan")}
 
+    return {"test_users_scored": int(len(scored)),
+            "test_users_without_targets": int(X_in.shape[0] - len(scored)),
+            "recall@20": stat(rec[20]), "recall@50": stat(rec[50]),
+            "ndcg@100": stat(ndcg), "target-recall@20": stat(trec)}
+
+
+METRICS = ("recall@20", "recall@50", "ndcg@100", "target-recall@20")
+
+
+def print_metrics(result):
+    for key in METRICS:
+        print(f"  {key:17s} {result[key]['mean']:.5f} ({result[key]['se']:.5f})")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("split_dir")
+    ap.add_argument("--model", required=True, choices=["ease", "most-popular"])
+    ap.add_argument("--lambda", dest="lam", type=float, default=500.0)
+    ap.add_argument("--part", choices=["test", "validation"], default="test")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--batch", type=int, default=1000, help="users scored at a time (memory only)")
+    a = ap.parse_args()
+
+    item_index, users, X = read_train(a.split_dir)
+
+    t0 = time.perf_counter()
+    if a.model == "ease":
+        B = fit_ease(X, a.lam)
+    else:
+        popularity = np.asarray(X.sum(axis=0)).ravel()  # training users per item
+    fit_seconds = time.perf_counter() - t0
+
+    X_in, X_te = read_heldout(a.split_dir, a.part, item_index)
+
+    def score(rows, xin):
+        if a.model == "ease":
+            return np.asarray(xin @ B)
+        return np.tile(popularity.astype(np.float64), (len(rows), 1))
+
+    metrics = evaluate(X_in, X_te, score, a.batch)
     result = {"model": a.model, "lambda": a.lam if a.model == "ease" else None,
-              "part": a.part, "test_users_scored": int(len(scored)),
-              "test_users_without_targets": int(len(held) - len(scored)),
-              "recall@20": stat(rec[20]), "recall@50": stat(rec[50]),
-              "ndcg@100": stat(ndcg), "target-recall@20": stat(trec),
-              "fit_seconds": fit_seconds}
+              "part": a.part, **metrics, "fit_seconds": fit_seconds}
     if a.json:
         print(json.dumps(result))
     else:
         print(f"{a.model}" + (f" (lambda {a.lam:g})" if a.model == "ease" else "")
-              + f": {len(users)} train users x {len(items)} items, fit {fit_seconds:.3f} s; "
-              f"{a.part}: {len(scored)} users scored, {len(held) - len(scored)} without targets")
-        for key in ("recall@20", "recall@50", "ndcg@100", "target-recall@20"):
-            print(f"  {key:17s} {result[key]['mean']:.5f} ({result[key]['se']:.5f})")
+              + f": {len(users)} train users x {X.shape[1]} items, fit {fit_seconds:.3f} s; "
+              f"{a.part}: {metrics['test_users_scored']} users scored, "
+              f"{metrics['test_users_without_targets']} without targets")
+        print_metrics(result)
 
 
 if __name__ == "__main__":

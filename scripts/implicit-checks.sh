@@ -62,7 +62,33 @@ print(f"EASE {ne:.4f} beats most-popular {np_:.4f} (test NDCG@100)")
 PY
 test -s "$work/ease.safetensors"
 
-# 3. Errors: each a clear message and exit 1.
+# 3. Fold-in: a test user's input items through `recommend --items` give numpy's top 10 for
+#    that user (the saved model's λ, scores x·B, input items excluded).
+user=$(python3 -c 'import csv,sys; r=csv.reader(open(sys.argv[1])); next(r); print(next(r)[0])' "$work/own/test_tr.csv")
+python3 -c 'import csv,sys; r=csv.reader(open(sys.argv[1])); next(r); [print(i) for u, i in r if u == sys.argv[2]]' "$work/own/test_tr.csv" "$user" > "$work/items.txt"
+mine=$("$encore" recommend --model "$work/ease.safetensors" --items "$work/items.txt" -k 10 --json)
+python3 - "$work/own" "$lambda" "$work/items.txt" "$mine" <<'PY'
+import csv, json, sys
+import numpy as np
+folder, lam, items_file, mine = sys.argv[1], float(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+rows = list(csv.reader(open(f"{folder}/train.csv")))[1:]
+items = list(dict.fromkeys(i for _, i in rows))
+col = {i: c for c, i in enumerate(items)}
+users = {u: r for r, u in enumerate(dict.fromkeys(u for u, _ in rows))}
+X = np.zeros((len(users), len(items)))
+for u, i in rows: X[users[u], col[i]] = 1
+G = X.T @ X + lam * np.eye(len(items))
+P = np.linalg.inv(G); B = P / (-np.diag(P)); np.fill_diagonal(B, 0)
+chosen = [col[i.strip()] for i in open(items_file) if i.strip() in col]
+x = np.zeros(len(items)); x[chosen] = 1
+scores = x @ B; scores[chosen] = -np.inf
+top = [items[c] for c in np.argsort(-scores, kind="stable")[:10]]
+got = [r["item"] for r in mine["recommendations"]]
+assert got == top, f"recommend --items {got} != numpy {top}"
+print(f"recommend --items: the top 10 of a test user ({len(chosen)} items) equal numpy's")
+PY
+
+# 4. Errors: each a clear message and exit 1.
 expect_error() {  # expect_error TEXT COMMAND...
   local text=$1; shift
   if out=$("$@" 2>&1); then echo "expected an error: $*"; exit 1; fi
@@ -75,4 +101,17 @@ expect_error "--positive-threshold is for implicit-feedback models" "$encore" tr
 expect_error "must be a positive number for ease" "$encore" train --model ease --data "$work/u.data" --positive-threshold 3.5 --lambda 0
 expect_error "give smaller --validation-users/--test-users" "$encore" train --model ease --data "$work/u.data" --positive-threshold 3.5 --test-users 300
 expect_error "applies to rating files" "$encore" train --model ease --data "$work/pairs.csv" --positive-threshold 3
+expect_error "is an implicit-feedback model: give the items" "$encore" recommend --model "$work/ease.safetensors" --ratings "$work/items.txt"
+expect_error "unknown user ID" "$encore" recommend --model "$work/ease.safetensors" --user no-such-user
+expect_error "must be at least 1" "$encore" train --model ials --factors 0 --data "$work/u.data" --positive-threshold 3.5
+
+# 5. iALS beats most-popular on the same split.
+ials=$("$encore" train --model ials --factors 16 --data "$work/u.data" --positive-threshold 3.5 --test-users 40 --json 2>/dev/null)
+python3 - "$ials" "$pop" <<'PY'
+import json, sys
+i, p = (json.loads(a) for a in sys.argv[1:])
+ni, np_ = (next(f["mean"] for f in d["test"]["figures"] if f["metric"] == "ndcg@100") for d in (i, p))
+assert ni > np_, f"iALS NDCG@100 {ni} should beat most-popular's {np_}"
+print(f"iALS {ni:.4f} beats most-popular {np_:.4f} (test NDCG@100)")
+PY
 echo "implicit checks: OK"

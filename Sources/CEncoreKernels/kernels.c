@@ -312,54 +312,63 @@ INLINE double svdpp_epoch_body(long userCount, const long *userStart, const int3
 // The R × 64 register tile (R ≤ 6, a constant once inlined): C[0:R, 0:64] (+)= Σ_k a(r, k) ·
 // b[k · bs][0:64]. Row r of A is read at arow[r][k * as]: a packed panel (as = 6) or rows
 // read in place (as = 1); B is a packed panel (bs = 64) or rows read in place (bs = ldb).
-INLINE void gemm_micro_body(int R, long kc, const float *const *arow, long as, const float *restrict b, long bs,
+// NW (a constant per instruction set) is how many 16-float column groups one pass over k
+// keeps in registers: 4 with AVX-512 (24 accumulators of 32 registers), 1 with AVX2 and the
+// baseline, whose 16 registers would otherwise spill the 6 × 64 tile on every k (AVX2 ran
+// at 30% of its peak). Each element still sums its k terms in the same order: the same bits.
+INLINE void gemm_micro_body(int R, int NW, long kc, const float *const *arow, long as, const float *restrict b, long bs,
                             float *c, long ldc, long rows, long cols, int accumulate) {
-  v16 acc[GEMM_MR][4];
-  for (int r = 0; r < R; r++)
-    for (int v = 0; v < 4; v++) acc[r][v] = (v16){0};
-  for (long k = 0; k < kc; k++) {
-    v16 b0 = *(const v16 *)(b + k * bs), b1 = *(const v16 *)(b + k * bs + 16);
-    v16 b2 = *(const v16 *)(b + k * bs + 32), b3 = *(const v16 *)(b + k * bs + 48);
+  for (int v0 = 0; v0 < 4 && 16 * v0 < cols; v0 += NW) {
+    v16 acc[GEMM_MR][4];
+    for (int r = 0; r < R; r++)
+      for (int v = 0; v < NW; v++) acc[r][v] = (v16){0};
+    for (long k = 0; k < kc; k++) {
+      v16 bv[4];
 #pragma clang loop unroll(full)
-    for (int r = 0; r < R; r++) {
-      float ar = arow[r][k * as];
-      acc[r][0] += ar * b0;
-      acc[r][1] += ar * b1;
-      acc[r][2] += ar * b2;
-      acc[r][3] += ar * b3;
-    }
-  }
-  if (rows == R && cols == GEMM_NR) {
-    for (int r = 0; r < R; r++)
-      for (int v = 0; v < 4; v++) {
-        v16 *dst = (v16 *)(c + r * ldc + 16 * v);
-        *dst = accumulate ? *dst + acc[r][v] : acc[r][v];
+      for (int v = 0; v < NW; v++) bv[v] = *(const v16 *)(b + k * bs + 16 * (v0 + v));
+#pragma clang loop unroll(full)
+      for (int r = 0; r < R; r++) {
+        float ar = arow[r][k * as];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NW; v++) acc[r][v] += ar * bv[v];
       }
-  } else {
-    float tmp[GEMM_MR * GEMM_NR];
-    for (int r = 0; r < R; r++)
-      for (int v = 0; v < 4; v++) *(v16 *)(tmp + r * GEMM_NR + 16 * v) = acc[r][v];
-    for (long r = 0; r < rows; r++)
-      for (long j = 0; j < cols; j++)
-        c[r * ldc + j] = accumulate ? c[r * ldc + j] + tmp[r * GEMM_NR + j] : tmp[r * GEMM_NR + j];
+    }
+    if (rows == R && cols == GEMM_NR) {
+      for (int r = 0; r < R; r++)
+        for (int v = 0; v < NW; v++) {
+          v16 *dst = (v16 *)(c + r * ldc + 16 * (v0 + v));
+          *dst = accumulate ? *dst + acc[r][v] : acc[r][v];
+        }
+    } else {
+      float tmp[GEMM_MR * 64];
+      for (int r = 0; r < R; r++)
+        for (int v = 0; v < NW; v++) *(v16 *)(tmp + r * 64 + 16 * v) = acc[r][v];
+      long j0 = 16 * v0, j1 = 16 * (v0 + NW) < cols ? 16 * (v0 + NW) : cols;
+      for (long r = 0; r < rows; r++)
+        for (long j = j0; j < j1; j++)
+          c[r * ldc + j] = accumulate ? c[r * ldc + j] + tmp[r * 64 + j - j0] : tmp[r * 64 + j - j0];
+    }
   }
 }
 
 // A tile of `rows` ≤ 6 rows: a short row panel (a batch of 128 is 21 panels and 2 rows)
 // multiplies only its own rows, each summed as in a full panel (the same bits).
-INLINE void gemm_micro_rows(long kc, const float *const *arow, long as, const float *restrict b, long bs, float *c,
+INLINE void gemm_micro_rows(int nw, long kc, const float *const *arow, long as, const float *restrict b, long bs, float *c,
                             long ldc, long rows, long cols, int accumulate) {
-  switch (rows) {
-  case 1: gemm_micro_body(1, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
-  case 2: gemm_micro_body(2, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
-  case 3: gemm_micro_body(3, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
-  case 4: gemm_micro_body(4, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
-  case 5: gemm_micro_body(5, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
-  default: gemm_micro_body(GEMM_MR, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;
+#define GEMM_MICRO_ROWS(NW)                                                                       \
+  switch (rows) {                                                                                \
+  case 1: gemm_micro_body(1, NW, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;    \
+  case 2: gemm_micro_body(2, NW, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;    \
+  case 3: gemm_micro_body(3, NW, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;    \
+  case 4: gemm_micro_body(4, NW, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;    \
+  case 5: gemm_micro_body(5, NW, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break;    \
+  default: gemm_micro_body(GEMM_MR, NW, kc, arow, as, b, bs, c, ldc, rows, cols, accumulate); break; \
   }
+  if (nw == 4) { GEMM_MICRO_ROWS(4) } else { GEMM_MICRO_ROWS(1) }
+#undef GEMM_MICRO_ROWS
 }
 
-INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, long n1, long K,
+INLINE void gemm_block_body(int nw, int transA, int transB, long m0, long m1, long n0, long n1, long K,
                             const float *A, long lda, const float *B, long ldb, float *C, long ldc,
                             int accumulate, const float *A2, long lda2, const float *B2, long ldb2,
                             long K1, const ek_adam_step *step, const ek_adam_step *stepB) {
@@ -384,7 +393,9 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
   // packed copy (a batch of 128 or 256 rows): the copy then cost more than it saved. 512 ×
   // 512 products: 156–160 → 197–201 GFLOP/s; 128 × 26,744 · 26,744 × 512: 188–198 → 192–205
   // (alternating, AMD Zen 4). A stacked B, a fused step and ragged panels are still packed.
-  int inPlaceB = !transB && K1 >= K && !step && m1 - m0 <= 4 * GEMM_MC;
+  // (Only where one pass covers the tile's 64 columns: a narrower pass would read B's rows
+  // from memory once per column group, where a packed copy is read from cache.)
+  int inPlaceB = nw == 4 && !transB && K1 >= K && !step && m1 - m0 <= 4 * GEMM_MC;
   for (long jc = n0; jc < n1; jc += ncMax) {
     long nc = n1 - jc < ncMax ? n1 - jc : ncMax;
     for (long pc = 0; pc < K; pc += kcMax) {
@@ -470,15 +481,15 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
             if (step && pc + kc == K) {
               // The last block of K: the tile's sums are complete, so step the parameter now.
               float tile[GEMM_MR * GEMM_NR] __attribute__((aligned(64)));
-              gemm_micro_rows(kc, rows, as, bp + jp * kc, GEMM_NR, tile, GEMM_NR, h, GEMM_NR, 0);
+              gemm_micro_rows(nw, kc, rows, as, bp + jp * kc, GEMM_NR, tile, GEMM_NR, h, GEMM_NR, 0);
               int untouched = step->cIsZero && pc == 0;
               adam_tile_epilogue(tile, GEMM_NR, h, w, ct, ldc, (ic + ip) * ldc + jc + jp, step,
                                  acc && !untouched, untouched);
             } else {
               if (inPlaceB && w == GEMM_NR)
-                gemm_micro_rows(kc, rows, as, B + pc * ldb + jc + jp, ldb, ct, ldc, h, w, acc);
+                gemm_micro_rows(nw, kc, rows, as, B + pc * ldb + jc + jp, ldb, ct, ldc, h, w, acc);
               else
-                gemm_micro_rows(kc, rows, as, bp + jp * kc, GEMM_NR, ct, ldc, h, w, acc);
+                gemm_micro_rows(nw, kc, rows, as, bp + jp * kc, GEMM_NR, ct, ldc, h, w, acc);
             }
           }
         }
@@ -496,6 +507,11 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
 #else
 #define EK_HAS_X86 0
 #endif
+
+// Column groups per pass of the GEMM's register tile (see gemm_micro_body).
+#define GEMM_NW_base 1
+#define GEMM_NW_avx2 1
+#define GEMM_NW_avx512 4
 
 #define INSTANTIATE(SUFFIX, ATTR)                                                                \
   ATTR static void gather_axpy_##SUFFIX(long t0, long t1, const int32_t *rows, const long *ptr, \
@@ -585,20 +601,20 @@ INLINE void gemm_block_body(int transA, int transB, long m0, long m1, long n0, l
                                          long n1, long K, const float *A, long lda,              \
                                          const float *B, long ldb, float *C, long ldc,           \
                                          int accumulate) {                                       \
-    gemm_block_body(transA, transB, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, accumulate, 0, 0, \
+    gemm_block_body(GEMM_NW_##SUFFIX, transA, transB, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, accumulate, 0, 0, \
                     0, 0, K, 0, 0);                                                              \
   }                                                                                              \
   ATTR static void sgemm_block_nt_stepping_b_##SUFFIX(long m0, long m1, long n0, long n1, long K, \
                                                       const float *A, long lda, float *B,         \
                                                       long ldb, float *C, long ldc,               \
                                                       const ek_adam_step *step) {                 \
-    gemm_block_body(0, 1, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, 0, 0, 0, 0, 0, K, 0, step); \
+    gemm_block_body(GEMM_NW_##SUFFIX, 0, 1, m0, m1, n0, n1, K, A, lda, B, ldb, C, ldc, 0, 0, 0, 0, 0, K, 0, step); \
   }                                                                                              \
   ATTR static void sgemm_block_tn_stacked_##SUFFIX(                                             \
       long m0, long m1, long n0, long n1, const float *A1, long lda1, const float *B1, long ldb1, \
       long K1, const float *A2, long lda2, const float *B2, long ldb2, long K2, float *C,        \
       long ldc, int accumulate, const ek_adam_step *step) {                                      \
-    gemm_block_body(1, 0, m0, m1, n0, n1, K1 + K2, A1, lda1, B1, ldb1, C, ldc, accumulate, A2,  \
+    gemm_block_body(GEMM_NW_##SUFFIX, 1, 0, m0, m1, n0, n1, K1 + K2, A1, lda1, B1, ldb1, C, ldc, accumulate, A2,  \
                     lda2, B2, ldb2, K1, step, 0);                                                \
   }                                                                                              \
   ATTR static void rprop_##SUFFIX(long count, float *w, const float *g, float *prevG,          \

@@ -137,6 +137,9 @@ struct ModelOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "ials: the weight of every unobserved user-item pair (α₀: 1 in Hu et al. and implicit, about 0.1 in Rendle et al.'s recipe; default 1).")
   var unobservedWeight: Float?
 
+  @Option(help: "ease: invert the item × item matrix in single precision (the blocked sweep on the GEMM kernels, pivot blocks in double) or double (exact, slower); default: double up to \(EASESettings.doublePrecisionItems) items, single above.")
+  var inversePrecision: InversePrecision?
+
   @Option(parsing: .unconditional, help: "Input rows per mini-batch (default: 4096 for AutoRec, the preset's for deep-ae).")
   var batchSize: Int?
 
@@ -268,6 +271,7 @@ struct ModelOptions: ParsableArguments {
     o.reg = reg
     o.alpha = alpha
     o.unobservedWeight = unobservedWeight
+    o.inversePrecision = inversePrecision
     o.batchSize = batchSize
     o.patience = patience
     o.preset = preset
@@ -330,3 +334,4 @@ extension OptimizerKind: ExpressibleByArgument {
   public init?(argument: String) { self.init(named: argument) }
 }
 extension DuplicatePolicy: ExpressibleByArgument {}
+extension InversePrecision: ExpressibleByArgument {}

@@ -44,7 +44,7 @@ public enum ModelSetting: String, CaseIterable, Sendable, Comparable {
   case decayDecoder = "decay-decoder", layerDropout = "layer-dropout"
   case neighbours, minNeighbours = "min-neighbours", similarity, shrinkage, minSupport = "min-support"
   case ensemble, members, shrink, stackFolds = "stack-folds", supportWeighted = "support-weighted"
-  case alpha, unobservedWeight = "unobserved-weight"
+  case alpha, unobservedWeight = "unobserved-weight", inversePrecision = "inverse-precision"
 
   public static func < (a: ModelSetting, b: ModelSetting) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -111,6 +111,8 @@ public struct ModelOverrides: Sendable {
   public var alpha: Float?
   /// iALS: the weight of every unobserved pair (α₀; 1 in Hu et al., small in Rendle et al.).
   public var unobservedWeight: Float?
+  /// ease: the precision of the item × item inverse (`--inverse-precision single|double`).
+  public var inversePrecision: InversePrecision?
 
   public init() {}
 
@@ -132,6 +134,7 @@ public struct ModelOverrides: Sendable {
       (.shrinkage, shrinkage != nil), (.minSupport, minSupport != nil), (.ensemble, ensemble != nil),
       (.members, members != nil), (.shrink, shrink != nil), (.stackFolds, stackFolds != nil),
       (.supportWeighted, supportWeighted != nil), (.alpha, alpha != nil), (.unobservedWeight, unobservedWeight != nil),
+      (.inversePrecision, inversePrecision != nil),
     ]
     return present.filter(\.1).map(\.0)
   }

@@ -39,6 +39,9 @@ extension ModelOverrides {
     case .reg: reg = try number(Float.self, "a number")
     case .alpha: alpha = try number(Float.self, "a number")
     case .unobservedWeight: unobservedWeight = try number(Float.self, "a number")
+    case .inversePrecision:
+      guard let p = InversePrecision(rawValue: text) else { throw EncoreError.invalidSetting("inverse-precision", "must be single or double") }
+      inversePrecision = p
     case .batchSize: batchSize = try number(Int.self, "a whole number")
     case .patience: patience = try number(Int.self, "a whole number")
     case .preset: preset = text

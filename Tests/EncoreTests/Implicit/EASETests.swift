@@ -2,18 +2,18 @@ import XCTest
 
 @testable import Encore
 
+/// A random symmetric positive-definite matrix: RᵀR + n·I.
+func randomSPD(_ n: Int, seed: UInt64) -> [Double] {
+  var rng = SeededGenerator(seed: seed)
+  let r = (0..<(n * n)).map { _ in rng.nextUnitDouble() - 0.5 }
+  var a = [Double](repeating: 0, count: n * n)
+  for i in 0..<n { for j in 0..<n { for k in 0..<n { a[i * n + j] += r[k * n + i] * r[k * n + j] } } }
+  for i in 0..<n { a[i * n + i] += Double(n) * 0.1 + 0.01 }
+  return a
+}
+
 /// EASE and the inverse under it, against plain double-precision oracles.
 final class EASETests: XCTestCase {
-  /// A random symmetric positive-definite matrix: RᵀR + n·I.
-  func spd(_ n: Int, seed: UInt64) -> [Double] {
-    var rng = SeededGenerator(seed: seed)
-    let r = (0..<(n * n)).map { _ in rng.nextUnitDouble() - 0.5 }
-    var a = [Double](repeating: 0, count: n * n)
-    for i in 0..<n { for j in 0..<n { for k in 0..<n { a[i * n + j] += r[k * n + i] * r[k * n + j] } } }
-    for i in 0..<n { a[i * n + i] += Double(n) * 0.1 + 0.01 }
-    return a
-  }
-
   /// Gauss–Jordan with partial pivoting: the independent oracle.
   func gaussJordanInverse(_ a: [Double], _ n: Int) -> [Double] {
     var m = a, inv = [Double](repeating: 0, count: n * n)
@@ -35,7 +35,7 @@ final class EASETests: XCTestCase {
   func testInverseMatchesGaussJordanAcrossSizesAndThreads() throws {
     // Sizes around the dot product's 16-wide blocks and the thread split.
     for n in [1, 2, 15, 16, 17, 33, 70] {
-      let a = spd(n, seed: UInt64(n))
+      let a = randomSPD(n, seed: UInt64(n))
       let expected = gaussJordanInverse(a, n)
       var results: [[Double]] = []
       for threads in [1, 2] {
@@ -144,5 +144,30 @@ final class EASETests: XCTestCase {
       XCTAssertEqual(a.map(\.item), expected)
       XCTAssertTrue(Set(a.map(\.item)).isDisjoint(with: items))
     }
+  }
+}
+
+/// The single-precision blocked sweep against the double-precision inverse.
+final class SymmetricSweepTests: XCTestCase {
+  func testSweepMatchesTheDoubleInverseAcrossBlockBoundaries() throws {
+    // 530 rows make several thread chunks (256 rows each) on both sides of a pivot block.
+    for (n, block) in [(1, 4), (5, 4), (8, 4), (9, 4), (13, 4), (64, 16), (70, 16), (33, 256), (530, 100)] {
+      let a = randomSPD(n, seed: UInt64(100 + n))
+      var expected = a
+      try expected.withUnsafeMutableBufferPointer { try SymmetricInverse.invert($0.baseAddress!, n: n, compute: .serial) }
+      var results: [[Float]] = []
+      for threads in [1, 2] {
+        var m = a.map { Float($0) }
+        try m.withUnsafeMutableBufferPointer {
+          try SymmetricSweep.invert($0.baseAddress!, n: n, block: block, compute: try ComputeContext(threads: threads))
+        }
+        let scale = expected.map(abs).max()!
+        for k in 0..<(n * n) { XCTAssertEqual(Double(m[k]), expected[k], accuracy: 2e-5 * scale, "n \(n) block \(block) entry \(k)") }
+        results.append(m)
+      }
+      XCTAssertEqual(results[0], results[1], "n \(n): the same bits on 1 and 2 threads")
+    }
+    var notPD: [Float] = [1, 2, 2, 1]
+    XCTAssertThrowsError(try notPD.withUnsafeMutableBufferPointer { try SymmetricSweep.invert($0.baseAddress!, n: 2, block: 1, compute: .serial) })
   }
 }
