@@ -299,6 +299,53 @@ INLINE double svdpp_epoch_body(long userCount, const long *userStart, const int3
   return sse;
 }
 
+// ---- iALS: conjugate-gradient row solves ----------------------------------------------------
+
+// One half of an iALS epoch for rows [r0, r1) (Hu et al.'s objective as benfred/implicit
+// solves it): row u's factors x (warm start) take `steps` conjugate-gradient steps on
+//   (S + Σ_{i∈I_u} extra·y_i y_iᵀ) x = c·Σ_{i∈I_u} y_i,   S = α₀·YᵀY + λI (d × d, given),
+// with extra = c − α₀. A row without items gets x = 0. `work` holds 3·d floats.
+INLINE void ials_cg_rows_body(long r0, long r1, const long *ptr, const int32_t *idx, const float *y,
+                              const float *shared, long d, float c, float extra, int steps, float *x,
+                              float *work) {
+  float *r = work, *p = work + d, *ap = work + 2 * d;
+  for (long u = r0; u < r1; u++) {
+    float *w = x + u * d;
+    long lo = ptr[u], hi = ptr[u + 1];
+    if (lo == hi) {
+      memset(w, 0, (size_t)d * sizeof(float));
+      continue;
+    }
+    // r = c·Σ y_i − A·w
+    for (long i = 0; i < d; i++) r[i] = -dot_body(shared + i * d, w, d);
+    for (long k = lo; k < hi; k++) {
+      const float *yi = y + (long)idx[k] * d;
+      float coef = c - extra * dot_body(yi, w, d);
+      axpy_body(d, coef, yi, r);
+    }
+    memcpy(p, r, (size_t)d * sizeof(float));
+    float rsOld = dot_body(r, r, d);
+    for (int it = 0; it < steps; it++) {
+      if (rsOld < 1e-20f) break;
+      for (long i = 0; i < d; i++) ap[i] = dot_body(shared + i * d, p, d);
+      if (extra != 0)
+        for (long k = lo; k < hi; k++) {
+          const float *yi = y + (long)idx[k] * d;
+          axpy_body(d, extra * dot_body(yi, p, d), yi, ap);
+        }
+      float pAp = dot_body(p, ap, d);
+      if (!(pAp > 0)) break;
+      float step = rsOld / pAp;
+      axpy_body(d, step, p, w);
+      axpy_body(d, -step, ap, r);
+      float rsNew = dot_body(r, r, d);
+      float beta = rsNew / rsOld;
+      for (long i = 0; i < d; i++) p[i] = r[i] + beta * p[i];
+      rsOld = rsNew;
+    }
+  }
+}
+
 // ---- dense GEMM ----------------------------------------------------------------------------
 #include <stdlib.h>
 #define GEMM_MR 6
@@ -617,6 +664,11 @@ INLINE void gemm_block_body(int nw, int transA, int transB, long m0, long m1, lo
     gemm_block_body(GEMM_NW_##SUFFIX, 1, 0, m0, m1, n0, n1, K1 + K2, A1, lda1, B1, ldb1, C, ldc, accumulate, A2,  \
                     lda2, B2, ldb2, K1, step, 0);                                                \
   }                                                                                              \
+  ATTR static void ials_cg_rows_##SUFFIX(long r0, long r1, const long *ptr, const int32_t *idx, \
+                                         const float *y, const float *shared, long d, float c,   \
+                                         float extra, int steps, float *x, float *work) {        \
+    ials_cg_rows_body(r0, r1, ptr, idx, y, shared, d, c, extra, steps, x, work);                 \
+  }                                                                                              \
   ATTR static void rprop_##SUFFIX(long count, float *w, const float *g, float *prevG,          \
                                   float *step, float etaPlus, float etaMinus, float stepMin,    \
                                   float stepMax) {                                               \
@@ -708,6 +760,12 @@ void ek_round_rows_bf16(long t0, long t1, const int32_t *rows, const float *src,
 }
 
 float ek_dot(const float *x, const float *y, long n) { DISPATCH(dot, x, y, n) }
+
+void ek_ials_cg_rows(long r0, long r1, const long *ptr, const int32_t *idx, const float *y,
+                     const float *shared, long d, float c, float extra, int steps, float *x,
+                     float *work) {
+  DISPATCH(ials_cg_rows, r0, r1, ptr, idx, y, shared, d, c, extra, steps, x, work)
+}
 
 void ek_axpy(long n, float a, const float *x, float *y) { DISPATCH(axpy, n, a, x, y) }
 

@@ -50,6 +50,14 @@ void ek_round_rows_bf16(long t0, long t1, const int32_t *rows, const float *src,
 /// Dot product of two float vectors of length n (accumulated in float, 16 lanes).
 float ek_dot(const float *x, const float *y, long n);
 
+/// iALS: rows [r0, r1) of x (d factors each, warm start) take `steps` conjugate-gradient steps
+/// on (shared + extra·Σ_{i∈row} y_i y_iᵀ) x = c·Σ_{i∈row} y_i, where shared = α₀·YᵀY + λI
+/// (d × d) and extra = c − α₀; the row's items are idx[ptr[u]..<ptr[u+1]]. A row without
+/// items gets x = 0. `work` holds 3·d floats.
+void ek_ials_cg_rows(long r0, long r1, const long *ptr, const int32_t *idx, const float *y,
+                     const float *shared, long d, float c, float extra, int steps, float *x,
+                     float *work);
+
 /// out[b * ldo + i] = dot(rows[i * ldr ..< +n], vecs[b * ldv ..< +n]) for i in [i0, i1) and
 /// b < count: many vectors against many rows, each row read once per four vectors (scoring a
 /// batch of users against every item without packing a GEMM operand).
