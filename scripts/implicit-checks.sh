@@ -88,6 +88,15 @@ assert got == top, f"recommend --items {got} != numpy {top}"
 print(f"recommend --items: the top 10 of a test user ({len(chosen)} items) equal numpy's")
 PY
 
+# similar: the nearest items by the model's own item vectors, never the item itself.
+item=$(head -1 "$work/items.txt")
+"$encore" similar --model "$work/ease.safetensors" --item "$item" -k 5 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["representation"] == "EASE weight rows" and len(d["similar"]) == 5, d
+assert all(n["item"] != d["item"] for n in d["similar"]), d
+print("similar: 5 neighbours by EASE weight rows")'
+
 # 4. Errors: each a clear message and exit 1.
 expect_error() {  # expect_error TEXT COMMAND...
   local text=$1; shift
@@ -103,6 +112,8 @@ expect_error "give smaller --validation-users/--test-users" "$encore" train --mo
 expect_error "applies to rating files" "$encore" train --model ease --data "$work/pairs.csv" --positive-threshold 3
 expect_error "is an implicit-feedback model: give the items" "$encore" recommend --model "$work/ease.safetensors" --ratings "$work/items.txt"
 expect_error "unknown user ID" "$encore" recommend --model "$work/ease.safetensors" --user no-such-user
+"$encore" train --model most-popular --data "$work/pairs.csv" --test-users 1 --validation-users 0 --min-user-items 1 --save "$work/pop.safetensors" > /dev/null 2>&1
+expect_error "most-popular has no item representation" "$encore" similar --model "$work/pop.safetensors" --item 2
 expect_error "must be at least 1" "$encore" train --model ials --factors 0 --data "$work/u.data" --positive-threshold 3.5
 
 # 5. iALS beats most-popular on the same split.

@@ -30,6 +30,10 @@ struct SimilarCommand: ParsableCommand {
     try EncoreCommand.guarded {
       guard k >= 1 else { throw EncoreError.invalidSetting("k", "must be at least 1") }
       let compute = try computeOptions.context()
+      if InteractionModelFile.isImplicit(model) {
+        try implicitSimilar(compute: compute)
+        return
+      }
       let trained = try ModelFile.load(model)
       guard let index = trained.items.index(of: item) else { throw EncoreError.unknownID(kind: "item", id: item) }
       guard let vectors = trained.itemVectors(compute: compute) else {
@@ -43,13 +47,36 @@ struct SimilarCommand: ParsableCommand {
       }
       let report = Report(item: item, title: trained.titles[index], model: trained.name, representation: vectors.kind, similar: neighbours)
       if json {
-        print(try JSONOutput.encode(report))
+        Swift.print(try JSONOutput.encode(report))
         return
       }
-      print("items like \(report.title ?? "item \(item)") (\(trained.name), \(vectors.kind), cosine):")
-      for (rank, n) in neighbours.enumerated() {
-        print(String(format: "%3d. %.3f  %@  (item %@)", rank + 1, n.similarity, n.title ?? "item \(n.item)", n.item))
-      }
+      print(report)
+    }
+  }
+
+  /// The same for an implicit model file: iALS item factors, EASE weight rows.
+  func implicitSimilar(compute: ComputeContext) throws {
+    let trained = try InteractionModelFile.load(model)
+    let name = trained.model.settings.name
+    guard let index = trained.itemIDs.firstIndex(of: item) else { throw EncoreError.unknownID(kind: "item", id: item) }
+    guard let vectors = trained.model.itemVectors else {
+      throw EncoreError.invalidArgument("\(name) has no item representation to compare; use ease or ials")
+    }
+    let neighbours = vectors.nearest(to: Int32(index), count: k, compute: compute).map {
+      Neighbour(item: trained.itemIDs[Int($0.item)], title: trained.titles[trained.itemIDs[Int($0.item)]], similarity: $0.similarity)
+    }
+    let report = Report(item: item, title: trained.titles[item], model: name, representation: vectors.kind, similar: neighbours)
+    if json {
+      Swift.print(try JSONOutput.encode(report))
+    } else {
+      print(report)
+    }
+  }
+
+  func print(_ report: Report) {
+    Swift.print("items like \(report.title ?? "item \(item)") (\(report.model), \(report.representation), cosine):")
+    for (rank, n) in report.similar.enumerated() {
+      Swift.print(String(format: "%3d. %.3f  %@  (item %@)", rank + 1, n.similarity, n.title ?? "item \(n.item)", n.item))
     }
   }
 }

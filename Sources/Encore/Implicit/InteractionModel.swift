@@ -13,6 +13,12 @@ public protocol InteractionModel: Sendable {
   func score(_ input: SparseMatrix, rows: Range<Int>, into scores: UnsafeMutablePointer<Float>, compute: ComputeContext)
   /// The learned tensors, for the model file.
   var namedParameters: [NamedTensor] { get }
+  /// One vector per item for `similar` (cosine), or nil for models without one.
+  var itemVectors: ItemVectors? { get }
+}
+
+extension InteractionModel {
+  public var itemVectors: ItemVectors? { nil }
 }
 
 /// One implicit family's settings and the operations that depend on the family. Each family

@@ -113,6 +113,9 @@ struct ImplicitALSModel: InteractionModel {
 
   var settings: any InteractionModelSettings { settingsValue }
   var itemCount: Int { itemFactors.count / settingsValue.factors }
+  var itemVectors: ItemVectors? {
+    ItemVectors(width: settingsValue.factors, values: itemFactors, present: [Bool](repeating: true, count: itemCount), kind: "iALS item factors")
+  }
   var namedParameters: [NamedTensor] { [NamedTensor("ials.item_factors", shape: [itemCount, settingsValue.factors], values: itemFactors)] }
 
   /// The factors of a user who chose `items`: the exact least-squares solution.

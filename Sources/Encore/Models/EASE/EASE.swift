@@ -129,6 +129,8 @@ struct EASEModel: InteractionModel {
 
   var settings: any InteractionModelSettings { EASESettings(lambda: lambda) }
   var itemCount: Int { n }
+  /// Row i of B: the weight item i gives every item's score.
+  var itemVectors: ItemVectors? { ItemVectors(width: n, values: weights, present: [Bool](repeating: true, count: n), kind: "EASE weight rows") }
   var namedParameters: [NamedTensor] { [NamedTensor("ease.B", shape: [n, n], values: weights)] }
 
   /// G = XᵀX (items × items) from the binary users × items matrix `x`, in doubles or floats
