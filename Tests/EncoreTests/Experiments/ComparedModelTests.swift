@@ -63,6 +63,7 @@ final class ComparedModelTests: XCTestCase {
       case .keep: sample = "last"
       case .loss: sample = "rmse"
       case .similarity: sample = "pearson-baseline"
+      case .inversePrecision: sample = "single"
       case .constrained, .lastActivation, .itemBased, .centerInputs, .decayBiases, .outputBiasAtMean, .refit, .decayDecoder, .shrink, .supportWeighted: sample = "true"
       default: sample = "2"
       }
