@@ -192,18 +192,24 @@ struct EASEModel: InteractionModel {
     return EASEModel(lambda: lambda, n: n, weights: g)
   }
 
+  /// x·B for each row: the input's sparse rows times B, on the sparse kernels.
   func score(_ input: SparseMatrix, rows: Range<Int>, into scores: UnsafeMutablePointer<Float>, compute: ComputeContext) {
+    guard input.nonzeroCount > 0 else {
+      scores.update(repeating: 0, count: rows.count * n)
+      return
+    }
     weights.withUnsafeBufferPointer { w in
-      for (j, r) in rows.enumerated() {
-        let out = scores + j * n
-        out.update(repeating: 0, count: n)
-        for k in input.rowStart[r]..<input.rowStart[r + 1] {
-          let i = Int(input.columns[k])
-          let value = input.values[k]
-          let row = w.baseAddress! + i * n
-          for c in 0..<n { out[c] += value * row[c] }
+      input.rowStart.withUnsafeBufferPointer { start in
+        input.columns.withUnsafeBufferPointer { columns in
+          input.values.withUnsafeBufferPointer { values in
+            SparseKernels.gatherAxpy(
+              count: rows.count, rows: nil, rowStart: start.baseAddress! + rows.lowerBound, indices: columns.baseAddress!,
+              values: values.baseAddress!, matrix: w.baseAddress!, matrixStride: n, initial: nil, output: scores,
+              outputStride: n, width: n, on: compute)
+          }
         }
       }
     }
   }
+
 }
